@@ -1,0 +1,168 @@
+// Package auth verifies Hanko session tokens for Gin applications.
+//
+// It knows nothing about routes or storage: copy this folder into another Gin
+// app, call New with your Hanko API URL, and put RequireSession (or
+// OptionalSession) in front of your handlers. Handlers read the session with
+// FromContext.
+//
+// A request goes through three small pieces: an Extractor finds the token
+// (Authorization: Bearer first, then the "hanko" cookie), the Authenticator
+// verifies it (RS256 against Hanko's JWKS, then optionally Hanko's
+// /sessions/validate), and an ErrorHandler answers refusals.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Config configures an Authenticator. Only HankoAPIURL is required.
+type Config struct {
+	// HankoAPIURL is Hanko's public API base URL, e.g. http://localhost:8000 or
+	// https://<project>.hanko.io. The JWKS is read from
+	// {HankoAPIURL}/.well-known/jwks.json.
+	HankoAPIURL string
+	// CookieName is the session cookie Hanko sets. Default "hanko".
+	CookieName string
+	// Audience, when not empty, requires the token's aud to contain one of these.
+	Audience []string
+	// Issuer, when not empty, requires the token's iss to equal it.
+	Issuer string
+	// Leeway tolerates clock skew on exp, iat and nbf. Default 30s.
+	Leeway time.Duration
+	// MaxTokenBytes refuses larger tokens before any parsing. Default 8 KiB.
+	MaxTokenBytes int
+
+	// Logger receives warnings (Hanko unreachable) and debug detail about
+	// refused tokens. Tokens are never logged. Default slog.Default().
+	Logger *slog.Logger
+	// HTTPClient's Transport is used for calls to Hanko (optional).
+	HTTPClient *http.Client
+	// ErrorHandler answers refused requests. Default WriteError.
+	ErrorHandler ErrorHandler
+	// Now is the clock (tests pin it). Default time.Now.
+	Now func() time.Time
+
+	// JWKS timing; zero values take the defaults documented in jwks.go.
+	JWKSRefreshInterval   time.Duration
+	JWKSUnknownKIDEvery   time.Duration
+	JWKSUnknownKIDWaitMax time.Duration
+}
+
+// Authenticator verifies session tokens and provides the Gin middleware.
+type Authenticator struct {
+	cfg     Config
+	keys    *jwks
+	parser  *jwt.Parser
+	extract Extractor
+	onError ErrorHandler
+	log     *slog.Logger
+}
+
+// New builds an Authenticator and starts loading Hanko's keys. It returns an
+// error only for bad configuration; an unreachable Hanko is reported by Ready
+// and recovers by itself. Cancel ctx to stop the background refresh.
+func New(ctx context.Context, cfg Config) (*Authenticator, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.HankoAPIURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("auth: HankoAPIURL %q is not an absolute http(s) URL", cfg.HankoAPIURL)
+	}
+	cfg.HankoAPIURL = base.String()
+	if cfg.CookieName == "" {
+		cfg.CookieName = "hanko"
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = 30 * time.Second
+	}
+	if cfg.MaxTokenBytes <= 0 {
+		cfg.MaxTokenBytes = DefaultMaxTokenBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = WriteError
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	o := jwksOptions{
+		refreshEvery:      orDefault(cfg.JWKSRefreshInterval, defaultRefreshEvery),
+		unknownKIDEvery:   orDefault(cfg.JWKSUnknownKIDEvery, defaultUnknownKIDEvery),
+		unknownKIDWaitMax: orDefault(cfg.JWKSUnknownKIDWaitMax, defaultUnknownKIDWaitMax),
+		client:            cfg.HTTPClient,
+	}
+	if o.unknownKIDWaitMax >= o.unknownKIDEvery {
+		return nil, fmt.Errorf("auth: JWKSUnknownKIDWaitMax (%s) must be shorter than JWKSUnknownKIDEvery (%s), or unknown-kid requests queue up fetches", o.unknownKIDWaitMax, o.unknownKIDEvery)
+	}
+	keys, err := newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", o, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{"RS256"}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	if len(cfg.Audience) > 0 {
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	return &Authenticator{
+		cfg:     cfg,
+		keys:    keys,
+		parser:  jwt.NewParser(opts...),
+		extract: FirstOf(FromAuthHeader, FromCookie(cfg.CookieName)),
+		onError: cfg.ErrorHandler,
+		log:     cfg.Logger,
+	}, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Verify checks a session token and returns its claims. A refusal is an
+// *Error: 401 invalid_token for a bad token, 503 auth_unavailable when the
+// token cannot be judged because Hanko's keys are out of reach.
+func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, error) {
+	if token == "" {
+		return nil, errMissing()
+	}
+	if len(token) > a.cfg.MaxTokenBytes {
+		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.cfg.MaxTokenBytes))
+	}
+	claims := new(Claims)
+	if _, err := a.parser.ParseWithClaims(token, claims, a.keys.keyfunc(ctx)); err != nil {
+		if errors.Is(err, errKeysUnavailable) {
+			return nil, errUnavailable("Hanko's signing keys are unavailable, so the session cannot be checked; try again shortly.", err)
+		}
+		return nil, errInvalid(err)
+	}
+	return claims, nil
+}
+
+// Ready reports whether tokens can be verified now (Hanko's signing keys are
+// loaded). The error says why not.
+func (a *Authenticator) Ready(ctx context.Context) error {
+	return a.keys.ready(ctx)
+}
+
+// Extract returns the request's session token, or "".
+func (a *Authenticator) Extract(r *http.Request) string { return a.extract(r) }

@@ -1,0 +1,120 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Email is the "email" claim Hanko adds when the user has a primary email.
+type Email struct {
+	Address    string `json:"address"`
+	IsPrimary  bool   `json:"is_primary"`
+	IsVerified bool   `json:"is_verified"`
+}
+
+// Claims is a verified Hanko session token.
+//
+// Hanko's session JWT carries `sub` (the user id), `session_id`, `aud` (always
+// an array), `iat`, `exp`, `email` and `username` when the user has them, `amr`
+// for interactive logins, `iss` only when Hanko's session.issuer is set, and any
+// custom claims from Hanko's session.jwt_template, which land in Custom.
+type Claims struct {
+	UserID    string          `json:"sub"`
+	SessionID string          `json:"session_id"`
+	Email     *Email          `json:"email,omitempty"`
+	Username  string          `json:"username,omitempty"`
+	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
+	Issuer    string          `json:"iss,omitempty"`
+	IssuedAt  *jwt.NumericDate `json:"iat,omitempty"`
+	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`
+	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
+	AMR       []string        `json:"amr,omitempty"`
+	// Custom holds every claim that is not one of the above, as decoded JSON
+	// (string, float64, bool, nil, []any, map[string]any).
+	Custom map[string]any `json:"-"`
+}
+
+// registered lists the claims decoded into Claims' own fields.
+var registered = map[string]bool{
+	"sub": true, "session_id": true, "email": true, "username": true, "aud": true,
+	"iss": true, "iat": true, "nbf": true, "exp": true, "amr": true,
+}
+
+// UnmarshalJSON decodes the payload once, keeping unknown claims in Custom.
+func (c *Claims) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	type plain Claims // no methods, so no recursion
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*c = Claims(p)
+	for name, value := range raw {
+		if registered[name] {
+			continue
+		}
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(value))
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("claim %q: %w", name, err)
+		}
+		if c.Custom == nil {
+			c.Custom = make(map[string]any, len(raw)-len(registered))
+		}
+		c.Custom[name] = v
+	}
+	return nil
+}
+
+// Expiry returns the token's expiry time (zero if absent, which verification refuses).
+func (c *Claims) Expiry() time.Time {
+	if c.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return c.ExpiresAt.Time
+}
+
+// Issued returns the token's issue time (zero if absent).
+func (c *Claims) Issued() time.Time {
+	if c.IssuedAt == nil {
+		return time.Time{}
+	}
+	return c.IssuedAt.Time
+}
+
+// The methods below make Claims a jwt.Claims for golang-jwt's validator.
+
+func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
+func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.IssuedAt, nil }
+func (c *Claims) GetNotBefore() (*jwt.NumericDate, error)      { return c.NotBefore, nil }
+func (c *Claims) GetIssuer() (string, error)                   { return c.Issuer, nil }
+func (c *Claims) GetSubject() (string, error)                  { return c.UserID, nil }
+func (c *Claims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
+
+var (
+	errNoSubject   = errors.New("token has no sub (user id)")
+	errNoSessionID = errors.New("token has no session_id")
+	errZeroExpiry  = errors.New("token has exp 0")
+)
+
+// Validate is called by golang-jwt after the standard checks; it enforces the
+// claims every Hanko session token has.
+func (c *Claims) Validate() error {
+	switch {
+	case c.UserID == "":
+		return errNoSubject
+	case c.SessionID == "":
+		return errNoSessionID
+	case c.ExpiresAt != nil && c.ExpiresAt.Unix() <= 0:
+		return errZeroExpiry
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Error codes sent to clients in the "error" field of the JSON body.
+const (
+	CodeUnauthorized    = "unauthorized"     // no session token at all
+	CodeInvalidToken    = "invalid_token"    // a token was sent but cannot be accepted
+	CodeAuthUnavailable = "auth_unavailable" // the token cannot be judged right now
+)
+
+// Error is the one error type the auth package returns for a request it
+// refuses. Status and Code go to the client, Message is a sentence that is safe
+// to show, and Err (never sent to the client) is the underlying cause for logs.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrNoToken is the cause of an "unauthorized" error: the request carried no
+// session token.
+var ErrNoToken = errors.New("no session token in the Authorization header or the session cookie")
+
+func errMissing() *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+		Message: "A session token is required.", Err: ErrNoToken}
+}
+
+func errInvalid(cause error) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken,
+		Message: "The session token is invalid or has expired.", Err: cause}
+}
+
+func errRevoked(cause error) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken,
+		Message: "The session has ended; sign in again.", Err: cause}
+}
+
+func errUnavailable(message string, cause error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeAuthUnavailable,
+		Message: message, Err: cause}
+}
+
+// AsError returns err as an *Error when it is one (or wraps one).
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,190 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
+)
+
+// JWKS timing. Hanko serves its JWKS with Cache-Control: max-age=600.
+//
+//   - refreshEvery: background refresh while keys are loaded, so a key Hanko
+//     removed stops being honoured within this bound.
+//   - unknownKIDEvery: at most one extra fetch per this interval, triggered by a
+//     token with an unknown kid (a rotation) or by the retry loop while no keys
+//     are loaded (Hanko was down at start-up).
+//   - unknownKIDWaitMax: how long a request may wait for that limiter, fetch
+//     included. It is shorter than unknownKIDEvery on purpose: golang.org/x/time
+//     /rate refuses at once a wait that would overrun the deadline, so at most
+//     one request waits for the next fetch slot and every other unknown-kid
+//     request fails fast instead of queueing a fetch of its own.
+const (
+	defaultRefreshEvery      = 5 * time.Minute
+	defaultUnknownKIDEvery   = 5 * time.Second
+	defaultUnknownKIDWaitMax = 3 * time.Second
+	retryWhileEmptyEvery     = time.Second
+)
+
+// errKeysUnavailable marks a key lookup that failed because the keys could not
+// be fetched, as opposed to a kid that is simply not in Hanko's JWKS.
+var errKeysUnavailable = errors.New("signing keys unavailable")
+
+// jwks wraps keyfunc's JWKS storage with the state this package needs to tell
+// "unknown key" (401) from "cannot get keys" (503), and to report readiness.
+type jwks struct {
+	kf  keyfunc.Keyfunc
+	url string
+	log *slog.Logger
+
+	mu      sync.Mutex
+	lastErr error     // cause of the most recent failed fetch; nil after a good one
+	lastOK  time.Time // time of the most recent HTTP 200 from the JWKS URL
+	fetches int64     // number of HTTP requests made to the JWKS URL
+}
+
+type jwksOptions struct {
+	refreshEvery, unknownKIDEvery, unknownKIDWaitMax time.Duration
+	client                                         *http.Client
+}
+
+// newJWKS loads Hanko's JWKS. It never fails because Hanko is unreachable: the
+// keys then load in the background, and ready reports why they are missing.
+func newJWKS(ctx context.Context, url string, o jwksOptions, log *slog.Logger) (*jwks, error) {
+	j := &jwks{url: url, log: log}
+	base := http.DefaultTransport
+	if o.client != nil && o.client.Transport != nil {
+		base = o.client.Transport
+	}
+	client := &http.Client{Transport: observedTransport{j: j, next: base}}
+	noError := true
+	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{url}, keyfunc.Override{
+		Client:                    client,
+		HTTPTimeout:               o.unknownKIDWaitMax,
+		NoErrorReturnFirstHTTPReq: &noError,
+		RateLimitWaitMax:          o.unknownKIDWaitMax,
+		RefreshInterval:           o.refreshEvery,
+		RefreshUnknownKID:         rate.NewLimiter(rate.Every(o.unknownKIDEvery), 1),
+		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
+			return j.fetchFailed
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
+	}
+	j.kf = kf
+	go j.retryWhileEmpty(ctx)
+	return j, nil
+}
+
+// observedTransport records the outcome of every JWKS request.
+type observedTransport struct {
+	j    *jwks
+	next http.RoundTripper
+}
+
+func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	t.j.mu.Lock()
+	defer t.j.mu.Unlock()
+	t.j.fetches++
+	switch {
+	case err != nil:
+		t.j.lastErr = err
+	case resp.StatusCode != http.StatusOK:
+		t.j.lastErr = fmt.Errorf("JWKS answered HTTP %d", resp.StatusCode)
+	default:
+		// A body that does not decode is reported through fetchFailed next.
+		t.j.lastErr = nil
+		t.j.lastOK = time.Now()
+	}
+	return resp, err
+}
+
+func (j *jwks) fetchFailed(ctx context.Context, err error) {
+	j.mu.Lock()
+	j.lastErr = err
+	j.mu.Unlock()
+	j.log.WarnContext(ctx, "cannot refresh Hanko's signing keys (JWKS)", "url", j.url, "error", err)
+}
+
+// keyCount returns how many keys are loaded.
+func (j *jwks) keyCount(ctx context.Context) int {
+	keys, err := j.kf.Storage().KeyReadAll(ctx)
+	if err != nil {
+		return 0
+	}
+	return len(keys)
+}
+
+// ready is nil when keys are loaded, else says why not.
+func (j *jwks) ready(ctx context.Context) error {
+	if j.keyCount(ctx) > 0 {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.lastErr != nil {
+		return fmt.Errorf("%w: %s: %v", errKeysUnavailable, j.url, j.lastErr)
+	}
+	return fmt.Errorf("%w: %s served no usable keys", errKeysUnavailable, j.url)
+}
+
+// retryWhileEmpty keeps asking for keys while none are loaded, so the server
+// becomes ready within seconds of Hanko answering even if no request arrives.
+// The lookup of a kid that cannot exist goes through keyfunc's unknown-kid
+// limiter, so this shares the fetch budget with requests.
+func (j *jwks) retryWhileEmpty(ctx context.Context) {
+	t := time.NewTicker(retryWhileEmptyEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if j.keyCount(ctx) > 0 {
+			continue
+		}
+		_, _ = j.kf.Storage().KeyRead(ctx, "hanko-gin-readiness-probe")
+		if j.keyCount(ctx) > 0 {
+			j.log.InfoContext(ctx, "loaded Hanko's signing keys", "url", j.url)
+		}
+	}
+}
+
+// keyfunc returns the jwt.Keyfunc for one request. A failed lookup is marked
+// with errKeysUnavailable when the reason is that keys cannot be fetched.
+func (j *jwks) keyfunc(ctx context.Context) jwt.Keyfunc {
+	inner := j.kf.KeyfuncCtx(ctx)
+	return func(t *jwt.Token) (any, error) {
+		key, err := inner(t)
+		if err == nil {
+			return key, nil
+		}
+		if j.keyCount(ctx) == 0 {
+			return nil, errors.Join(errKeysUnavailable, err)
+		}
+		j.mu.Lock()
+		fetchErr := j.lastErr
+		j.mu.Unlock()
+		if fetchErr != nil {
+			return nil, errors.Join(errKeysUnavailable, fetchErr, err)
+		}
+		return nil, err
+	}
+}
+
+// fetchCount is the number of HTTP requests made for the JWKS (for tests and logs).
+func (j *jwks) fetchCount() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.fetches
+}

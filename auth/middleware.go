@@ -1,0 +1,101 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ErrorHandler answers a request the middleware refuses. It must write a
+// response; the middleware aborts the chain afterwards.
+type ErrorHandler func(c *gin.Context, err *Error)
+
+// WriteError is the default ErrorHandler: the status, a JSON body
+// {"error": code, "message": sentence} and, for 401s, an RFC 6750
+// WWW-Authenticate challenge.
+func WriteError(c *gin.Context, err *Error) {
+	SetChallenge(c, err)
+	c.AbortWithStatusJSON(err.Status, gin.H{"error": err.Code, "message": err.Message})
+}
+
+// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401. Use it
+// in a custom ErrorHandler.
+func SetChallenge(c *gin.Context, err *Error) {
+	if err.Status != http.StatusUnauthorized {
+		return
+	}
+	if errors.Is(err.Err, ErrNoToken) {
+		c.Header("WWW-Authenticate", `Bearer realm="hanko"`)
+		return
+	}
+	c.Header("WWW-Authenticate", `Bearer realm="hanko", error="invalid_token", error_description="`+err.Message+`"`)
+}
+
+const claimsKey = "hanko-gin/auth.claims"
+
+// RequireSession refuses requests without a valid session and attaches the
+// claims for FromContext.
+func (a *Authenticator) RequireSession() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		claims, err := a.Verify(c.Request.Context(), a.extract(c.Request))
+		if err != nil {
+			a.refuse(c, err)
+			return
+		}
+		c.Set(claimsKey, claims)
+		c.Next()
+	}
+}
+
+// OptionalSession attaches the claims when the request carries a valid session
+// and lets every other request through anonymously. It still answers 503 when a
+// token was sent but cannot be judged, so a signed-in user is never silently
+// treated as anonymous because Hanko is down.
+func (a *Authenticator) OptionalSession() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token := a.extract(c.Request)
+		if token == "" {
+			c.Next()
+			return
+		}
+		claims, err := a.Verify(c.Request.Context(), token)
+		if err != nil {
+			if e, ok := AsError(err); ok && e.Status == http.StatusServiceUnavailable {
+				a.refuse(c, err)
+				return
+			}
+			a.log.DebugContext(c.Request.Context(), "ignoring invalid session token", "reason", err.Error())
+			c.Next()
+			return
+		}
+		c.Set(claimsKey, claims)
+		c.Next()
+	}
+}
+
+func (a *Authenticator) refuse(c *gin.Context, err error) {
+	e, ok := AsError(err)
+	if !ok {
+		e = errUnavailable("The session cannot be checked right now; try again shortly.", err)
+	}
+	ctx := c.Request.Context()
+	if e.Status == http.StatusServiceUnavailable {
+		a.log.WarnContext(ctx, "session cannot be checked", "path", c.Request.URL.Path, "reason", e.Error())
+	} else {
+		a.log.DebugContext(ctx, "session refused", "path", c.Request.URL.Path, "reason", e.Error())
+	}
+	a.onError(c, e)
+	c.Abort()
+}
+
+// FromContext returns the verified session attached by RequireSession or
+// OptionalSession.
+func FromContext(c *gin.Context) (*Claims, bool) {
+	v, ok := c.Get(claimsKey)
+	if !ok {
+		return nil, false
+	}
+	claims, ok := v.(*Claims)
+	return claims, ok
+}
