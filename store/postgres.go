@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Pool bounds for PostgreSQL. Small on purpose: PostgreSQL's default
+// max_connections is 100 and several replicas may share it.
+const (
+	pgMaxOpenConns    = 10
+	pgMaxIdleConns    = 5
+	pgConnMaxLifetime = 30 * time.Minute
+	pgConnMaxIdleTime = 5 * time.Minute
+)
+
+// pgMigrationLockKey is the advisory-lock key that serializes schema migrations
+// when several replicas start at once ("hankogin" in ASCII).
+const pgMigrationLockKey int64 = 0x68616e6b6f67696e
+
+var postgresDialect = dialect{
+	name:           "postgres",
+	timeArg:        func(t time.Time) any { return t },
+	lockMigrations: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", pgMigrationLockKey),
+	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer     NOT NULL PRIMARY KEY,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL
+	)`,
+}
+
+func openPostgres(ctx context.Context, rawURL string) (Store, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		// pgx's message does not repeat the password.
+		return nil, fmt.Errorf("store: DATABASE_URL is not a valid PostgreSQL URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(pgMaxOpenConns)
+	db.SetMaxIdleConns(pgMaxIdleConns)
+	db.SetConnMaxLifetime(pgConnMaxLifetime)
+	db.SetConnMaxIdleTime(pgConnMaxIdleTime)
+
+	where := fmt.Sprintf("PostgreSQL at %s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
+	}
+	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s: %w", where, err)
+	}
+	return s, nil
+}
