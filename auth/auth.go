@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config configures an Authenticator. Only HankoAPIURL is required.
@@ -41,6 +42,22 @@ type Config struct {
 	// MaxTokenBytes refuses larger tokens before any parsing. Default 8 KiB.
 	MaxTokenBytes int
 
+	// SessionCheck confirms every locally valid token with Hanko's
+	// POST /sessions/validate, so revoked sessions are refused. Answers are
+	// cached for SessionCheckTTL (default 5s; negative asks Hanko on every
+	// request):
+	// the TTL is the longest a revoked session can still be used.
+	SessionCheck    bool
+	SessionCheckTTL time.Duration
+	// SessionCacheSize bounds the caches of verified tokens and of session-check
+	// answers (entries each). Default 10000; negative disables caching.
+	SessionCacheSize int
+	// SessionCacheMaxAge bounds how long a verified token is served from the
+	// cache before its signature is checked again (default 30s), so a key
+	// removed from Hanko's JWKS stops being honoured within
+	// JWKSRefreshInterval + SessionCacheMaxAge. Entries never outlive exp.
+	SessionCacheMaxAge time.Duration
+
 	// Logger receives warnings (Hanko unreachable) and debug detail about
 	// refused tokens. Tokens are never logged. Default slog.Default().
 	Logger *slog.Logger
@@ -59,12 +76,15 @@ type Config struct {
 
 // Authenticator verifies session tokens and provides the Gin middleware.
 type Authenticator struct {
-	cfg     Config
-	keys    *jwks
-	parser  *jwt.Parser
-	extract Extractor
-	onError ErrorHandler
-	log     *slog.Logger
+	cfg      Config
+	keys     *jwks
+	verified *ttlCache[*Claims]
+	flight   singleflight.Group
+	sessions *sessionChecker // nil unless Config.SessionCheck
+	parser   *jwt.Parser
+	extract  Extractor
+	onError  ErrorHandler
+	log      *slog.Logger
 }
 
 // New builds an Authenticator and starts loading Hanko's keys. It returns an
@@ -94,6 +114,19 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	switch {
+	case cfg.SessionCacheSize == 0:
+		cfg.SessionCacheSize = DefaultCacheSize
+	case cfg.SessionCacheSize < 0:
+		cfg.SessionCacheSize = 0
+	}
+	switch {
+	case cfg.SessionCheckTTL == 0:
+		cfg.SessionCheckTTL = DefaultSessionCheckTTL
+	case cfg.SessionCheckTTL < 0:
+		cfg.SessionCheckTTL = 0
+	}
+	cfg.SessionCacheMaxAge = orDefault(cfg.SessionCacheMaxAge, defaultCacheMaxAge)
 	o := jwksOptions{
 		refreshEvery:      orDefault(cfg.JWKSRefreshInterval, defaultRefreshEvery),
 		unknownKIDEvery:   orDefault(cfg.JWKSUnknownKIDEvery, defaultUnknownKIDEvery),
@@ -121,13 +154,23 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
+	var transport http.RoundTripper
+	if cfg.HTTPClient != nil {
+		transport = cfg.HTTPClient.Transport
+	}
+	var sessions *sessionChecker
+	if cfg.SessionCheck {
+		sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.SessionCacheSize, transport, cfg.Now, cfg.Logger)
+	}
 	return &Authenticator{
-		cfg:     cfg,
-		keys:    keys,
-		parser:  jwt.NewParser(opts...),
-		extract: FirstOf(FromAuthHeader, FromCookie(cfg.CookieName)),
-		onError: cfg.ErrorHandler,
-		log:     cfg.Logger,
+		cfg:      cfg,
+		keys:     keys,
+		verified: newTTLCache[*Claims](cfg.SessionCacheSize),
+		sessions: sessions,
+		parser:   jwt.NewParser(opts...),
+		extract:  FirstOf(FromAuthHeader, FromCookie(cfg.CookieName)),
+		onError:  cfg.ErrorHandler,
+		log:      cfg.Logger,
 	}, nil
 }
 
@@ -138,9 +181,21 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
+// Defaults for the caches and the session check.
+const (
+	DefaultCacheSize       = 10000
+	DefaultSessionCheckTTL = 5 * time.Second
+	defaultCacheMaxAge     = 30 * time.Second
+)
+
 // Verify checks a session token and returns its claims. A refusal is an
 // *Error: 401 invalid_token for a bad token, 503 auth_unavailable when the
-// token cannot be judged because Hanko's keys are out of reach.
+// token cannot be judged because Hanko or its keys are out of reach.
+//
+// A token that passed full verification is remembered (by its SHA-256) until
+// it expires or SessionCacheMaxAge passes, so a browser's repeated requests
+// skip the RSA signature check. Concurrent first requests with one token do
+// one verification. The returned Claims are shared: treat them as read-only.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, errMissing()
@@ -148,6 +203,28 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 	if len(token) > a.cfg.MaxTokenBytes {
 		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.cfg.MaxTokenBytes))
 	}
+	k := keyOf(token)
+	claims, ok := a.verified.get(k, a.cfg.Now())
+	if !ok {
+		v, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
+			return a.verifyLocal(context.WithoutCancel(ctx), token, k)
+		})
+		if err != nil {
+			return nil, err
+		}
+		claims = v.(*Claims)
+	}
+	if a.sessions != nil {
+		if err := a.sessions.check(ctx, token, k, claims); err != nil {
+			return nil, err
+		}
+	}
+	return claims, nil
+}
+
+// verifyLocal checks the signature against Hanko's JWKS and the claims against
+// the rules, and caches the result when it passes.
+func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (*Claims, error) {
 	claims := new(Claims)
 	if _, err := a.parser.ParseWithClaims(token, claims, a.keys.keyfunc(ctx)); err != nil {
 		if errors.Is(err, errKeysUnavailable) {
@@ -155,13 +232,24 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 		}
 		return nil, errInvalid(err)
 	}
+	until := a.cfg.Now().Add(a.cfg.SessionCacheMaxAge)
+	if exp := claims.Expiry(); exp.Before(until) {
+		until = exp
+	}
+	a.verified.put(k, claims, until)
 	return claims, nil
 }
 
 // Ready reports whether tokens can be verified now (Hanko's signing keys are
 // loaded). The error says why not.
 func (a *Authenticator) Ready(ctx context.Context) error {
-	return a.keys.ready(ctx)
+	if err := a.keys.ready(ctx); err != nil {
+		return err
+	}
+	if a.sessions != nil {
+		return a.sessions.ready(ctx)
+	}
+	return nil
 }
 
 // Extract returns the request's session token, or "".

@@ -24,16 +24,16 @@ type Email struct {
 // for interactive logins, `iss` only when Hanko's session.issuer is set, and any
 // custom claims from Hanko's session.jwt_template, which land in Custom.
 type Claims struct {
-	UserID    string          `json:"sub"`
-	SessionID string          `json:"session_id"`
-	Email     *Email          `json:"email,omitempty"`
-	Username  string          `json:"username,omitempty"`
+	UserID    string           `json:"sub"`
+	SessionID string           `json:"session_id"`
+	Email     *Email           `json:"email,omitempty"`
+	Username  string           `json:"username,omitempty"`
 	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
-	Issuer    string          `json:"iss,omitempty"`
+	Issuer    string           `json:"iss,omitempty"`
 	IssuedAt  *jwt.NumericDate `json:"iat,omitempty"`
 	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`
 	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
-	AMR       []string        `json:"amr,omitempty"`
+	AMR       []string         `json:"amr,omitempty"`
 	// Custom holds every claim that is not one of the above, as decoded JSON
 	// (string, float64, bool, nil, []any, map[string]any).
 	Custom map[string]any `json:"-"`

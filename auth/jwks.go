@@ -27,7 +27,7 @@ import (
 //     one request waits for the next fetch slot and every other unknown-kid
 //     request fails fast instead of queueing a fetch of its own.
 const (
-	defaultRefreshEvery      = 5 * time.Minute
+	defaultRefreshEvery      = time.Minute
 	defaultUnknownKIDEvery   = 5 * time.Second
 	defaultUnknownKIDWaitMax = 3 * time.Second
 	retryWhileEmptyEvery     = time.Second
@@ -52,7 +52,7 @@ type jwks struct {
 
 type jwksOptions struct {
 	refreshEvery, unknownKIDEvery, unknownKIDWaitMax time.Duration
-	client                                         *http.Client
+	client                                           *http.Client
 }
 
 // newJWKS loads Hanko's JWKS. It never fails because Hanko is unreachable: the

@@ -1,0 +1,252 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// SessionValidation is Hanko's answer to POST /sessions/validate.
+type SessionValidation struct {
+	IsValid bool           `json:"is_valid"`
+	Claims  *SessionClaims `json:"claims,omitempty"`
+	// IdleExpiresAt is set when Hanko has an idle timeout for sessions.
+	IdleExpiresAt *time.Time `json:"idle_expires_at,omitempty"`
+	// Deprecated by Hanko, still sent: Claims.Expiration and Claims.Subject.
+	ExpirationTime *time.Time `json:"expiration_time,omitempty"`
+	UserID         string     `json:"user_id,omitempty"`
+}
+
+// SessionClaims are the token's claims as /sessions/validate renames them.
+type SessionClaims struct {
+	Subject    string     `json:"subject"`
+	SessionID  string     `json:"session_id"`
+	Audience   []string   `json:"audience,omitempty"`
+	Issuer     string     `json:"issuer,omitempty"`
+	IssuedAt   *time.Time `json:"issued_at,omitempty"`
+	Expiration time.Time  `json:"expiration"`
+	Email      *Email     `json:"email,omitempty"`
+	Username   string     `json:"username,omitempty"`
+	AMR        []string   `json:"amr,omitempty"`
+	// Custom holds the claims from Hanko's session.jwt_template.
+	Custom map[string]any `json:"-"`
+}
+
+var sessionClaimNames = map[string]bool{
+	"subject": true, "session_id": true, "audience": true, "issuer": true, "issued_at": true,
+	"expiration": true, "email": true, "username": true, "amr": true,
+}
+
+// UnmarshalJSON keeps every claim: known ones in fields, the rest in Custom.
+func (s *SessionClaims) UnmarshalJSON(data []byte) error {
+	type plain SessionClaims
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*s = SessionClaims(p)
+	for name, value := range raw {
+		if sessionClaimNames[name] {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(value, &v); err != nil {
+			return fmt.Errorf("claim %q: %w", name, err)
+		}
+		if s.Custom == nil {
+			s.Custom = map[string]any{}
+		}
+		s.Custom[name] = v
+	}
+	return nil
+}
+
+// MarshalJSON writes the known fields and the custom claims side by side, as
+// Hanko does.
+func (s SessionClaims) MarshalJSON() ([]byte, error) {
+	type plain SessionClaims
+	known, err := json.Marshal(plain(s))
+	if err != nil || len(s.Custom) == 0 {
+		return known, err
+	}
+	all := map[string]json.RawMessage{}
+	if err := json.Unmarshal(known, &all); err != nil {
+		return nil, err
+	}
+	for k, v := range s.Custom {
+		if sessionClaimNames[k] {
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		all[k] = b
+	}
+	return json.Marshal(all)
+}
+
+// Timeouts of the /sessions/validate call: connecting, and the whole call.
+const (
+	sessionCheckConnectTimeout = 2 * time.Second
+	sessionCheckTimeout        = 3 * time.Second
+	maxValidateResponseBytes   = 256 << 10
+)
+
+// sessionChecker confirms locally valid tokens with Hanko's
+// POST /sessions/validate, caching answers for a short TTL and sharing one
+// in-flight call between concurrent requests with the same token.
+type sessionChecker struct {
+	url    string
+	client *http.Client
+	ttl    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
+
+	answers *ttlCache[bool] // true: session valid; false: revoked or expired
+	flight  singleflight.Group
+	calls   atomic.Int64
+}
+
+func newSessionChecker(hankoURL string, ttl time.Duration, size int, base http.RoundTripper, now func() time.Time, log *slog.Logger) *sessionChecker {
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&net.Dialer{Timeout: sessionCheckConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
+		t.MaxIdleConnsPerHost = 64
+		t.ResponseHeaderTimeout = sessionCheckTimeout
+		base = t
+	}
+	if ttl <= 0 {
+		size = 0 // no caching: every request asks Hanko (still one call per token at a time)
+	}
+	return &sessionChecker{
+		url:     hankoURL + "/sessions/validate",
+		client:  &http.Client{Transport: base, Timeout: sessionCheckTimeout},
+		ttl:     ttl,
+		now:     now,
+		log:     log,
+		answers: newTTLCache[bool](size),
+	}
+}
+
+var errSessionEnded = errors.New("hanko: session is not valid (revoked, logged out or expired)")
+
+// check returns nil when Hanko confirms the session, an *Error otherwise.
+func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, claims *Claims) error {
+	if valid, ok := s.answers.get(k, s.now()); ok {
+		return s.verdict(valid)
+	}
+	v, err, _ := s.flight.Do(string(k[:]), func() (any, error) {
+		// Detached from the first caller's cancellation: the answer is shared.
+		ctx := context.WithoutCancel(ctx)
+		ans, err := s.call(ctx, token)
+		if err != nil {
+			return false, err
+		}
+		valid := ans.IsValid && ans.Claims != nil && ans.Claims.SessionID == claims.SessionID && ans.Claims.Subject == claims.UserID
+		if ans.IsValid && !valid {
+			return false, errUnavailable("Hanko's session check answered for a different session.", errors.New("hanko: /sessions/validate claims do not match the token"))
+		}
+		expires := s.now().Add(s.ttl)
+		if exp := claims.Expiry(); exp.Before(expires) {
+			expires = exp
+		}
+		if ans.IdleExpiresAt != nil && ans.IdleExpiresAt.Before(expires) {
+			expires = *ans.IdleExpiresAt
+		}
+		s.answers.put(k, valid, expires)
+		if !valid {
+			s.log.InfoContext(ctx, "Hanko reports the session ended; refusing it", "user_id", claims.UserID, "session_id", claims.SessionID)
+		}
+		return valid, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.verdict(v.(bool))
+}
+
+func (s *sessionChecker) verdict(valid bool) error {
+	if valid {
+		return nil
+	}
+	return errRevoked(errSessionEnded)
+}
+
+// call does one POST /sessions/validate. Every failure to get a documented
+// answer is a 503: the session cannot be judged.
+func (s *sessionChecker) call(ctx context.Context, token string) (*SessionValidation, error) {
+	n := s.calls.Add(1)
+	body, _ := json.Marshal(map[string]string{"session_token": token})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, errUnavailable("Hanko's session check cannot be called.", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, s.unavailable("Hanko's session check timed out; try again shortly.", err)
+		}
+		return nil, s.unavailable("Hanko is unreachable, so the session cannot be checked; try again shortly.", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxValidateResponseBytes))
+	if err != nil {
+		return nil, s.unavailable("Hanko's session check was interrupted; try again shortly.", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, s.unavailable("Hanko's session check failed; try again shortly.", fmt.Errorf("POST %s answered HTTP %d", s.url, resp.StatusCode))
+	}
+	var ans SessionValidation
+	var present struct {
+		IsValid *bool `json:"is_valid"`
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/json" || json.Unmarshal(raw, &present) != nil || present.IsValid == nil || json.Unmarshal(raw, &ans) != nil {
+		return nil, s.unavailable("Hanko's session check gave an unexpected answer; try again shortly.", fmt.Errorf("POST %s answered %q that is not the documented JSON", s.url, mt))
+	}
+	s.log.Debug("Hanko session check", "is_valid", ans.IsValid, "latency", time.Since(start), "remote_calls_total", n)
+	return &ans, nil
+}
+
+func (s *sessionChecker) unavailable(message string, cause error) error {
+	s.log.Warn("Hanko session check failed", "url", s.url, "error", cause)
+	return errUnavailable(message, cause)
+}
+
+// ready reports whether Hanko's API answers (any HTTP answer to a GET of the
+// validate endpoint counts: Hanko is up).
+func (s *sessionChecker) ready(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("Hanko's session check endpoint is unreachable: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("Hanko's session check endpoint answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+// Package config reads hanko-gin's settings from the environment.
+//
+// Load validates every setting and reports all problems at once, so a bad
+// deployment fails at start-up with one message instead of half-working.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated set of settings. See .env.example for each one.
+type Config struct {
+	HankoAPIURL        string
+	Port               int
+	CORSAllowedOrigins []string
+	CookieName         string
+	Audience           []string
+	Issuer             string
+	SessionCheck       bool
+	SessionCheckTTL    time.Duration
+	SessionCacheSize   int
+	DatabaseURL        string
+	LogLevel           slog.Level
+	LogFormat          string // "text" or "json"
+}
+
+// Defaults for optional settings.
+const (
+	DefaultPort             = 5001
+	DefaultOrigin           = "http://localhost:5173"
+	DefaultCookieName       = "hanko"
+	DefaultSessionCheckTTL  = 5 * time.Second
+	DefaultSessionCacheSize = 10000
+)
+
+// Load reads the settings through getenv (os.Getenv, or a lookup that also
+// sees .env). The error lists every invalid setting.
+func Load(getenv func(string) string) (Config, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	var c Config
+
+	if raw := get("HANKO_API_URL", ""); raw == "" {
+		bad("HANKO_API_URL is required: your Hanko API URL, e.g. http://localhost:8000 or https://<project-id>.hanko.io")
+	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("HANKO_API_URL %q must be an absolute http(s) URL such as http://localhost:8000", raw)
+	} else {
+		c.HankoAPIURL = strings.TrimRight(u.String(), "/")
+	}
+
+	if p, err := strconv.Atoi(get("PORT", strconv.Itoa(DefaultPort))); err != nil || p < 1 || p > 65535 {
+		bad("PORT %q must be a number from 1 to 65535", getenv("PORT"))
+	} else {
+		c.Port = p
+	}
+
+	for _, o := range splitList(get("CORS_ALLOWED_ORIGINS", DefaultOrigin)) {
+		if err := checkOrigin(o); err != nil {
+			bad("CORS_ALLOWED_ORIGINS: %v", err)
+			continue
+		}
+		c.CORSAllowedOrigins = append(c.CORSAllowedOrigins, o)
+	}
+	if len(c.CORSAllowedOrigins) == 0 && len(problems) == 0 {
+		bad("CORS_ALLOWED_ORIGINS must list at least one origin, e.g. %s", DefaultOrigin)
+	}
+
+	c.CookieName = get("HANKO_COOKIE_NAME", DefaultCookieName)
+	if !validCookieName(c.CookieName) {
+		bad("HANKO_COOKIE_NAME %q is not a valid cookie name", c.CookieName)
+	}
+
+	c.Audience = splitList(get("HANKO_AUDIENCE", ""))
+	c.Issuer = get("HANKO_ISSUER", "")
+
+	switch v := strings.ToLower(get("HANKO_SESSION_CHECK", "false")); v {
+	case "true", "1", "yes", "on":
+		c.SessionCheck = true
+	case "false", "0", "no", "off":
+	default:
+		bad("HANKO_SESSION_CHECK %q must be true or false", v)
+	}
+	if d, err := time.ParseDuration(get("HANKO_SESSION_CHECK_TTL", DefaultSessionCheckTTL.String())); err != nil || d < 0 || d > 5*time.Minute {
+		bad("HANKO_SESSION_CHECK_TTL %q must be a duration from 0s to 5m, e.g. 5s", getenv("HANKO_SESSION_CHECK_TTL"))
+	} else {
+		c.SessionCheckTTL = d
+	}
+	if n, err := strconv.Atoi(get("HANKO_SESSION_CACHE_SIZE", strconv.Itoa(DefaultSessionCacheSize))); err != nil || n < 0 || n > 10_000_000 {
+		bad("HANKO_SESSION_CACHE_SIZE %q must be a number from 0 (off) to 10000000", getenv("HANKO_SESSION_CACHE_SIZE"))
+	} else {
+		c.SessionCacheSize = n
+	}
+
+	c.DatabaseURL = get("DATABASE_URL", "")
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || !knownDatabaseScheme(u.Scheme) {
+			bad("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (or be empty for ./data/hanko-gin.db)")
+		}
+	}
+
+	switch v := strings.ToLower(get("LOG_LEVEL", "info")); v {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		bad("LOG_LEVEL %q must be debug, info, warn or error", v)
+	}
+	switch v := strings.ToLower(get("LOG_FORMAT", "text")); v {
+	case "text", "json":
+		c.LogFormat = v
+	default:
+		bad("LOG_FORMAT %q must be text or json", v)
+	}
+
+	if len(problems) > 0 {
+		return Config{}, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// Error lists every invalid setting.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("invalid settings (%d):\n  - %s", len(e.Problems), strings.Join(e.Problems, "\n  - "))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkOrigin accepts exactly scheme://host[:port], as browsers send Origin.
+func checkOrigin(o string) error {
+	if o == "*" {
+		return errors.New(`"*" is not allowed: credentialed CORS needs exact origins such as http://localhost:5173`)
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "/") {
+		return fmt.Errorf("%q is not an origin: use scheme://host[:port] with no path, e.g. http://localhost:5173", o)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q has an invalid port", o)
+		}
+	}
+	if strings.ToLower(o) != o {
+		return fmt.Errorf("%q must be lower case, as browsers send it", o)
+	}
+	return nil
+}
+
+func validCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`()<>@,;:\"/[]?={}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func knownDatabaseScheme(s string) bool {
+	switch s {
+	case "postgres", "postgresql", "sqlite", "file":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,169 @@
+// Command hanko-gin is a Gin API that verifies Hanko sessions.
+//
+//	hanko-gin              serve the API (settings from the environment and .env)
+//	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], envWithDotenv(".env"), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "hanko-gin:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(ctx, getenv)
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck])", args[0])
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+
+	authn, err := auth.New(ctx, auth.Config{
+		HankoAPIURL:      cfg.HankoAPIURL,
+		CookieName:       cfg.CookieName,
+		Audience:         cfg.Audience,
+		Issuer:           cfg.Issuer,
+		SessionCheck:     cfg.SessionCheck,
+		SessionCheckTTL:  sessionCheckTTL(cfg),
+		SessionCacheSize: cacheSize(cfg),
+		Logger:           log,
+		ErrorHandler:     routes.AuthErrorHandler,
+	})
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	srv := &http.Server{
+		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Handler: routes.New(routes.Deps{
+			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("hanko-gin listening", "addr", ln.Addr().String(), "hanko_api_url", cfg.HankoAPIURL,
+		"cors_allowed_origins", cfg.CORSAllowedOrigins, "session_check", cfg.SessionCheck)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sessionCheckTTL and cacheSize map the settings' "0 means off" onto
+// auth.Config's "0 means default, negative means off".
+func sessionCheckTTL(cfg config.Config) time.Duration {
+	if cfg.SessionCheckTTL == 0 {
+		return -1
+	}
+	return cfg.SessionCheckTTL
+}
+
+func cacheSize(cfg config.Config) int {
+	if cfg.SessionCacheSize == 0 {
+		return -1
+	}
+	return cfg.SessionCacheSize
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// envWithDotenv looks a variable up in the real environment first, then in
+// the .env file (a missing file is fine; the real environment always wins).
+func envWithDotenv(path string) func(string) string {
+	file, err := godotenv.Read(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(os.Stderr, "hanko-gin: ignoring %s: %v\n", path, err)
+	}
+	return func(key string) string {
+		if v, ok := os.LookupEnv(key); ok {
+			return v
+		}
+		return file[key]
+	}
+}
+
+// healthcheck asks the local server's /healthz, for images without curl.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = strconv.Itoa(config.DefaultPort)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
+}

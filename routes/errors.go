@@ -1,0 +1,57 @@
+package routes
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+// apiError is a refusal with its HTTP status, a stable code and a sentence for
+// people. Every error response has the body {"error": code, "message": sentence}.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...)}
+}
+
+var (
+	errTodoNotFound     = &apiError{http.StatusNotFound, "not_found", "No todo with this id."}
+	errRouteNotFound    = &apiError{http.StatusNotFound, "not_found", "No such route."}
+	errMethodNotAllowed = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this route."}
+	errCrossOrigin      = &apiError{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
+	errInternal         = &apiError{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
+)
+
+// respondError is the one place where errors become HTTP responses.
+func respondError(c *gin.Context, err error) {
+	var (
+		ae *apiError
+		e  *auth.Error
+	)
+	switch {
+	case errors.As(err, &e):
+		auth.SetChallenge(c, e)
+		ae = &apiError{e.Status, e.Code, e.Message}
+	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrNotFound):
+		ae = errTodoNotFound
+	default:
+		_ = c.Error(err) // the request logger reports it
+		ae = errInternal
+	}
+	c.AbortWithStatusJSON(ae.status, gin.H{"error": ae.code, "message": ae.message})
+}
+
+// AuthErrorHandler lets the auth middleware answer through respondError.
+func AuthErrorHandler(c *gin.Context, err *auth.Error) { respondError(c, err) }

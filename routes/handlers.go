@@ -1,0 +1,118 @@
+package routes
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+)
+
+// index describes the service and links to its routes.
+func (a *api) index(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{
+		"service": "hanko-gin",
+		"links": gin.H{
+			"health":    "/healthz",
+			"ready":     "/readyz",
+			"public":    "/api/public",
+			"protected": "/api/protected",
+			"me":        "/api/me",
+			"todos":     "/api/todos",
+		},
+	})
+}
+
+// healthz is liveness: the process serves HTTP.
+func (a *api) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz is readiness: 200 only when Hanko's signing keys are loaded (and, with
+// the session check on, Hanko answers) and the database answers.
+func (a *api) readyz(c *gin.Context) {
+	ctx := c.Request.Context()
+	checks := gin.H{}
+	var reasons []string
+	if err := checkWithTimeout(ctx, a.auth.Ready); err != nil {
+		checks["hanko"] = err.Error()
+		reasons = append(reasons, err.Error())
+	} else {
+		checks["hanko"] = "ok"
+	}
+	if err := checkWithTimeout(ctx, a.store.Ping); err != nil {
+		checks["database"] = "database: " + err.Error()
+		reasons = append(reasons, "database: "+err.Error())
+	} else {
+		checks["database"] = "ok"
+	}
+	if len(reasons) > 0 {
+		msg := "Not ready: " + reasons[0]
+		for _, r := range reasons[1:] {
+			msg += "; " + r
+		}
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "not_ready", "message": msg, "checks": checks})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+// public needs no session.
+func (a *api) public(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"message": "This is public: no session needed."})
+}
+
+// protected needs a session; the user id comes from the verified token.
+func (a *api) protected(c *gin.Context) {
+	claims := mustClaims(c)
+	c.JSON(http.StatusOK, gin.H{
+		"message": "You have a valid Hanko session.",
+		"user_id": claims.UserID,
+	})
+}
+
+// meResponse is the session's user as /api/me returns it.
+type meResponse struct {
+	UserID       string         `json:"user_id"`
+	SessionID    string         `json:"session_id"`
+	Email        *auth.Email    `json:"email"`
+	Username     string         `json:"username,omitempty"`
+	Audience     []string       `json:"audience"`
+	Issuer       string         `json:"issuer,omitempty"`
+	IssuedAt     time.Time      `json:"issued_at"`
+	ExpiresAt    time.Time      `json:"expires_at"`
+	AMR          []string       `json:"amr,omitempty"`
+	CustomClaims map[string]any `json:"custom_claims,omitempty"`
+}
+
+// me returns what the session token says about the user.
+func (a *api) me(c *gin.Context) {
+	claims := mustClaims(c)
+	aud := []string(claims.Audience)
+	if aud == nil {
+		aud = []string{}
+	}
+	c.JSON(http.StatusOK, meResponse{
+		UserID:       claims.UserID,
+		SessionID:    claims.SessionID,
+		Email:        claims.Email,
+		Username:     claims.Username,
+		Audience:     aud,
+		Issuer:       claims.Issuer,
+		IssuedAt:     claims.Issued().UTC(),
+		ExpiresAt:    claims.Expiry().UTC(),
+		AMR:          claims.AMR,
+		CustomClaims: claims.Custom,
+	})
+}
+
+// mustClaims returns the session of a route behind RequireSession. Its absence
+// is a wiring bug, so it panics (answered as a 500 by recoverJSON).
+func mustClaims(c *gin.Context) *auth.Claims {
+	claims, ok := auth.FromContext(c)
+	if !ok {
+		panic("routes: handler needs auth.RequireSession in front of it")
+	}
+	return claims
+}

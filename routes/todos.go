@@ -1,0 +1,174 @@
+package routes
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+// Todo input limits.
+const (
+	maxTitleRunes = 200
+	maxBodyBytes  = 16 << 10
+)
+
+// listTodos returns the caller's todos, newest first.
+func (a *api) listTodos(c *gin.Context) {
+	todos, err := a.store.ListTodos(c.Request.Context(), mustClaims(c).UserID)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	if todos == nil {
+		todos = []store.Todo{}
+	}
+	c.JSON(http.StatusOK, gin.H{"todos": todos})
+}
+
+// createTodo stores a new todo for the caller: {"title": "..."}.
+func (a *api) createTodo(c *gin.Context) {
+	var in struct {
+		Title json.RawMessage `json:"title"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		respondError(c, err)
+		return
+	}
+	if in.Title == nil {
+		respondError(c, badRequest(`The field "title" is required.`))
+		return
+	}
+	title, err := parseTitle(in.Title)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	todo, err := a.store.CreateTodo(c.Request.Context(), mustClaims(c).UserID, title)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Location", "/api/todos/"+todo.ID)
+	c.JSON(http.StatusCreated, todo)
+}
+
+// updateTodo changes the title and/or done flag of one of the caller's todos.
+func (a *api) updateTodo(c *gin.Context) {
+	var in struct {
+		Title json.RawMessage `json:"title"`
+		Done  json.RawMessage `json:"done"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		respondError(c, err)
+		return
+	}
+	var patch store.TodoPatch
+	if in.Title != nil {
+		title, err := parseTitle(in.Title)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		patch.Title = &title
+	}
+	if in.Done != nil {
+		var done bool
+		if isNull(in.Done) || json.Unmarshal(in.Done, &done) != nil {
+			respondError(c, badRequest(`The field "done" must be true or false.`))
+			return
+		}
+		patch.Done = &done
+	}
+	if patch.Title == nil && patch.Done == nil {
+		respondError(c, badRequest(`Nothing to change: send "title" and/or "done".`))
+		return
+	}
+	todo, err := a.store.UpdateTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id"), patch)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, todo)
+}
+
+// deleteTodo removes one of the caller's todos.
+func (a *api) deleteTodo(c *gin.Context) {
+	if err := a.store.DeleteTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id")); err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// parseTitle accepts a JSON string of 1–200 characters after trimming.
+func parseTitle(raw json.RawMessage) (string, error) {
+	var title string
+	if isNull(raw) || json.Unmarshal(raw, &title) != nil {
+		return "", badRequest(`The field "title" must be a string.`)
+	}
+	title = strings.TrimSpace(title)
+	switch n := utf8.RuneCountInString(title); {
+	case n == 0:
+		return "", badRequest(`The field "title" must not be empty.`)
+	case n > maxTitleRunes:
+		return "", badRequest(`The field "title" must be at most %d characters (got %d).`, maxTitleRunes, n)
+	}
+	return title, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// decodeJSON reads exactly one JSON object of at most maxBodyBytes into dst,
+// refusing other content types, unknown fields and trailing data.
+func decodeJSON(c *gin.Context, dst any) error {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return badRequest("The request body must be JSON, sent with Content-Type: application/json.")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return jsonProblem(err)
+		}
+		return badRequest("The request body must contain a single JSON object.")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+		tooBig  *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return badRequest("The request body is larger than %d bytes.", maxBodyBytes)
+	case errors.Is(err, io.EOF):
+		return badRequest("The request body is empty; send a JSON object.")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("The request body is not valid JSON.")
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return badRequest("The request body must be a JSON object.")
+		}
+		return badRequest("The field %q has the wrong type.", typeErr.Field)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return badRequest("The request body could not be read as JSON.")
+}
