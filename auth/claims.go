@@ -51,6 +51,13 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
+	// RFC 7519: exp, iat and nbf are JSON numbers. jwt.NumericDate would also
+	// take a numeric string ("1795367416"), which no Hanko token carries.
+	for _, name := range [...]string{"exp", "iat", "nbf"} {
+		if v, ok := raw[name]; ok && !isJSONNumber(v) {
+			return fmt.Errorf("claim %q is not a JSON number", name)
+		}
+	}
 	type plain Claims // no methods, so no recursion
 	var p plain
 	if err := json.Unmarshal(data, &p); err != nil {
@@ -72,6 +79,12 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 		c.Custom[name] = v
 	}
 	return nil
+}
+
+// isJSONNumber reports whether v (one JSON value) is a number literal.
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
 // Expiry returns the token's expiry time (zero if absent, which verification refuses).
