@@ -1,0 +1,136 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{"HANKO_API_URL": "https://abc.hanko.io/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		HankoAPIURL:        "https://abc.hanko.io",
+		Port:               5001,
+		CORSAllowedOrigins: []string{"http://localhost:5173"},
+		CookieName:         "hanko",
+		SessionCheckTTL:    5 * time.Second,
+		SessionCacheSize:   10000,
+		LogLevel:           slog.LevelInfo,
+		LogFormat:          "text",
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Load defaults\n got  %+v\n want %+v", c, want)
+	}
+}
+
+func TestLoadEverySetting(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HANKO_API_URL":            "http://localhost:8000",
+		"PORT":                     "8080",
+		"CORS_ALLOWED_ORIGINS":     "http://localhost:5173, https://app.example.com",
+		"HANKO_COOKIE_NAME":        "session",
+		"HANKO_AUDIENCE":           "localhost,example.com",
+		"HANKO_ISSUER":             "https://auth.example.com",
+		"HANKO_SESSION_CHECK":      "true",
+		"HANKO_SESSION_CHECK_TTL":  "0s",
+		"HANKO_SESSION_CACHE_SIZE": "0",
+		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
+		"LOG_LEVEL":                "debug",
+		"LOG_FORMAT":               "json",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		HankoAPIURL:        "http://localhost:8000",
+		Port:               8080,
+		CORSAllowedOrigins: []string{"http://localhost:5173", "https://app.example.com"},
+		CookieName:         "session",
+		Audience:           []string{"localhost", "example.com"},
+		Issuer:             "https://auth.example.com",
+		SessionCheck:       true,
+		SessionCheckTTL:    0,
+		SessionCacheSize:   0,
+		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
+		LogLevel:           slog.LevelDebug,
+		LogFormat:          "json",
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Load\n got  %+v\n want %+v", c, want)
+	}
+}
+
+func TestLoadRefusesBadSettings(t *testing.T) {
+	base := map[string]string{"HANKO_API_URL": "http://localhost:8000"}
+	tests := []struct {
+		name    string
+		set     map[string]string
+		mention string // the problem must name this
+	}{
+		{"missing Hanko URL", map[string]string{"HANKO_API_URL": ""}, "HANKO_API_URL is required"},
+		{"relative Hanko URL", map[string]string{"HANKO_API_URL": "localhost:8000"}, "HANKO_API_URL"},
+		{"ftp Hanko URL", map[string]string{"HANKO_API_URL": "ftp://hanko"}, "HANKO_API_URL"},
+		{"port not a number", map[string]string{"PORT": "http"}, "PORT"},
+		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
+		{"port zero", map[string]string{"PORT": "0"}, "PORT"},
+		{"wildcard origin", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, `"*" is not allowed`},
+		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/app"}, "not an origin"},
+		{"origin with trailing slash", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/"}, "not an origin"},
+		{"origin without scheme", map[string]string{"CORS_ALLOWED_ORIGINS": "localhost:5173"}, "not an origin"},
+		{"null origin", map[string]string{"CORS_ALLOWED_ORIGINS": "null"}, "not an origin"},
+		{"upper-case origin", map[string]string{"CORS_ALLOWED_ORIGINS": "http://LocalHost:5173"}, "lower case"},
+		{"origin bad port", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:99999"}, "CORS_ALLOWED_ORIGINS"},
+		{"cookie name with space", map[string]string{"HANKO_COOKIE_NAME": "my cookie"}, "HANKO_COOKIE_NAME"},
+		{"session check not a bool", map[string]string{"HANKO_SESSION_CHECK": "maybe"}, "HANKO_SESSION_CHECK"},
+		{"ttl not a duration", map[string]string{"HANKO_SESSION_CHECK_TTL": "5"}, "HANKO_SESSION_CHECK_TTL"},
+		{"ttl too long", map[string]string{"HANKO_SESSION_CHECK_TTL": "1h"}, "HANKO_SESSION_CHECK_TTL"},
+		{"cache size negative", map[string]string{"HANKO_SESSION_CACHE_SIZE": "-1"}, "HANKO_SESSION_CACHE_SIZE"},
+		{"database scheme", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]string{}
+			for k, v := range base {
+				m[k] = v
+			}
+			for k, v := range tc.set {
+				m[k] = v
+			}
+			_, err := Load(env(m))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Load accepted %v (err %v)", tc.set, err)
+			}
+			if len(ce.Problems) != 1 || !strings.Contains(ce.Problems[0], tc.mention) {
+				t.Errorf("problems = %q, want one mentioning %q", ce.Problems, tc.mention)
+			}
+		})
+	}
+}
+
+func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"PORT":                 "-3",
+		"CORS_ALLOWED_ORIGINS": "*,http://ok.example,ftp://x",
+		"LOG_FORMAT":           "xml",
+	}))
+	if err == nil {
+		t.Fatal("Load accepted bad settings")
+	}
+	msg := err.Error()
+	for _, want := range []string{"invalid settings (5)", "HANKO_API_URL", "PORT", `"*"`, `"ftp://x"`, "LOG_FORMAT"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %s:\n%s", want, msg)
+		}
+	}
+}
