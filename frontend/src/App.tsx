@@ -1,0 +1,61 @@
+import { useMemo } from "react";
+import { Navigate, Route, Routes } from "react-router";
+import { createApiClient } from "./api";
+import { Header } from "./components/Header";
+import { SessionExpiredDialog } from "./components/SessionExpiredDialog";
+import { config } from "./config";
+import { DashboardPage } from "./pages/DashboardPage";
+import { LoginPage } from "./pages/LoginPage";
+import { ProfilePage } from "./pages/ProfilePage";
+import { ApiProvider, RequireSession } from "./session";
+
+export function App() {
+  const api = useMemo(() => createApiClient({ baseUrl: config.apiUrl }), []);
+
+  if (config.problems.length > 0) return <ConfigProblems problems={config.problems} />;
+
+  return (
+    <ApiProvider client={api}>
+      <Routes>
+        <Route path="/" element={<LoginPage />} />
+        <Route
+          element={
+            <RequireSession
+              layout={(page, session) => (
+                <div className="app-layout">
+                  <a className="skip-link" href="#main">
+                    Skip to content
+                  </a>
+                  <Header me={session.me} />
+                  <main id="main" className="app-main">
+                    {page}
+                  </main>
+                </div>
+              )}
+            />
+          }
+        >
+          <Route path="/dashboard" element={<DashboardPage />} />
+          <Route path="/profile" element={<ProfilePage />} />
+        </Route>
+        <Route path="*" element={<Navigate to="/dashboard" replace />} />
+      </Routes>
+      <SessionExpiredDialog />
+    </ApiProvider>
+  );
+}
+
+function ConfigProblems({ problems }: { problems: string[] }) {
+  return (
+    <div className="centered">
+      <section className="card problem" role="alert" aria-labelledby="config-title">
+        <h1 id="config-title">This app is not configured yet</h1>
+        <ul>
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * The one module that talks to this project's Gin backend.
+ *
+ * Every request carries the browser's cookies (`credentials: "include"`), so the `hanko`
+ * session cookie that Hanko (or hanko-elements) set for `localhost` reaches the backend even
+ * though it listens on another port. Error responses are always JSON
+ * `{"error": "<code>", "message": "<sentence>"}`; they become typed errors below so callers can
+ * tell "sign in again" (401) from "Hanko is down" (503) without looking at status codes.
+ */
+
+export interface EmailClaim {
+  address: string;
+  is_primary: boolean;
+  is_verified: boolean;
+}
+
+/** `GET /api/me`: the signed-in user's session, as the backend verified it. */
+export interface Me {
+  user_id: string;
+  session_id: string;
+  email: EmailClaim | null;
+  username?: string;
+  audience: string[];
+  issuer?: string;
+  issued_at: string;
+  expires_at: string;
+  amr?: string[];
+  custom_claims?: Record<string, unknown>;
+}
+
+export interface ProtectedAnswer {
+  message: string;
+  user_id: string;
+}
+
+export interface PublicAnswer {
+  message: string;
+}
+
+export interface Todo {
+  id: string;
+  title: string;
+  done: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TodoPatch {
+  title?: string;
+  done?: boolean;
+}
+
+/** Titles are 1–200 characters after trimming, as the backend enforces. */
+export const TODO_TITLE_MAX = 200;
+
+/** Returns the trimmed title, or a sentence saying what is wrong with it. */
+export function checkTodoTitle(raw: string): { ok: true; title: string } | { ok: false; message: string } {
+  const title = raw.trim();
+  if (title.length === 0) return { ok: false, message: "Give the todo a title." };
+  if (Array.from(title).length > TODO_TITLE_MAX) {
+    return { ok: false, message: `Titles can be at most ${TODO_TITLE_MAX} characters.` };
+  }
+  return { ok: true, title };
+}
+
+/** Any non-2xx answer from the backend. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** The backend's machine-readable code, e.g. `invalid_token`. */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** 401: no session, or the session token is invalid/expired. The user must sign in (again). */
+export class UnauthorizedError extends ApiError {
+  constructor(code: string, message: string) {
+    super(401, code, message);
+    this.name = "UnauthorizedError";
+  }
+}
+
+/** 503: the backend cannot judge the session because Hanko (keys or validation) is unreachable. */
+export class AuthUnavailableError extends ApiError {
+  constructor(code: string, message: string) {
+    super(503, code, message);
+    this.name = "AuthUnavailableError";
+  }
+}
+
+/** 400: the request was refused as invalid; `message` says what is wrong. */
+export class BadRequestError extends ApiError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+    this.name = "BadRequestError";
+  }
+}
+
+/** 404: the thing does not exist (or belongs to someone else). */
+export class NotFoundError extends ApiError {
+  constructor(code: string, message: string) {
+    super(404, code, message);
+    this.name = "NotFoundError";
+  }
+}
+
+/**
+ * The request never produced an HTTP answer the page may read: the backend is down, the URL is
+ * wrong, or the browser blocked the response because CORS does not allow this origin.
+ */
+export class NetworkError extends Error {
+  readonly url: string;
+
+  constructor(url: string, cause: unknown) {
+    super(
+      `Could not reach the backend at ${url}. Is it running, and does its CORS_ALLOWED_ORIGINS include ${currentOrigin()}?`,
+      { cause },
+    );
+    this.name = "NetworkError";
+    this.url = url;
+  }
+}
+
+function currentOrigin(): string {
+  return typeof window === "undefined" ? "this page's origin" : window.location.origin;
+}
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  me(signal?: AbortSignal): Promise<Me>;
+  protectedMessage(signal?: AbortSignal): Promise<ProtectedAnswer>;
+  publicMessage(signal?: AbortSignal): Promise<PublicAnswer>;
+  listTodos(signal?: AbortSignal): Promise<Todo[]>;
+  createTodo(title: string): Promise<Todo>;
+  updateTodo(id: string, patch: TodoPatch): Promise<Todo>;
+  deleteTodo(id: string): Promise<void>;
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  /** Injected in tests; defaults to the browser's fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+interface ErrorBody {
+  error?: unknown;
+  message?: unknown;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Turns a non-2xx response into the matching typed error. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  let code = `http_${res.status}`;
+  let message = `The backend answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`;
+  try {
+    const body = (await res.json()) as unknown;
+    if (isObject(body)) {
+      const { error, message: text } = body as ErrorBody;
+      if (typeof error === "string" && error) code = error;
+      if (typeof text === "string" && text) message = text;
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): keep the generic code and message.
+  }
+  switch (res.status) {
+    case 401:
+      return new UnauthorizedError(code, message);
+    case 503:
+      return new AuthUnavailableError(code, message);
+    case 400:
+      return new BadRequestError(code, message);
+    case 404:
+      return new NotFoundError(code, message);
+    default:
+      return new ApiError(res.status, code, message);
+  }
+}
+
+function expectObject(value: unknown, what: string): Record<string, unknown> {
+  if (!isObject(value)) throw new ApiError(200, "invalid_response", `The backend sent an unexpected ${what}.`);
+  return value;
+}
+
+function asTodo(value: unknown): Todo {
+  const o = expectObject(value, "todo");
+  if (typeof o.id !== "string" || typeof o.title !== "string" || typeof o.done !== "boolean") {
+    throw new ApiError(200, "invalid_response", "The backend sent a todo without id, title or done.");
+  }
+  return o as unknown as Todo;
+}
+
+function asMe(value: unknown): Me {
+  const o = expectObject(value, "session");
+  if (typeof o.user_id !== "string" || typeof o.expires_at !== "string") {
+    throw new ApiError(200, "invalid_response", "The backend sent a session without user_id or expires_at.");
+  }
+  return { email: null, audience: [], ...o } as unknown as Me;
+}
+
+function isAbortError(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "name" in err && err.name === "AbortError";
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const url = `${baseUrl}${path}`;
+    const headers: Record<string, string> = { Accept: "application/json" };
+    const init: RequestInit = { method, headers, credentials: "include" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    if (signal) init.signal = signal;
+
+    let res: Response;
+    try {
+      res = await doFetch(url, init);
+    } catch (err) {
+      if (signal?.aborted || isAbortError(err)) throw err;
+      throw new NetworkError(url, err);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    if (res.status === 204) return undefined;
+    try {
+      return (await res.json()) as unknown;
+    } catch {
+      throw new ApiError(res.status, "invalid_response", `The backend sent a response to ${method} ${path} that is not JSON.`);
+    }
+  }
+
+  return {
+    baseUrl,
+    async me(signal) {
+      return asMe(await request("GET", "/api/me", undefined, signal));
+    },
+    async protectedMessage(signal) {
+      return expectObject(await request("GET", "/api/protected", undefined, signal), "answer") as unknown as ProtectedAnswer;
+    },
+    async publicMessage(signal) {
+      return expectObject(await request("GET", "/api/public", undefined, signal), "answer") as unknown as PublicAnswer;
+    },
+    async listTodos(signal) {
+      const body = expectObject(await request("GET", "/api/todos", undefined, signal), "todo list");
+      if (!Array.isArray(body.todos)) {
+        throw new ApiError(200, "invalid_response", "The backend's todo list has no todos array.");
+      }
+      return body.todos.map(asTodo);
+    },
+    async createTodo(title) {
+      return asTodo(await request("POST", "/api/todos", { title }));
+    },
+    async updateTodo(id, patch) {
+      return asTodo(await request("PATCH", `/api/todos/${encodeURIComponent(id)}`, patch));
+    },
+    async deleteTodo(id) {
+      await request("DELETE", `/api/todos/${encodeURIComponent(id)}`);
+    },
+  };
+}
+
+/** A sentence for the user, whatever was thrown. */
+export function describeError(err: unknown): string {
+  if (err instanceof AuthUnavailableError) {
+    return `Authentication service unavailable: ${err.message}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,55 @@
+import { useState } from "react";
+import { NavLink, useNavigate } from "react-router";
+import type { Me } from "../api";
+import { describeHankoError, loadHanko } from "../hanko";
+import type { LoginLocationState } from "../session-context";
+import { Brand } from "./Brand";
+
+export function Header({ me }: { me: Me }) {
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const who = me.email?.address ?? me.username ?? me.user_id;
+
+  async function logout() {
+    setBusy(true);
+    setError(null);
+    try {
+      const hanko = await loadHanko();
+      await hanko.logout();
+      const state: LoginLocationState = { reason: "logged-out" };
+      await navigate("/", { replace: true, state });
+    } catch (err) {
+      setError(`Logging out failed: ${describeHankoError(err)}`);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <header className="app-header">
+      <div className="app-header-inner">
+        <Brand to="/dashboard" />
+        <nav aria-label="Main" className="main-nav">
+          <NavLink to="/dashboard">Dashboard</NavLink>
+          <NavLink to="/profile">Profile</NavLink>
+        </nav>
+        <div className="user-menu">
+          <span className="avatar" aria-hidden="true">
+            {who.slice(0, 1).toUpperCase()}
+          </span>
+          <span className="user-email" title={who} data-testid="header-email">
+            {who}
+          </span>
+          <button type="button" className="button ghost" onClick={() => void logout()} disabled={busy}>
+            {busy ? "Logging out…" : "Log out"}
+          </button>
+        </div>
+      </div>
+      {error ? (
+        <p className="notice error header-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </header>
+  );
+}

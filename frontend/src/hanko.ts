@@ -1,0 +1,67 @@
+/**
+ * One Hanko SDK instance for the whole app, created by hanko-elements' `register()`, which also
+ * defines the <hanko-auth> and <hanko-profile> custom elements. Registering twice would define
+ * the elements twice, so the promise is kept.
+ */
+import { register, type Hanko } from "@teamhanko/hanko-elements";
+import { useEffect, useState } from "react";
+import { config } from "./config";
+
+let registration: Promise<Hanko> | undefined;
+
+export function loadHanko(): Promise<Hanko> {
+  registration ??= register(config.hankoApiUrl, {
+    enablePasskeys: true,
+  }).then((result) => result.hanko);
+  return registration;
+}
+
+export type HankoState =
+  | { status: "loading"; hanko: null; error: null }
+  | { status: "ready"; hanko: Hanko; error: null }
+  | { status: "failed"; hanko: null; error: string };
+
+/** The shared Hanko instance once hanko-elements is registered. */
+export function useHanko(): HankoState {
+  const [state, setState] = useState<HankoState>({ status: "loading", hanko: null, error: null });
+  useEffect(() => {
+    let active = true;
+    loadHanko().then(
+      (hanko) => {
+        if (active) setState({ status: "ready", hanko, error: null });
+      },
+      (err: unknown) => {
+        if (active) {
+          setState({ status: "failed", hanko: null, error: describeHankoError(err) });
+        }
+      },
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+  return state;
+}
+
+/** Readable text for errors thrown by hanko-elements or the Hanko SDK (matched on their `code`). */
+export function describeHankoError(err: unknown): string {
+  const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : "";
+  switch (code) {
+    case "somethingWentWrong":
+      return `Hanko at ${config.hankoApiUrl} could not be reached or answered with an error. Check that it is running and that its CORS settings allow ${window.location.origin}.`;
+    case "requestTimeout":
+      return `Hanko at ${config.hankoApiUrl} did not answer in time. Try again.`;
+    case "tooManyRequests":
+      return "Too many attempts. Wait a moment, then try again.";
+    case "unauthorized":
+      return "Your Hanko session is no longer valid. Sign in again.";
+    case "forbidden":
+      return "Hanko refused this request.";
+    default:
+      if (err instanceof Error) return err.message || err.name;
+      if (typeof err === "object" && err !== null && "message" in err && typeof err.message === "string") {
+        return err.message;
+      }
+      return String(err);
+  }
+}

@@ -1,0 +1,219 @@
+import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BadRequestError, NotFoundError, UnauthorizedError, type ApiClient, type Todo } from "./api";
+import { initialTodosState, isUnsaved, todosReducer, useTodos } from "./todos";
+
+afterEach(cleanup);
+
+function todo(id: string, title: string, done = false): Todo {
+  return { id, title, done, created_at: "2026-11-22T05:10:16Z", updated_at: "2026-11-22T05:10:16Z" };
+}
+
+/** A promise the test resolves or rejects when it wants. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function fakeApi(initial: Todo[]) {
+  const pending = {
+    create: deferred<Todo>(),
+    update: deferred<Todo>(),
+    remove: deferred<undefined>(),
+  };
+  const api: ApiClient = {
+    baseUrl: "http://backend.test",
+    me: () => Promise.reject(new Error("unused")),
+    protectedMessage: () => Promise.reject(new Error("unused")),
+    publicMessage: () => Promise.reject(new Error("unused")),
+    listTodos: vi.fn(() => Promise.resolve(initial)),
+    createTodo: vi.fn(() => pending.create.promise),
+    updateTodo: vi.fn(() => pending.update.promise),
+    deleteTodo: vi.fn(() => pending.remove.promise.then(() => undefined)),
+  };
+  return { api, pending };
+}
+
+async function loaded(api: ApiClient, onError?: (err: unknown) => boolean) {
+  const hook = renderHook(() => useTodos(api, onError));
+  await waitFor(() => {
+    expect(hook.result.current.state.status).toBe("ready");
+  });
+  return hook;
+}
+
+describe("useTodos optimistic updates", () => {
+  it("shows an added todo at once and swaps in the stored one", async () => {
+    const { api, pending } = fakeApi([todo("a", "Existing")]);
+    const { result } = await loaded(api);
+
+    let problem: string | null = "unset";
+    act(() => {
+      problem = result.current.add("  New one  ");
+    });
+    expect(problem).toBeNull();
+    expect(api.createTodo).toHaveBeenCalledWith("New one");
+    const first = result.current.state.items[0];
+    expect(first?.title).toBe("New one");
+    expect(first?.pending).toBe(true);
+    expect(first && isUnsaved(first)).toBe(true);
+
+    await act(async () => {
+      pending.create.resolve(todo("b", "New one"));
+      await pending.create.promise;
+    });
+    expect(result.current.state.items.map((t) => [t.id, t.pending])).toEqual([
+      ["b", false],
+      ["a", false],
+    ]);
+  });
+
+  it("removes a failed add again and shows the backend's message", async () => {
+    const { api, pending } = fakeApi([todo("a", "Existing")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.add("Doomed");
+    });
+    expect(result.current.state.items).toHaveLength(2);
+    await act(async () => {
+      pending.create.reject(new BadRequestError("bad_request", "title: too long"));
+      await pending.create.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["a"]);
+    expect(result.current.state.error).toBe("title: too long");
+  });
+
+  it("refuses an invalid title without calling the backend", async () => {
+    const { api } = fakeApi([]);
+    const { result } = await loaded(api);
+    let problem: string | null = null;
+    act(() => {
+      problem = result.current.add("   ");
+    });
+    expect(problem).toMatch(/title/);
+    expect(api.createTodo).not.toHaveBeenCalled();
+    expect(result.current.state.items).toHaveLength(0);
+  });
+
+  it("rolls a failed toggle back", async () => {
+    const { api, pending } = fakeApi([todo("a", "Walk", false)]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.toggle("a");
+    });
+    expect(api.updateTodo).toHaveBeenCalledWith("a", { done: true });
+    expect(result.current.state.items[0]?.done).toBe(true);
+    await act(async () => {
+      pending.update.reject(new NotFoundError("not_found", "todo not found"));
+      await pending.update.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items[0]).toMatchObject({ done: false, pending: false });
+    expect(result.current.state.error).toBe("todo not found");
+  });
+
+  it("rolls a failed rename back and keeps the server's answer on success", async () => {
+    const { api, pending } = fakeApi([todo("a", "Old")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.rename("a", " New ");
+    });
+    expect(api.updateTodo).toHaveBeenCalledWith("a", { title: "New" });
+    expect(result.current.state.items[0]?.title).toBe("New");
+    await act(async () => {
+      pending.update.reject(new Error("network down"));
+      await pending.update.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items[0]?.title).toBe("Old");
+    expect(result.current.state.error).toBe("network down");
+  });
+
+  it("puts a todo whose delete failed back where it was", async () => {
+    const { api, pending } = fakeApi([todo("a", "One"), todo("b", "Two"), todo("c", "Three")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.remove("b");
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["a", "c"]);
+    await act(async () => {
+      pending.remove.reject(new Error("server error"));
+      await pending.remove.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["a", "b", "c"]);
+    expect(result.current.state.error).toBe("server error");
+  });
+
+  it("hands a 401 to onError (the guard sends the user to login)", async () => {
+    const { api, pending } = fakeApi([todo("a", "One")]);
+    const onError = vi.fn(() => true);
+    const { result } = await loaded(api, onError);
+    act(() => {
+      result.current.toggle("a");
+    });
+    const err = new UnauthorizedError("invalid_token", "token expired");
+    await act(async () => {
+      pending.update.reject(err);
+      await pending.update.promise.catch(() => undefined);
+    });
+    expect(onError).toHaveBeenCalledWith(err);
+  });
+
+  it("reports a failed load and reloads on request", async () => {
+    const { api } = fakeApi([todo("a", "One")]);
+    vi.mocked(api.listTodos).mockRejectedValueOnce(new Error("backend down"));
+    const { result } = renderHook(() => useTodos(api));
+    await waitFor(() => {
+      expect(result.current.state.status).toBe("failed");
+    });
+    expect(result.current.state.error).toBe("backend down");
+    act(() => {
+      result.current.reload();
+    });
+    await waitFor(() => {
+      expect(result.current.state.status).toBe("ready");
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["a"]);
+  });
+});
+
+describe("todosReducer", () => {
+  it("keeps a newer change when an older one fails", () => {
+    let state = todosReducer(initialTodosState, { type: "loaded", todos: [todo("a", "T", false)] });
+    // First toggle to done, then (before it fails) back to not done.
+    state = todosReducer(state, { type: "update", id: "a", patch: { done: true } });
+    state = todosReducer(state, { type: "update", id: "a", patch: { done: false } });
+    // The first request fails: its rollback must not undo the second change.
+    state = todosReducer(state, {
+      type: "update-failed",
+      id: "a",
+      previous: { done: false },
+      attempted: { done: true },
+      error: "x",
+    });
+    expect(state.items[0]?.done).toBe(false);
+
+    state = todosReducer(state, { type: "update", id: "a", patch: { title: "Newer" } });
+    state = todosReducer(state, {
+      type: "update-failed",
+      id: "a",
+      previous: { title: "T" },
+      attempted: { title: "Older attempt" },
+      error: "x",
+    });
+    expect(state.items[0]?.title).toBe("Newer");
+  });
+
+  it("does not duplicate a todo when a failed delete is rolled back twice", () => {
+    let state = todosReducer(initialTodosState, { type: "loaded", todos: [todo("a", "A")] });
+    const item = state.items[0];
+    if (!item) throw new Error("no item");
+    state = todosReducer(state, { type: "remove", id: "a" });
+    state = todosReducer(state, { type: "remove-failed", item, index: 0, error: "x" });
+    state = todosReducer(state, { type: "remove-failed", item, index: 0, error: "x" });
+    expect(state.items).toHaveLength(1);
+  });
+});

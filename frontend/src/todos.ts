@@ -1,0 +1,233 @@
+/**
+ * Todo list state with optimistic updates: every change shows at once, is sent to the backend,
+ * and is undone (with an error message) if the backend refuses it.
+ */
+import { useCallback, useEffect, useReducer, useRef } from "react";
+import { checkTodoTitle, describeError, type ApiClient, type Todo, type TodoPatch } from "./api";
+
+export interface TodoItem extends Todo {
+  /** True while a change to this item is on its way to the backend. */
+  pending: boolean;
+}
+
+export interface TodosState {
+  status: "loading" | "ready" | "failed";
+  items: TodoItem[];
+  /** The last error, as a sentence for the user. */
+  error: string | null;
+}
+
+export type TodosAction =
+  | { type: "loaded"; todos: Todo[] }
+  | { type: "load-failed"; error: string }
+  | { type: "add"; item: TodoItem }
+  | { type: "add-confirmed"; tempId: string; todo: Todo }
+  | { type: "add-failed"; tempId: string; error: string }
+  | { type: "update"; id: string; patch: TodoPatch }
+  | { type: "update-confirmed"; todo: Todo }
+  | { type: "update-failed"; id: string; previous: TodoPatch; attempted: TodoPatch; error: string }
+  | { type: "remove"; id: string }
+  | { type: "remove-failed"; item: TodoItem; index: number; error: string }
+  | { type: "dismiss-error" };
+
+export const initialTodosState: TodosState = { status: "loading", items: [], error: null };
+
+function settle(todo: Todo): TodoItem {
+  return { ...todo, pending: false };
+}
+
+export function todosReducer(state: TodosState, action: TodosAction): TodosState {
+  switch (action.type) {
+    case "loaded":
+      return { status: "ready", items: action.todos.map(settle), error: null };
+    case "load-failed":
+      return { ...state, status: "failed", error: action.error };
+    case "add":
+      // Newest first, like the backend's list.
+      return { ...state, items: [action.item, ...state.items], error: null };
+    case "add-confirmed":
+      return {
+        ...state,
+        items: state.items.map((t) => (t.id === action.tempId ? settle(action.todo) : t)),
+      };
+    case "add-failed":
+      return { ...state, items: state.items.filter((t) => t.id !== action.tempId), error: action.error };
+    case "update":
+      return {
+        ...state,
+        items: state.items.map((t) => (t.id === action.id ? { ...t, ...action.patch, pending: true } : t)),
+        error: null,
+      };
+    case "update-confirmed":
+      return {
+        ...state,
+        items: state.items.map((t) => (t.id === action.todo.id ? settle(action.todo) : t)),
+      };
+    case "update-failed":
+      return {
+        ...state,
+        items: state.items.map((t) => {
+          if (t.id !== action.id) return t;
+          // Undo only the fields that still show this attempt, so a later change is kept.
+          const reverted: TodoItem = { ...t, pending: false };
+          if (action.attempted.title !== undefined && t.title === action.attempted.title && action.previous.title !== undefined) {
+            reverted.title = action.previous.title;
+          }
+          if (action.attempted.done !== undefined && t.done === action.attempted.done && action.previous.done !== undefined) {
+            reverted.done = action.previous.done;
+          }
+          return reverted;
+        }),
+        error: action.error,
+      };
+    case "remove":
+      return { ...state, items: state.items.filter((t) => t.id !== action.id), error: null };
+    case "remove-failed": {
+      if (state.items.some((t) => t.id === action.item.id)) return { ...state, error: action.error };
+      const items = [...state.items];
+      items.splice(Math.min(action.index, items.length), 0, { ...action.item, pending: false });
+      return { ...state, items, error: action.error };
+    }
+    case "dismiss-error":
+      return { ...state, error: null };
+  }
+}
+
+export interface UseTodos {
+  state: TodosState;
+  /** Resolves to an error sentence when the title is invalid, else null (the add runs on). */
+  add: (title: string) => string | null;
+  toggle: (id: string) => void;
+  rename: (id: string, title: string) => string | null;
+  remove: (id: string) => void;
+  reload: () => void;
+  dismissError: () => void;
+}
+
+let tempCounter = 0;
+const TEMP_PREFIX = "pending-";
+
+/** True for an item that the backend has not stored yet (it has no real id to change). */
+export function isUnsaved(item: Pick<Todo, "id">): boolean {
+  return item.id.startsWith(TEMP_PREFIX);
+}
+
+/**
+ * @param onError called with every failed request's error first; return true when it was
+ *   handled elsewhere (e.g. a 401 that sends the user to the login page).
+ */
+export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = () => false): UseTodos {
+  const [state, dispatch] = useReducer(todosReducer, initialTodosState);
+  const stateRef = useRef(state);
+  const onErrorRef = useRef(onError);
+  useEffect(() => {
+    stateRef.current = state;
+    onErrorRef.current = onError;
+  });
+  const [loadCount, reload] = useReducer((n: number) => n + 1, 0);
+
+  const fail = useCallback((err: unknown): string => {
+    onErrorRef.current(err);
+    return describeError(err);
+  }, []);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api.listTodos(controller.signal).then(
+      (todos) => {
+        dispatch({ type: "loaded", todos });
+      },
+      (err: unknown) => {
+        if (!controller.signal.aborted) dispatch({ type: "load-failed", error: fail(err) });
+      },
+    );
+    return () => {
+      controller.abort();
+    };
+  }, [api, fail, loadCount]);
+
+  const add = useCallback(
+    (raw: string) => {
+      const checked = checkTodoTitle(raw);
+      if (!checked.ok) return checked.message;
+      tempCounter += 1;
+      const tempId = `${TEMP_PREFIX}${tempCounter}`;
+      const now = new Date().toISOString();
+      dispatch({
+        type: "add",
+        item: { id: tempId, title: checked.title, done: false, created_at: now, updated_at: now, pending: true },
+      });
+      api.createTodo(checked.title).then(
+        (todo) => {
+          dispatch({ type: "add-confirmed", tempId, todo });
+        },
+        (err: unknown) => {
+          dispatch({ type: "add-failed", tempId, error: fail(err) });
+        },
+      );
+      return null;
+    },
+    [api, fail],
+  );
+
+  const update = useCallback(
+    (id: string, attempted: TodoPatch) => {
+      const current = stateRef.current.items.find((t) => t.id === id);
+      if (!current || isUnsaved(current)) return;
+      const previous: TodoPatch = {};
+      if (attempted.title !== undefined) previous.title = current.title;
+      if (attempted.done !== undefined) previous.done = current.done;
+      dispatch({ type: "update", id, patch: attempted });
+      api.updateTodo(id, attempted).then(
+        (todo) => {
+          dispatch({ type: "update-confirmed", todo });
+        },
+        (err: unknown) => {
+          dispatch({ type: "update-failed", id, previous, attempted, error: fail(err) });
+        },
+      );
+    },
+    [api, fail],
+  );
+
+  const toggle = useCallback(
+    (id: string) => {
+      const current = stateRef.current.items.find((t) => t.id === id);
+      if (current) update(id, { done: !current.done });
+    },
+    [update],
+  );
+
+  const rename = useCallback(
+    (id: string, raw: string) => {
+      const checked = checkTodoTitle(raw);
+      if (!checked.ok) return checked.message;
+      const current = stateRef.current.items.find((t) => t.id === id);
+      if (current && current.title !== checked.title) update(id, { title: checked.title });
+      return null;
+    },
+    [update],
+  );
+
+  const remove = useCallback(
+    (id: string) => {
+      const index = stateRef.current.items.findIndex((t) => t.id === id);
+      const item = stateRef.current.items[index];
+      if (!item || isUnsaved(item)) return;
+      dispatch({ type: "remove", id });
+      api.deleteTodo(id).then(
+        () => undefined,
+        (err: unknown) => {
+          dispatch({ type: "remove-failed", item, index, error: fail(err) });
+        },
+      );
+    },
+    [api, fail],
+  );
+
+  const dismissError = useCallback(() => {
+    dispatch({ type: "dismiss-error" });
+  }, []);
+
+  return { state, add, toggle, rename, remove, reload, dismissError };
+}
