@@ -39,7 +39,8 @@ type SessionClaims struct {
 	Email      *Email     `json:"email,omitempty"`
 	Username   string     `json:"username,omitempty"`
 	AMR        []string   `json:"amr,omitempty"`
-	// Custom holds the claims from Hanko's session.jwt_template.
+	// Custom holds the claims from Hanko's session.jwt_template. Numbers are
+	// json.Number, so large integers survive exactly.
 	Custom map[string]any `json:"-"`
 }
 
@@ -65,7 +66,9 @@ func (s *SessionClaims) UnmarshalJSON(data []byte) error {
 			continue
 		}
 		var v any
-		if err := json.Unmarshal(value, &v); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(value))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
 			return fmt.Errorf("claim %q: %w", name, err)
 		}
 		if s.Custom == nil {
