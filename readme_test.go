@@ -1,0 +1,183 @@
+package main
+
+// These tests keep README.md honest: its settings table matches .env.example
+// and the code, its routes table matches the router, and its curl lines run
+// against a real server with the status codes it documents.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// section returns the README text under a heading, up to the next heading of
+// the same or a higher level.
+func section(t *testing.T, readme, heading string) string {
+	t.Helper()
+	level := strings.Count(strings.Fields(heading)[0], "#")
+	start := strings.Index(readme, "\n"+heading+"\n")
+	if start < 0 {
+		t.Fatalf("README has no %q section", heading)
+	}
+	rest := readme[start+len(heading)+2:]
+	for i, line := range strings.Split(rest, "\n") {
+		if h := strings.Fields(line); len(h) > 0 && strings.Trim(h[0], "#") == "" && len(h[0]) <= level && strings.HasPrefix(line, "#") {
+			return strings.Join(strings.Split(rest, "\n")[:i], "\n")
+		}
+	}
+	return rest
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestReadmeSettingsMatchEnvExampleAndCode(t *testing.T) {
+	readme := readFile(t, "README.md")
+	inReadme := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|").FindAllStringSubmatch(section(t, readme, "### Settings"), -1) {
+		inReadme[m[1]] = true
+	}
+	inExample := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^([A-Z][A-Z0-9_]+)=`).FindAllStringSubmatch(readFile(t, ".env.example"), -1) {
+		inExample[m[1]] = true
+	}
+	inCode := map[string]bool{}
+	for _, m := range regexp.MustCompile(`get\("([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(readFile(t, "config/config.go"), -1) {
+		inCode[m[1]] = true
+	}
+	if len(inCode) < 10 {
+		t.Fatalf("found only %d settings in config/config.go; the pattern is out of date", len(inCode))
+	}
+	for name, set := range map[string]map[string]bool{".env.example": inExample, "config/config.go": inCode} {
+		if !slices.Equal(sortedKeys(inReadme), sortedKeys(set)) {
+			t.Errorf("README settings %v\n%s settings %v", sortedKeys(inReadme), name, sortedKeys(set))
+		}
+	}
+}
+
+func TestReadmeRoutesMatchRouter(t *testing.T) {
+	readme := readFile(t, "README.md")
+	inReadme := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| (GET|POST|PATCH|DELETE|PUT) \\| `([^`]+)` \\|").FindAllStringSubmatch(section(t, readme, "### Routes"), -1) {
+		inReadme[m[1]+" "+m[2]] = true
+	}
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inRouter := map[string]bool{}
+	for _, r := range routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}}).Routes() {
+		inRouter[r.Method+" "+r.Path] = true
+	}
+	if !slices.Equal(sortedKeys(inReadme), sortedKeys(inRouter)) {
+		t.Errorf("README routes %v\nrouter routes %v", sortedKeys(inReadme), sortedKeys(inRouter))
+	}
+}
+
+// TestReadmeCurlLinesRun runs every shell block of the README that talks to
+// the backend, against the real program, and checks the status documented
+// after each curl line ("# → 201 ..."). Variables set in one block (TODO_ID)
+// carry over to the next, as in a reader's terminal.
+func TestReadmeCurlLinesRun(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed to check the README's examples")
+	}
+	readme := readFile(t, "README.md")
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(readme, -1)
+	var script strings.Builder
+	script.WriteString("set -u\nfail=0\n")
+	checked := 0
+	for _, b := range blocks {
+		if !strings.Contains(b[1], "curl ") || strings.Contains(b[1], "(needs Docker)") {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(b[1]), "\n")
+		for i, line := range lines {
+			if !strings.Contains(line, "localhost:5001") || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if !strings.HasPrefix(line, "curl ") {
+				script.WriteString(line + "\n") // e.g. TODO_ID=$(curl ...)
+				continue
+			}
+			want := ""
+			if i+1 < len(lines) {
+				if m := regexp.MustCompile(`^# → (\d{3})\b`).FindStringSubmatch(lines[i+1]); m != nil {
+					want = m[1]
+				}
+			}
+			if want == "" {
+				t.Errorf("README curl line has no documented status (# → NNN) after it:\n%s", line)
+				continue
+			}
+			checked++
+			fmt.Fprintf(&script, "code=$(%s -o /dev/null -w '%%{http_code}')\n", line)
+			fmt.Fprintf(&script, "if [ \"$code\" != %s ]; then echo \"README line answered $code, documented %s: %s\"; fail=1; fi\n",
+				want, want, strings.ReplaceAll(line, `"`, `\"`))
+		}
+	}
+	script.WriteString("exit $fail\n")
+	if checked < 10 {
+		t.Fatalf("found only %d curl lines with a documented status; the README's format changed", checked)
+	}
+
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	port := freePort(t)
+	env := map[string]string{
+		"HANKO_API_URL": hanko.URL,
+		"PORT":          strconv.Itoa(port),
+		"DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "readme.db"),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, new(syncBuffer)) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, func() bool {
+		return exec.Command("curl", "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
+	})
+
+	cmd := exec.Command("bash", "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
+	cmd.Env = append(os.Environ(), "TOKEN="+hanko.Token(authtest.Session{Email: "ada@example.com"}))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("README curl lines failed (%v):\n%s", err, out)
+	}
+}
