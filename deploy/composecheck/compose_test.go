@@ -484,6 +484,19 @@ func TestCloudOverride(t *testing.T) {
 			t.Errorf("loading the cloud override without HANKO_API_URL: err = %v, want an error naming HANKO_API_URL", err)
 		}
 	})
+	t.Run("HANKO_API_URL from a .env file", func(t *testing.T) {
+		dotenv := filepath.Join(t.TempDir(), ".env")
+		if err := os.WriteFile(dotenv, []byte("HANKO_API_URL="+cloudURL+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := LoadProject([]string{composeFile, cloudFile}, nil, []string{dotenv}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := mustEnv(t, service(t, p, "backend"), "HANKO_API_URL"); v != cloudURL {
+			t.Errorf("backend HANKO_API_URL = %q, want %q from .env", v, cloudURL)
+		}
+	})
 	t.Run("the self-hosted profile brings the self-hosted services back", func(t *testing.T) {
 		p, err := LoadProject([]string{composeFile, cloudFile}, []string{"HANKO_API_URL=" + cloudURL, "COMPOSE_PROFILES=self-hosted-hanko"}, nil, nil)
 		if err != nil {

@@ -35,9 +35,14 @@ const RepoRoot = "../.."
 // LoadProject loads compose files (paths relative to the repository root) like
 // `docker compose -f a -f b config` run in the repository root: the project
 // directory is the folder of the first file, variables are interpolated from
-// env (and from envFiles, like a `.env` next to docker-compose.yml), and
-// profiles come from COMPOSE_PROFILES in env or from the profiles argument.
-// Services outside the active profiles end up in project.DisabledServices.
+// env and then from envFiles (what `.env` next to docker-compose.yml, or
+// --env-file, does), and profiles come from COMPOSE_PROFILES in env or from
+// the profiles argument. Services outside the active profiles end up in
+// project.DisabledServices.
+//
+// Unlike the docker CLI, it reads neither the process environment nor the
+// repository's own `.env` unless given: the checks must not depend on a
+// developer's local settings.
 func LoadProject(files, env, envFiles, profiles []string) (*types.Project, error) {
 	paths := make([]string, len(files))
 	for i, f := range files {
@@ -46,12 +51,13 @@ func LoadProject(files, env, envFiles, profiles []string) (*types.Project, error
 	opts := []cli.ProjectOptionsFn{
 		cli.WithWorkingDirectory(RepoRoot),
 		cli.WithEnv(env),
-		cli.WithEnvFiles(envFiles...),
-		cli.WithDotEnv,
 		cli.WithInterpolation(true),
 		cli.WithNormalization(true),
 		cli.WithResolvedPaths(true),
 		cli.WithConsistency(true),
+	}
+	if len(envFiles) > 0 {
+		opts = append(opts, cli.WithEnvFiles(envFiles...), cli.WithDotEnv)
 	}
 	if len(profiles) > 0 {
 		opts = append(opts, cli.WithProfiles(profiles))
