@@ -71,7 +71,7 @@ func parseURL(raw string) (target, error) {
 			return target{}, fmt.Errorf("store: DATABASE_URL is not a valid PostgreSQL URL: %w", errors.Unwrap(err))
 		}
 		return target{kind: kindPostgres, url: raw}, nil
-	case "sqlite", "sqlite3", "file":
+	case "sqlite", "file":
 		p, err := sqlitePath(rest)
 		if err != nil {
 			return target{}, fmt.Errorf("store: DATABASE_URL %q: %w", raw, err)
