@@ -279,7 +279,7 @@ func TestTodoValidation(t *testing.T) {
 		existing := e.create(t, e.aliceToken, "existing")
 		item := "/api/todos/" + existing.ID
 
-		long := strings.Repeat("é", 201)   // 201 runes, 402 bytes
+		long := strings.Repeat("é", 201)    // 201 runes, 402 bytes
 		huge := strings.Repeat("a", 17<<10) // over the 16 KiB body limit
 		tests := []struct {
 			name, method, path, contentType, body string
