@@ -18,9 +18,10 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 COPY . .
 # The same build command CI runs (CGO_ENABLED=0, -trimpath, -ldflags="-s -w").
+# Run through bash so a checkout without the executable bit (Windows) still builds.
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    scripts/build.sh /out/hanko-gin \
+    bash scripts/build.sh /out/hanko-gin \
  && mkdir -p /out/data
 
 # distroless/static: CA certificates and tzdata, no shell, no package manager.
