@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/store/storetest"
+)
+
+// TestTodosSurviveSIGKILL builds the real binary (CGO-free, as the Dockerfile
+// does), writes todos over HTTP, kills the process with SIGKILL, starts it
+// again on the same database and checks that every write the API acknowledged
+// is there: first a known sequence of creates, updates and a delete, then
+// concurrent creates cut off mid-flight by the kill.
+func TestTodosSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it; skipped with -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the binary: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "hanko-gin")
+	build := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			dbURL := b.NewURL(t)
+			user := authtest.RandomUUID()
+			c := &durClient{t: t, token: hanko.Token(authtest.Session{UserID: user})}
+
+			// Round 1: a known sequence, acknowledged one request at a time.
+			srv := startServer(t, bin, hanko.URL, dbURL)
+			c.base = srv.base
+			want := map[string]durTodo{} // by id
+			var order []string           // ids, oldest first
+			for i := range 12 {
+				td := c.create(fmt.Sprintf("todo %02d", i))
+				want[td.ID] = td
+				order = append(order, td.ID)
+			}
+			for _, id := range order[:6] {
+				td := c.patch(id, `{"done": true}`)
+				want[id] = td
+			}
+			renamed := c.patch(order[7], `{"title": "renamed ✓"}`)
+			want[order[7]] = renamed
+			c.delete(order[3])
+			delete(want, order[3])
+			srv.kill()
+
+			srv = startServer(t, bin, hanko.URL, dbURL)
+			c.base = srv.base
+			got := c.list()
+			if len(got) != len(want) {
+				t.Fatalf("after SIGKILL: %d todos, want %d", len(got), len(want))
+			}
+			for i, td := range got {
+				w, ok := want[td.ID]
+				if !ok || td.Title != w.Title || td.Done != w.Done || !td.CreatedAt.Equal(w.CreatedAt) || !td.UpdatedAt.Equal(w.UpdatedAt) {
+					t.Errorf("after SIGKILL, todo %d = %+v, want %+v", i, td, w)
+				}
+				if i > 0 && got[i-1].CreatedAt.Before(td.CreatedAt) {
+					t.Errorf("not newest first at %d", i)
+				}
+			}
+
+			// Round 2: eight clients create todos as fast as they can; the
+			// process is killed while requests are in flight. Every todo whose
+			// 201 arrived must survive; a request cut off may or may not have
+			// been applied, but nothing else may appear.
+			var (
+				mu        sync.Mutex
+				acked     = map[string]bool{} // titles answered 201
+				attempted = map[string]bool{} // titles sent
+			)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					for i := 0; ctx.Err() == nil; i++ {
+						title := fmt.Sprintf("burst g%d-%d", g, i)
+						mu.Lock()
+						attempted[title] = true
+						mu.Unlock()
+						if c.tryCreate(ctx, title) {
+							mu.Lock()
+							acked[title] = true
+							mu.Unlock()
+						}
+					}
+				})
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 60 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d creates acknowledged in 30s", n)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			srv.kill() // requests are still in flight
+			cancel()
+			wg.Wait()
+
+			srv = startServer(t, bin, hanko.URL, dbURL)
+			c.base = srv.base
+			stored := map[string]bool{}
+			for _, td := range c.list() {
+				if strings.HasPrefix(td.Title, "burst ") {
+					stored[td.Title] = true
+					if !attempted[td.Title] {
+						t.Errorf("unexpected todo %q after restart", td.Title)
+					}
+				} else if _, ok := want[td.ID]; !ok {
+					t.Errorf("unexpected todo %+v after restart", td)
+				}
+			}
+			for title := range acked {
+				if !stored[title] {
+					t.Errorf("acknowledged todo %q was lost by SIGKILL", title)
+				}
+			}
+			t.Logf("%d creates acknowledged before SIGKILL, %d stored after restart", len(acked), len(stored))
+			srv.kill()
+		})
+	}
+}
+
+type durServer struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string
+	out  *bytes.Buffer
+	done chan struct{}
+}
+
+// startServer runs the binary in an empty directory (so no .env is read) with
+// only the settings the test chooses, and waits until /readyz answers 200.
+func startServer(t *testing.T, bin, hankoURL, dbURL string) *durServer {
+	t.Helper()
+	port := freePort(t)
+	s := &durServer{t: t, base: "http://127.0.0.1:" + strconv.Itoa(port), out: new(bytes.Buffer), done: make(chan struct{})}
+	s.cmd = exec.Command(bin)
+	s.cmd.Dir = t.TempDir()
+	s.cmd.Env = []string{
+		"HANKO_API_URL=" + hankoURL,
+		"PORT=" + strconv.Itoa(port),
+		"DATABASE_URL=" + dbURL,
+		"LOG_LEVEL=warn",
+	}
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.kill() })
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-s.done:
+			t.Fatalf("server exited during start-up:\n%s", s.out)
+		default:
+		}
+		if resp, err := http.Get(s.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready after 30s:\n%s", s.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (s *durServer) kill() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Kill()
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("server did not die after SIGKILL")
+	}
+}
+
+type durTodo struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Done      bool      `json:"done"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type durClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c *durClient) do(ctx context.Context, method, path, body string) (*http.Response, []byte, error) {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+func (c *durClient) must(method, path, body string, status int, dst any) {
+	c.t.Helper()
+	resp, b, err := c.do(context.Background(), method, path, body)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if resp.StatusCode != status {
+		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, b)
+	}
+	if dst != nil {
+		if err := json.Unmarshal(b, dst); err != nil {
+			c.t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+}
+
+func (c *durClient) create(title string) durTodo {
+	c.t.Helper()
+	var td durTodo
+	c.must("POST", "/api/todos", fmt.Sprintf(`{"title": %q}`, title), http.StatusCreated, &td)
+	return td
+}
+
+// tryCreate reports whether the server acknowledged the create with 201.
+func (c *durClient) tryCreate(ctx context.Context, title string) bool {
+	resp, _, err := c.do(ctx, "POST", "/api/todos", fmt.Sprintf(`{"title": %q}`, title))
+	return err == nil && resp.StatusCode == http.StatusCreated
+}
+
+func (c *durClient) patch(id, body string) durTodo {
+	c.t.Helper()
+	var td durTodo
+	c.must("PATCH", "/api/todos/"+id, body, http.StatusOK, &td)
+	return td
+}
+
+func (c *durClient) delete(id string) {
+	c.t.Helper()
+	c.must("DELETE", "/api/todos/"+id, "", http.StatusNoContent, nil)
+}
+
+func (c *durClient) list() []durTodo {
+	c.t.Helper()
+	var out struct {
+		Todos []durTodo `json:"todos"`
+	}
+	c.must("GET", "/api/todos", "", http.StatusOK, &out)
+	return out.Todos
+}
