@@ -1,0 +1,319 @@
+// Command fakehanko is the stand-in Hanko API for the browser end-to-end test
+// (e2e/run.mjs). It signs tokens with the project's auth test kit
+// (auth/authtest), so the real backend verifies them exactly as it verifies
+// Hanko's, and adds what a browser running hanko-elements needs on top:
+//
+//   - CORS with credentials for the frontend's origin,
+//   - GET /me (the Hanko SDK's getCurrentUser) and GET /sessions/validate,
+//   - POST /logout (revokes the session, clears the cookie),
+//   - the first two steps of Hanko's login flow (POST /login: preflight, then
+//     login_init), so <hanko-auth> renders its email form as with a real Hanko.
+//
+// On start it mints session tokens for two users, alice and bob, and writes
+// them, with its own URL, to the JSON file named by -out:
+//
+//	{"url": "http://127.0.0.1:PORT",
+//	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "..."}, "bob": {...}}}
+//
+// Usage: go run ./e2e/fakehanko -addr 127.0.0.1:0 -origin http://localhost:4173 -out /tmp/x/hanko.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+)
+
+// User is one minted identity, as written to the -out file.
+type User struct {
+	Token     string `json:"token"`
+	UserID    string `json:"user_id"`
+	SessionID string `json:"session_id"`
+	Email     string `json:"email"`
+}
+
+// Output is the -out file's content.
+type Output struct {
+	URL   string          `json:"url"`
+	Users map[string]User `json:"users"`
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback; port 0 picks a free port)")
+	origins := flag.String("origin", "http://localhost:5173", "comma-separated browser origins allowed by CORS")
+	out := flag.String("out", "", "file to write the URL and minted tokens to (required)")
+	cookieName := flag.String("cookie", "hanko", "session cookie name")
+	flag.Parse()
+	if *out == "" {
+		log.Fatal("fakehanko: -out is required")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr, splitList(*origins), *out, *cookieName); err != nil {
+		log.Fatalf("fakehanko: %v", err)
+	}
+}
+
+func run(ctx context.Context, addr string, origins []string, out, cookieName string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	baseURL := "http://" + ln.Addr().String()
+
+	issuer := authtest.NewIssuer()
+	users := map[string]User{}
+	for _, name := range []string{"alice", "bob"} {
+		u := User{
+			UserID:    authtest.RandomUUID(),
+			SessionID: authtest.RandomUUID(),
+			Email:     name + "@example.test",
+		}
+		u.Token = issuer.Token(authtest.Session{UserID: u.UserID, SessionID: u.SessionID, Email: u.Email})
+		users[name] = u
+	}
+
+	srv := &http.Server{
+		Handler:           withCORS(origins, newHandler(issuer, cookieName)),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	// Written only once the server accepts connections, and atomically, so the
+	// test can start as soon as the file exists.
+	if err := writeJSON(out, Output{URL: baseURL, Users: users}); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	log.Printf("fakehanko: serving %s for origins %v; tokens in %s", baseURL, origins, out)
+
+	select {
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdownCtx)
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
+	mux := http.NewServeMux()
+	// JWKS and POST /sessions/validate exactly as the test kit serves them.
+	kit := issuer.Handler()
+	mux.Handle("GET /.well-known/jwks.json", kit)
+	mux.Handle("POST /sessions/validate", kit)
+
+	// The session token, as Hanko reads it: Authorization: Bearer first, then the cookie.
+	token := func(r *http.Request) string {
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+			return strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		}
+		if c, err := r.Cookie(cookieName); err == nil {
+			return c.Value
+		}
+		return ""
+	}
+	session := func(r *http.Request) (authtest.ValidateResponse, bool) {
+		t := token(r)
+		if t == "" {
+			return authtest.ValidateResponse{}, false
+		}
+		v := issuer.Validate(t)
+		return v, v.IsValid
+	}
+
+	// The SDK's background session check.
+	mux.HandleFunc("GET /sessions/validate", func(w http.ResponseWriter, r *http.Request) {
+		v, _ := session(r)
+		writeJSONResponse(w, http.StatusOK, v)
+	})
+
+	// hanko.getCurrentUser(): the user behind the session.
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		v, ok := session(r)
+		if !ok {
+			writeJSONResponse(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthorized"})
+			return
+		}
+		writeJSONResponse(w, http.StatusOK, userFromClaims(v.Claims))
+	})
+
+	// hanko.logout(): end the session and clear the cookie, like Hanko's 204.
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		if v, ok := session(r); ok {
+			if sid, _ := v.Claims["session_id"].(string); sid != "" {
+				issuer.Revoke(sid)
+			}
+		}
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		w.WriteHeader(http.StatusNoContent)
+	})
+
+	// Hanko's Flow API for <hanko-auth>: preflight, then login_init with an email field.
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		action := r.URL.Query().Get("action")
+		switch {
+		case action == "":
+			writeJSONResponse(w, http.StatusOK, flowState("preflight", map[string]any{
+				"register_client_capabilities": flowAction("register_client_capabilities", map[string]any{
+					"webauthn_available":                        flowInput("webauthn_available", "boolean", true),
+					"webauthn_conditional_mediation_available":  flowInput("webauthn_conditional_mediation_available", "boolean", true),
+					"webauthn_platform_authenticator_available": flowInput("webauthn_platform_authenticator_available", "boolean", true),
+				}),
+			}))
+		case strings.HasPrefix(action, "register_client_capabilities@"):
+			writeJSONResponse(w, http.StatusOK, flowState("login_init", map[string]any{
+				"continue_with_login_identifier": flowAction("continue_with_login_identifier", map[string]any{
+					"email": map[string]any{"name": "email", "type": "email", "required": true, "max_length": 100},
+				}),
+			}))
+		default:
+			// Signing in through the form is not part of the end-to-end test: the test
+			// puts a minted token into the cookie instead. Answer as Hanko does for a
+			// flow step it cannot run.
+			writeJSONResponse(w, http.StatusOK, map[string]any{
+				"name": "error", "status": http.StatusBadRequest, "csrf_token": "e2e",
+				"error": map[string]any{"code": "operation_not_permitted_error", "message": "This stand-in Hanko does not run the login flow."},
+			})
+		}
+	})
+	return mux
+}
+
+const flowID = "0e3c5a2b-6f0d-4d8e-9a51-7b2c8d9e1f00"
+
+func flowState(name string, actions map[string]any) map[string]any {
+	return map[string]any{
+		"name":       name,
+		"status":     http.StatusOK,
+		"payload":    map[string]any{},
+		"actions":    actions,
+		"csrf_token": "e2e-csrf-token",
+		"links":      nil,
+	}
+}
+
+func flowAction(name string, inputs map[string]any) map[string]any {
+	return map[string]any{
+		"action":      name,
+		"href":        "/login?action=" + name + "%40" + flowID,
+		"inputs":      inputs,
+		"description": "",
+	}
+}
+
+func flowInput(name, typ string, hidden bool) map[string]any {
+	return map[string]any{"name": name, "type": typ, "required": true, "hidden": hidden}
+}
+
+// userFromClaims shapes Hanko's GET /me answer from validated session claims.
+func userFromClaims(claims map[string]any) map[string]any {
+	sub, _ := claims["subject"].(string)
+	issued, _ := claims["issued_at"].(string)
+	user := map[string]any{
+		"id":            sub,
+		"user_id":       sub,
+		"created_at":    issued,
+		"updated_at":    issued,
+		"emails":        []any{},
+		"passkeys":      []any{},
+		"mfa_config":    map[string]any{"auth_app_set_up": false, "security_keys_enabled": false, "totp_enabled": false},
+		"identities":    []any{},
+		"security_keys": []any{},
+	}
+	if email, ok := claims["email"].(map[string]any); ok {
+		user["emails"] = []any{map[string]any{
+			"id":          authtest.RandomUUID(),
+			"address":     email["address"],
+			"is_primary":  email["is_primary"],
+			"is_verified": email["is_verified"],
+		}}
+	}
+	return user
+}
+
+// withCORS answers like Hanko's own CORS middleware: credentials allowed for
+// the listed origins only, preflights answered with 204.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range origins {
+		allowed[o] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		w.Header().Add("Vary", "Origin")
+		if origin != "" && allowed[origin] {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			h.Set("Access-Control-Expose-Headers", "X-Auth-Token, X-Session-Lifetime, X-Session-Retention, Location")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS")
+				if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+					h.Set("Access-Control-Allow-Headers", req)
+				}
+				h.Set("Access-Control-Max-Age", "7200")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSONResponse(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".fakehanko-*.json")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
