@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -63,7 +64,7 @@ func newJWKS(ctx context.Context, url string, o jwksOptions, log *slog.Logger) (
 	if o.client != nil && o.client.Transport != nil {
 		base = o.client.Transport
 	}
-	client := &http.Client{Transport: observedTransport{j: j, next: base}}
+	client := &http.Client{Transport: observedTransport{j: j, next: base, budget: o.unknownKIDWaitMax}}
 	noError := true
 	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{url}, keyfunc.Override{
 		Client:                    client,
@@ -88,14 +89,21 @@ func newJWKS(ctx context.Context, url string, o jwksOptions, log *slog.Logger) (
 type observedTransport struct {
 	j    *jwks
 	next http.RoundTripper
+	// budget is the time a fetch is normally given (keyfunc's HTTPTimeout).
+	budget time.Duration
 }
 
 func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
 	t.j.mu.Lock()
 	defer t.j.mu.Unlock()
 	t.j.fetches++
 	switch {
+	case err != nil && cutShort(r, start, t.budget):
+		// An unknown-kid lookup waited for the limiter and left its fetch
+		// too little of RateLimitWaitMax: that says nothing about Hanko, so
+		// it must not turn later unknown-kid requests into 503s.
 	case err != nil:
 		t.j.lastErr = err
 	case resp.StatusCode != http.StatusOK:
@@ -108,10 +116,20 @@ func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// cutShort reports whether a failed request ended because its context did,
+// having started with less than half the normal budget left.
+func cutShort(r *http.Request, start time.Time, budget time.Duration) bool {
+	deadline, ok := r.Context().Deadline()
+	return r.Context().Err() != nil && ok && deadline.Sub(start) < budget/2
+}
+
 func (j *jwks) fetchFailed(ctx context.Context, err error) {
-	j.mu.Lock()
-	j.lastErr = err
-	j.mu.Unlock()
+	// Transport errors (*url.Error) were already judged by observedTransport.
+	if ue := (*url.Error)(nil); !errors.As(err, &ue) {
+		j.mu.Lock()
+		j.lastErr = err
+		j.mu.Unlock()
+	}
 	j.log.WarnContext(ctx, "cannot refresh Hanko's signing keys (JWKS)", "url", j.url, "error", err)
 }
 
