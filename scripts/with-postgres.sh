@@ -15,6 +15,9 @@
 #
 # initdb and postgres refuse to run as root, so as root the server runs as the
 # unprivileged user PG_USER (default: nobody) via runuser or setpriv.
+# Cleanup runs when the command ends, also after Ctrl-C (which reaches the
+# command and this script alike); a signal sent to this script alone takes
+# effect once the command has finished.
 # The server runs with fsync off: it is disposable, and the tests exercise
 # application-level durability (killing our server, not PostgreSQL).
 set -euo pipefail
