@@ -58,9 +58,23 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("claim %q is not a JSON number", name)
 		}
 	}
+	// Decode the registered claims from their exact names only: encoding/json
+	// matches struct fields case-insensitively, so a custom claim "Sub" or
+	// "EXP" would otherwise overwrite sub or exp (claim names are
+	// case-sensitive, RFC 7519 section 10.1.1).
+	known := make(map[string]json.RawMessage, len(registered))
+	for name, value := range raw {
+		if registered[name] {
+			known[name] = value
+		}
+	}
+	exact, err := json.Marshal(known)
+	if err != nil {
+		return err
+	}
 	type plain Claims // no methods, so no recursion
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := json.Unmarshal(exact, &p); err != nil {
 		return err
 	}
 	*c = Claims(p)
