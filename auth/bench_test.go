@@ -8,15 +8,23 @@ package auth
 // of everything around the signature check on a cache miss (target ≤ 1.15×).
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
@@ -219,3 +227,142 @@ func benchMiddleware(b *testing.B, cacheSize int) {
 // The Gin middleware with a cookie, on a cache hit and with the cache off.
 func BenchmarkMiddlewareHit(b *testing.B)  { benchMiddleware(b, 0) }
 func BenchmarkMiddlewareMiss(b *testing.B) { benchMiddleware(b, -1) }
+
+// TestHeapBoundedMillionTokens sends HANKO_GIN_HEAP_TOKENS (e.g. 1000000)
+// distinct valid tokens through RequireSession, with the session check on, and
+// checks that the live heap stops growing once the caches are full. Slow, so
+// only run when asked (scripts/bench.sh does).
+//
+// Minting a million RSA signatures would take hours, so the distinct tokens are
+// one signed token written a million ways: base64url decoding ignores CR/LF,
+// so inserting '\n' characters into the signature segment gives a different
+// string (a different cache key) that verifies to the same signature. Each one
+// is a cache miss that does the full verification, the session check and two
+// cache inserts, exactly like a fresh token. (Such a token cannot cross a real
+// HTTP connection, since header values cannot contain LF; in-process it can.)
+func TestHeapBoundedMillionTokens(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("HANKO_GIN_HEAP_TOKENS"))
+	if n <= 0 {
+		t.Skip("set HANKO_GIN_HEAP_TOKENS=1000000 to run (takes a minute or more)")
+	}
+	iss := authtest.NewIssuer(authtest.WithKeyBits(1024)) // cheap to verify; the caches are what is measured
+	token := iss.Token(benchSession)
+	answer, _ := json.Marshal(iss.Validate(token))
+	jwks := iss.JWKS()
+	var validateCalls atomic.Int64
+	// In-process Hanko: no sockets, so the heap is the Authenticator's own.
+	hanko := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		body := jwks
+		if strings.HasSuffix(r.URL.Path, "/sessions/validate") {
+			validateCalls.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body)
+			body = answer
+		}
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := New(ctx, Config{HankoAPIURL: "http://hanko.invalid", Logger: discardLogger, SessionCheck: true,
+		HTTPClient: &http.Client{Transport: hanko}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.GET("/api/protected", a.RequireSession(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+
+	dot := strings.LastIndexByte(token, '.')
+	variant := func(k int) string { // newline after signature character i for every bit i of k
+		var b strings.Builder
+		b.Grow(len(token) + 32)
+		b.WriteString(token[:dot+1])
+		for i, c := range []byte(token[dot+1:]) {
+			b.WriteByte(c)
+			if i < 31 && k&(1<<i) != 0 {
+				b.WriteByte('\n')
+			}
+		}
+		return b.String()
+	}
+	send := func(tok string) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/protected", nil)
+		req.Header["Authorization"] = []string{"Bearer " + tok}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := send(token); code != http.StatusNoContent {
+		t.Fatalf("the base token got %d", code)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base := heap()
+	t.Logf("heap in use before: %.1f MiB (cache size %d entries each: verified tokens, session answers)", mib(base), a.verified.capacity())
+
+	full := 3 * a.verified.capacity() // the caches are full well before this
+	var checkpoints []int
+	for _, cp := range []int{full, n / 4, n / 2, n} {
+		if cp <= n && (len(checkpoints) == 0 || cp > checkpoints[len(checkpoints)-1]) {
+			checkpoints = append(checkpoints, cp)
+		}
+	}
+	var next atomic.Int64
+	next.Store(1)
+	var atFull uint64
+	start := time.Now()
+	for _, cp := range checkpoints {
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					k := int(next.Add(1)) - 1
+					if k > cp {
+						next.Add(-1)
+						return
+					}
+					if send(variant(k)) != http.StatusNoContent {
+						failed.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		next.Store(int64(cp) + 1)
+		if failed.Load() > 0 {
+			t.Fatalf("%d of the variant tokens were refused", failed.Load())
+		}
+		h := heap()
+		if cp == full {
+			atFull = h
+		}
+		t.Logf("after %8d distinct tokens: heap in use %6.1f MiB (+%.1f), cached %d verified / %d answers, %d validate calls, %v",
+			cp, mib(h), mib(h)-mib(base), a.verified.len(), a.sessions.answers.len(), validateCalls.Load(), time.Since(start).Round(time.Second))
+		if a.verified.len() > a.verified.capacity() || a.sessions.answers.len() > a.sessions.answers.capacity() {
+			t.Fatal("a cache holds more than its capacity")
+		}
+	}
+	final := heap()
+	if int64(validateCalls.Load()) < int64(n) {
+		t.Fatalf("%d validate calls for %d distinct tokens: were they cache misses?", validateCalls.Load(), n)
+	}
+	// Once the caches are full (long before checkpoint 2) the heap must not
+	// keep growing with the number of tokens seen.
+	if atFull == 0 {
+		t.Fatalf("HANKO_GIN_HEAP_TOKENS=%d is too few to fill the caches (%d)", n, full)
+	}
+	if limit := atFull + atFull/4 + 4<<20; final > limit {
+		t.Fatalf("heap grew from %.1f MiB (caches full) to %.1f MiB after %d tokens", mib(atFull), mib(final), n)
+	}
+	t.Logf("heap in use after %d tokens: %.1f MiB, %.1f MiB above the start: about %.0f bytes per cached token (2 caches)",
+		n, mib(final), mib(final)-mib(base), float64(final-base)/float64(a.verified.capacity()))
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }

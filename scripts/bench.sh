@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Load benchmark of the real server binary, in one run:
+#   - builds bin/hanko-gin (scripts/build.sh) and cmd/loadbench,
+#   - starts a stand-in Hanko with an RSA-4096 key (loadbench hanko),
+#   - starts hanko-gin pinned to CPU 0 and drives it with wrk pinned to CPU 1,
+#     every request carrying the same ~1.1 KiB hanko cookie a browser sends:
+#       /api/public, /api/protected (one repeated token), /api/protected (a
+#       different token on every request: cold path), with the session check
+#       off and on, plus refused tampered tokens with the session check on,
+#   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
+#     /sessions/validate calls the stand-in saw,
+#   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
+# Everything it starts stops when it ends. Usage:
+#   scripts/bench.sh            DURATION=8s CONNECTIONS=32 HEAP_TOKENS=1000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-8s}
+CONNECTIONS=${CONNECTIONS:-32}
+HEAP_TOKENS=${HEAP_TOKENS:-1000000}
+COLD_TOKENS=${COLD_TOKENS:-256}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+
+if ! command -v wrk >/dev/null; then
+  echo "bench: installing wrk" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is required" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building" >&2
+scripts/build.sh "$work/hanko-gin"
+go build -o "$work/loadbench" ./cmd/loadbench
+
+echo "== starting the stand-in Hanko (RSA-4096, minting $COLD_TOKENS tokens)" >&2
+"$work/loadbench" hanko -dir "$work" -tokens "$COLD_TOKENS" -max-run 30m &
+pids+=($!)
+hanko_pid=$!
+for _ in $(seq 600); do [ -f "$work/url" ] && break; sleep 0.1; done
+[ -f "$work/url" ] || { echo "bench: stand-in Hanko did not start" >&2; exit 1; }
+hanko_url=$(cat "$work/url")
+taskset -a -p -c "$LOAD_CPU" "$hanko_pid" >/dev/null # shares the load generator's CPU
+token_bytes=$(head -c -1 "$work/token" | wc -c)
+
+stats() { curl -fsS "$hanko_url/_stats"; }
+stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
+
+port=$((20000 + RANDOM % 20000))
+server_pid=
+start_server() { # session_check cache_size
+  HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 \
+    DATABASE_URL="sqlite://$work/bench-$1-$2.db" LOG_LEVEL=info LOG_FORMAT=json \
+    taskset -c "$SERVER_CPU" "$work/hanko-gin" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: hanko-gin did not become ready:" >&2; tail -5 "$work/server.log" >&2; exit 1
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+
+results="$work/results"
+: >"$results"
+run() { # label mode path token-env
+  local label=$1 mode=$2 path=$3 envvar=$4 file=$5
+  local before after out
+  before=$(stats)
+  out=$(env "$envvar=$file" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
+    -s cmd/loadbench/wrk.lua "http://127.0.0.1:$port$path" | grep '^RESULT')
+  after=$(stats)
+  echo "$label|$mode|$out|jwks=$(( $(stat_of jwks <<<"$after") - $(stat_of jwks <<<"$before") ))|validate=$(( $(stat_of validate <<<"$after") - $(stat_of validate <<<"$before") ))" >>"$results"
+  echo "   $label ($mode): $out" >&2
+}
+
+# Cold runs use a cache smaller than the token pool: with round-robin tokens
+# every request misses, verifies the signature and inserts, as fresh tokens do.
+cold_cache=32
+for check in false true; do
+  mode="session check $([ $check = true ] && echo on || echo off)"
+  echo "== $mode" >&2
+  start_server "$check" 10000
+  run "/api/public" "$mode" /api/public TOKEN_FILE "$work/token"
+  run "/api/protected, repeated token" "$mode" /api/protected TOKEN_FILE "$work/token"
+  if [ $check = true ]; then
+    run "/api/protected, tampered token (401)" "$mode" /api/protected TOKEN_FILE "$work/bad-token"
+  fi
+  stop_server
+  start_server "$check" "$cold_cache"
+  run "/api/public" "$mode, cache $cold_cache" /api/public TOKEN_FILE "$work/token"
+  run "/api/protected, new token each request" "$mode, cache $cold_cache" /api/protected TOKENS_FILE "$work/tokens"
+  stop_server
+done
+
+echo
+echo "hanko-gin load benchmark: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), $(go version | cut -d' ' -f3)"
+echo "server on CPU $SERVER_CPU, wrk -t1 -c$CONNECTIONS -d$DURATION and the stand-in Hanko on CPU $LOAD_CPU; hanko cookie $token_bytes bytes, RSA-4096"
+echo
+printf '| %-40s | %-30s | %9s | %8s | %8s | %12s | %6s | %4s | %8s |\n' route mode "req/s" p50 p99 "× public" non2xx jwks validate
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..32})" ----------: ---------: ---------: -------------: -------: -----: ---------:
+base=
+while IFS='|' read -r label mode result jwks validate; do
+  req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
+  dur=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$result")
+  p50=$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$result")
+  p99=$(sed -E 's/.*p99_us=([0-9]+).*/\1/' <<<"$result")
+  non2xx=$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$result")
+  rps=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r*1e6/d}')
+  [ "$label" = "/api/public" ] && base=$rps
+  ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN{printf "%.2f", a/b}')
+  printf '| %-40s | %-30s | %9s | %6.2fms | %6.2fms | %12s | %6s | %4s | %8s |\n' "$label" "$mode" "$rps" \
+    "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$ratio" "$non2xx" "${jwks#jwks=}" "${validate#validate=}"
+done <"$results"
+echo
+echo "(× public: against the /api/public run just before it, same server process; jwks/validate: calls the stand-in served during that run)"
+
+if [ "$HEAP_TOKENS" != 0 ]; then
+  echo
+  echo "== heap with $HEAP_TOKENS distinct valid tokens through the middleware (in-process)"
+  HANKO_GIN_HEAP_TOKENS=$HEAP_TOKENS go test -count=1 -run '^TestHeapBoundedMillionTokens$' -v -timeout 30m ./auth/ | grep -E '^\s+bench_test.go|^(ok|FAIL|---)' | sed -E 's/^\s+bench_test.go:[0-9]+: /  /'
+fi
