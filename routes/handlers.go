@@ -42,8 +42,8 @@ func (a *api) readyz(c *gin.Context) {
 		checks["hanko"] = "ok"
 	}
 	if err := checkWithTimeout(ctx, a.store.Ping); err != nil {
-		checks["database"] = "database: " + err.Error()
-		reasons = append(reasons, "database: "+err.Error())
+		checks["database"] = err.Error()
+		reasons = append(reasons, err.Error())
 	} else {
 		checks["database"] = "ok"
 	}

@@ -295,6 +295,7 @@ func TestTodoValidation(t *testing.T) {
 			{"create: blank title", "POST", "/api/todos", "", `{"title": " \t\n "}`, 400, "bad_request", "must not be empty"},
 			{"create: 201 characters", "POST", "/api/todos", "", `{"title": "` + long + `"}`, 400, "bad_request", "at most 200 characters"},
 			{"create: unknown field", "POST", "/api/todos", "", `{"title": "x", "owner": "someone-else"}`, 400, "bad_request", `"owner"`},
+			{"create: field name in other case", "POST", "/api/todos", "", `{"TITLE": "x"}`, 400, "bad_request", `"TITLE"`},
 			{"create: done is not accepted", "POST", "/api/todos", "", `{"title": "x", "id": "` + existing.ID + `"}`, 400, "bad_request", `"id"`},
 			{"create: array body", "POST", "/api/todos", "", `[{"title": "x"}]`, 400, "bad_request", "JSON object"},
 			{"create: string body", "POST", "/api/todos", "", `"x"`, 400, "bad_request", "JSON object"},
@@ -316,7 +317,7 @@ func TestTodoValidation(t *testing.T) {
 			{"patch: title too long", "PATCH", item, "", `{"title": "` + long + `"}`, 400, "bad_request", "at most 200 characters"},
 			{"patch: unknown field", "PATCH", item, "", `{"done": true, "created_at": "2000-01-01T00:00:00Z"}`, 400, "bad_request", `"created_at"`},
 			{"patch: trailing garbage", "PATCH", item, "", `{"done": true},`, 400, "bad_request", "single JSON object"},
-			{"patch: null body", "PATCH", item, "", `null`, 400, "bad_request", "Nothing to change"},
+			{"patch: null body", "PATCH", item, "", `null`, 400, "bad_request", "JSON object"},
 			{"patch: body too large", "PATCH", item, "", `{"title": "` + huge + `"}`, 400, "bad_request", "larger than 16384 bytes"},
 			{"patch: text/plain", "PATCH", item, "text/plain", `{"done": true}`, 400, "bad_request", "Content-Type: application/json"},
 
