@@ -164,6 +164,9 @@ function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+/** The page whose screen is saved when a check fails. */
+let currentPage;
+
 async function check(name, fn) {
   try {
     await fn();
@@ -172,6 +175,13 @@ async function check(name, fn) {
   } catch (err) {
     failed += 1;
     console.log(`not ok - ${name}\n    ${String(err?.stack ?? err).split("\n").join("\n    ")}`);
+    if (currentPage) {
+      const shot = path.join(artifacts, `failure-${failed}.png`);
+      await currentPage.screenshot({ path: shot, fullPage: true }).then(
+        () => console.log(`    screenshot: ${shot}`),
+        () => undefined,
+      );
+    }
   }
 }
 
@@ -266,15 +276,22 @@ async function main() {
   browserContexts.push(ctxA);
   const page = ctxA.pages()[0] ?? (await ctxA.newPage());
   page.setDefaultTimeout(15_000);
+  currentPage = page;
   const consoleErrors = [];
   page.on("console", (msg) => {
     if (msg.type() === "error") consoleErrors.push(msg.text());
   });
+  page.on("pageerror", (err) => consoleErrors.push(`uncaught: ${err.stack ?? err}`.slice(0, 1500)));
+  page.on("requestfailed", (req) => {
+    // ERR_ABORTED: a request cut short by the test navigating away, not a failure.
+    const reason = req.failure()?.errorText ?? "";
+    if (!reason.includes("ERR_ABORTED")) consoleErrors.push(`request failed: ${req.method()} ${req.url()} ${reason}`);
+  });
   await ctxA.addCookies([sessionCookie(alice.token)]);
 
-  const stamp = Date.now().toString(36);
-  const firstTitle = `Buy oat milk ${stamp}`;
-  const secondTitle = `Book dentist ${stamp}`;
+  // The backend's database is new for every run, so plain titles are unique.
+  const firstTitle = "Buy oat milk";
+  const secondTitle = "Book the dentist";
   let firstId;
 
   await check("dashboard shows the token's email from /api/me (cross-origin, cookie)", async () => {
@@ -414,6 +431,10 @@ async function main() {
     await page.locator("li.todo", { hasText: "Try signing in with a passkey" }).waitFor();
     await page.getByTestId("protected-message").waitFor();
     await page.screenshot({ path: path.join(artifacts, "dashboard.png"), fullPage: true });
+    // The same page on a phone-sized screen, for looking at the responsive layout.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(artifacts, "dashboard-mobile.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   await check("a backend 503 shows 'authentication service unavailable' and keeps the user signed in", async () => {
@@ -433,11 +454,14 @@ async function main() {
     await page.getByTestId("me-email").filter({ hasText: alice.email }).waitFor();
   });
 
-  await check("the profile page renders <hanko-profile>", async () => {
+  await check("the profile page shows hanko.getCurrentUser() and <hanko-profile>", async () => {
     await page.getByRole("link", { name: "Profile" }).click();
     await page.waitForURL(`${frontendOrigin}/profile`);
     await page.locator("hanko-profile").waitFor({ state: "attached" });
     await page.getByTestId("hanko-user-id").filter({ hasText: alice.user_id }).waitFor();
+    // hanko-profile ran Hanko's profile flow against the stand-in and lists the email.
+    await page.locator("hanko-profile").getByText(alice.email).first().waitFor();
+    await page.screenshot({ path: path.join(artifacts, "profile.png"), fullPage: true });
   });
 
   await check("onSessionExpired opens the 'session expired' dialog, which leads to login", async () => {
@@ -468,6 +492,7 @@ async function main() {
   browserContexts.push(ctxB);
   const pageB = ctxB.pages()[0] ?? (await ctxB.newPage());
   pageB.setDefaultTimeout(15_000);
+  currentPage = pageB;
   await ctxB.addCookies([sessionCookie(bob.token)]);
 
   await check("a second user does not see the first user's todo", async () => {

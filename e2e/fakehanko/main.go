@@ -170,30 +170,62 @@ func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
 
 	// Hanko's Flow API for <hanko-auth>: preflight, then login_init with an email field.
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		action := r.URL.Query().Get("action")
-		switch {
+		switch action := r.URL.Query().Get("action"); {
 		case action == "":
-			writeJSONResponse(w, http.StatusOK, flowState("preflight", map[string]any{
-				"register_client_capabilities": flowAction("register_client_capabilities", map[string]any{
-					"webauthn_available":                        flowInput("webauthn_available", "boolean", true),
-					"webauthn_conditional_mediation_available":  flowInput("webauthn_conditional_mediation_available", "boolean", true),
-					"webauthn_platform_authenticator_available": flowInput("webauthn_platform_authenticator_available", "boolean", true),
-				}),
-			}))
+			writeJSONResponse(w, http.StatusOK, preflight("login"))
 		case strings.HasPrefix(action, "register_client_capabilities@"):
-			writeJSONResponse(w, http.StatusOK, flowState("login_init", map[string]any{
-				"continue_with_login_identifier": flowAction("continue_with_login_identifier", map[string]any{
+			writeJSONResponse(w, http.StatusOK, flowState("login_init", map[string]any{}, map[string]any{
+				"continue_with_login_identifier": flowAction("login", "continue_with_login_identifier", map[string]any{
 					"email": map[string]any{"name": "email", "type": "email", "required": true, "max_length": 100},
 				}),
 			}))
 		default:
 			// Signing in through the form is not part of the end-to-end test: the test
-			// puts a minted token into the cookie instead. Answer as Hanko does for a
-			// flow step it cannot run.
-			writeJSONResponse(w, http.StatusOK, map[string]any{
-				"name": "error", "status": http.StatusBadRequest, "csrf_token": "e2e",
-				"error": map[string]any{"code": "operation_not_permitted_error", "message": "This stand-in Hanko does not run the login flow."},
-			})
+			// puts a minted token into the cookie instead.
+			writeJSONResponse(w, http.StatusOK, flowError("This stand-in Hanko does not run the login flow."))
+		}
+	})
+
+	// ... and for <hanko-profile>: preflight, then profile_init showing the session's user.
+	mux.HandleFunc("POST /profile", func(w http.ResponseWriter, r *http.Request) {
+		v, ok := session(r)
+		if !ok {
+			writeJSONResponse(w, http.StatusUnauthorized, map[string]any{"code": 401, "message": "Unauthorized"})
+			return
+		}
+		switch action := r.URL.Query().Get("action"); {
+		case action == "":
+			writeJSONResponse(w, http.StatusOK, preflight("profile"))
+		case strings.HasPrefix(action, "register_client_capabilities@"):
+			user := userFromClaims(v.Claims)
+			sid, _ := v.Claims["session_id"].(string)
+			issued, _ := v.Claims["issued_at"].(string)
+			payload := map[string]any{
+				"user": user,
+				"sessions": []any{map[string]any{
+					"id": sid, "created_at": issued, "last_used": issued, "current": true,
+					"user_agent": "Chromium (Linux)", "user_agent_raw": r.UserAgent(), "ip_address": "127.0.0.1",
+				}},
+			}
+			writeJSONResponse(w, http.StatusOK, flowState("profile_init", payload, map[string]any{
+				"email_create": flowAction("profile", "email_create", map[string]any{
+					"email": map[string]any{"name": "email", "type": "email", "required": true, "max_length": 100},
+				}),
+				"password_create": flowAction("profile", "password_create", map[string]any{
+					"password": map[string]any{"name": "password", "type": "password", "required": true, "min_length": 8, "max_length": 72},
+				}),
+				"webauthn_credential_create": flowAction("profile", "webauthn_credential_create", map[string]any{}),
+				// The only email is the primary one, which cannot be deleted; <hanko-profile>
+				// reads the deletable ids from allowed_values.
+				"email_delete": flowAction("profile", "email_delete", map[string]any{
+					"email_id": map[string]any{"name": "email_id", "type": "string", "required": true, "allowed_values": []any{}},
+				}),
+				"session_delete": flowAction("profile", "session_delete", map[string]any{
+					"session_id": map[string]any{"name": "session_id", "type": "string", "required": true, "allowed_values": []any{}},
+				}),
+			}))
+		default:
+			writeJSONResponse(w, http.StatusOK, flowError("This stand-in Hanko does not change profiles."))
 		}
 	})
 	return mux
@@ -201,28 +233,46 @@ func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
 
 const flowID = "0e3c5a2b-6f0d-4d8e-9a51-7b2c8d9e1f00"
 
-func flowState(name string, actions map[string]any) map[string]any {
+func flowState(name string, payload map[string]any, actions map[string]any) map[string]any {
 	return map[string]any{
 		"name":       name,
 		"status":     http.StatusOK,
-		"payload":    map[string]any{},
+		"payload":    payload,
 		"actions":    actions,
 		"csrf_token": "e2e-csrf-token",
 		"links":      nil,
 	}
 }
 
-func flowAction(name string, inputs map[string]any) map[string]any {
+func flowAction(flow, name string, inputs map[string]any) map[string]any {
 	return map[string]any{
 		"action":      name,
-		"href":        "/login?action=" + name + "%40" + flowID,
+		"href":        "/" + flow + "?action=" + name + "%40" + flowID,
 		"inputs":      inputs,
 		"description": "",
 	}
 }
 
-func flowInput(name, typ string, hidden bool) map[string]any {
-	return map[string]any{"name": name, "type": typ, "required": true, "hidden": hidden}
+// preflight is the first state of every Hanko flow: the client reports what WebAuthn it has.
+func preflight(flow string) map[string]any {
+	input := func(name string) map[string]any {
+		return map[string]any{"name": name, "type": "boolean", "required": true, "hidden": true}
+	}
+	return flowState("preflight", map[string]any{}, map[string]any{
+		"register_client_capabilities": flowAction(flow, "register_client_capabilities", map[string]any{
+			"webauthn_available":                        input("webauthn_available"),
+			"webauthn_conditional_mediation_available":  input("webauthn_conditional_mediation_available"),
+			"webauthn_platform_authenticator_available": input("webauthn_platform_authenticator_available"),
+		}),
+	})
+}
+
+// flowError answers a flow step this stand-in cannot run, as Hanko reports a refused operation.
+func flowError(message string) map[string]any {
+	return map[string]any{
+		"name": "error", "status": http.StatusBadRequest, "csrf_token": "e2e-csrf-token",
+		"error": map[string]any{"code": "operation_not_permitted_error", "message": message},
+	}
 }
 
 // userFromClaims shapes Hanko's GET /me answer from validated session claims.

@@ -49,7 +49,7 @@ export function ProfilePage() {
           </p>
         ) : user ? (
           <dl className="facts facts-row">
-            <div>
+            <div className="wide">
               <dt>User ID</dt>
               <dd>
                 <code data-testid="hanko-user-id">{user.user_id}</code>
