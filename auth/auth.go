@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
+		jwt.WithStrictDecoding(), // one spelling per token: no padding, no stray bits
 	}
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
@@ -203,6 +204,9 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 	if len(token) > a.cfg.MaxTokenBytes {
 		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.cfg.MaxTokenBytes))
 	}
+	if !isCompactJWS(token) {
+		return nil, errInvalid(errNotCompact)
+	}
 	k := keyOf(token)
 	claims, ok := a.verified.get(k, a.cfg.Now())
 	if !ok {
@@ -220,6 +224,26 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 		}
 	}
 	return claims, nil
+}
+
+var errNotCompact = errors.New("token is not three base64url segments")
+
+// isCompactJWS reports whether token is three unpadded base64url segments.
+// Refusing everything else up front means each token has exactly one
+// spelling: base64 decoders skip line breaks, so "a\nb" would otherwise verify
+// as a second cache key (and a second Hanko call) for the same token.
+func isCompactJWS(token string) bool {
+	dots := 0
+	for i := 0; i < len(token); i++ {
+		switch c := token[i]; {
+		case c == '.':
+			dots++
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return dots == 2
 }
 
 // verifyLocal checks the signature against Hanko's JWKS and the claims against

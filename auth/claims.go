@@ -35,7 +35,8 @@ type Claims struct {
 	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
 	AMR       []string         `json:"amr,omitempty"`
 	// Custom holds every claim that is not one of the above, as decoded JSON
-	// (string, float64, bool, nil, []any, map[string]any).
+	// (string, json.Number, bool, nil, []any, map[string]any); numbers stay
+	// exact, so large integer ids survive.
 	Custom map[string]any `json:"-"`
 }
 
@@ -62,36 +63,16 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 	// matches struct fields case-insensitively, so a custom claim "Sub" or
 	// "EXP" would otherwise overwrite sub or exp (claim names are
 	// case-sensitive, RFC 7519 section 10.1.1).
-	known := make(map[string]json.RawMessage, len(registered))
-	for name, value := range raw {
-		if registered[name] {
-			known[name] = value
-		}
-	}
-	exact, err := json.Marshal(known)
+	*c = Claims{}
+	custom, err := decodeMembers(raw, map[string]any{
+		"sub": &c.UserID, "session_id": &c.SessionID, "email": &c.Email, "username": &c.Username,
+		"aud": &c.Audience, "iss": &c.Issuer, "iat": &c.IssuedAt, "nbf": &c.NotBefore,
+		"exp": &c.ExpiresAt, "amr": &c.AMR,
+	})
 	if err != nil {
 		return err
 	}
-	type plain Claims // no methods, so no recursion
-	var p plain
-	if err := json.Unmarshal(exact, &p); err != nil {
-		return err
-	}
-	*c = Claims(p)
-	for name, value := range raw {
-		if registered[name] {
-			continue
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(value))
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("claim %q: %w", name, err)
-		}
-		if c.Custom == nil {
-			c.Custom = make(map[string]any, len(raw)-len(registered))
-		}
-		c.Custom[name] = v
-	}
+	c.Custom = custom
 	return nil
 }
 
@@ -99,6 +80,32 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 func isJSONNumber(v json.RawMessage) bool {
 	v = bytes.TrimSpace(v)
 	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
+}
+
+// decodeMembers decodes each JSON object member named in fields into its
+// target, matching names exactly, and returns the other members decoded as
+// plain JSON values (nil when there are none).
+func decodeMembers(raw map[string]json.RawMessage, fields map[string]any) (map[string]any, error) {
+	var rest map[string]any
+	for name, value := range raw {
+		if target, ok := fields[name]; ok {
+			if err := json.Unmarshal(value, target); err != nil {
+				return nil, fmt.Errorf("claim %q: %w", name, err)
+			}
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(value))
+		dec.UseNumber() // keep large integers exact
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("claim %q: %w", name, err)
+		}
+		if rest == nil {
+			rest = make(map[string]any, len(raw))
+		}
+		rest[name] = v
+	}
+	return rest, nil
 }
 
 // Expiry returns the token's expiry time (zero if absent, which verification refuses).

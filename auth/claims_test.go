@@ -50,11 +50,11 @@ func TestClaimsUnmarshal(t *testing.T) {
 			check: func(t *testing.T, c *auth.Claims) {
 				want := map[string]any{
 					"role":    "admin",
-					"n":       1.5,
-					"big":     12345678901.0,
+					"n":       json.Number("1.5"),
+					"big":     json.Number("12345678901"), // exact, not rounded through float64
 					"ok":      true,
 					"nothing": nil,
-					"list":    []any{1.0, "two", map[string]any{"three": 3.0}},
+					"list":    []any{json.Number("1"), "two", map[string]any{"three": json.Number("3")}},
 					"org": map[string]any{
 						"id":    "o1",
 						"teams": []any{map[string]any{"name": "t", "tags": []any{"a"}}},
@@ -156,10 +156,11 @@ func TestVerifiedCustomClaims(t *testing.T) {
 	custom := map[string]any{
 		"role":        "editor",
 		"permissions": []any{"todos:read", "todos:write"},
-		"org":         map[string]any{"id": "o-1", "plan": map[string]any{"name": "pro", "seats": 5.0}},
+		"org":         map[string]any{"id": "o-1", "plan": map[string]any{"name": "pro", "seats": 5}},
 		"beta":        true,
 	}
 	token := hanko.Token(authtest.Session{UserID: "u-1", Email: "u@example.test", EmailVerified: true, Username: "ulla", Custom: custom})
+	custom["org"].(map[string]any)["plan"].(map[string]any)["seats"] = json.Number("5") // numbers decode exactly
 	c, err := a.Verify(context.Background(), token)
 	if err != nil {
 		t.Fatal(err)

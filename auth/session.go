@@ -51,31 +51,20 @@ var sessionClaimNames = map[string]bool{
 
 // UnmarshalJSON keeps every claim: known ones in fields, the rest in Custom.
 func (s *SessionClaims) UnmarshalJSON(data []byte) error {
-	type plain SessionClaims
-	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
-		return err
-	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
-	*s = SessionClaims(p)
-	for name, value := range raw {
-		if sessionClaimNames[name] {
-			continue
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(value))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("claim %q: %w", name, err)
-		}
-		if s.Custom == nil {
-			s.Custom = map[string]any{}
-		}
-		s.Custom[name] = v
+	*s = SessionClaims{}
+	custom, err := decodeMembers(raw, map[string]any{
+		"subject": &s.Subject, "session_id": &s.SessionID, "audience": &s.Audience,
+		"issuer": &s.Issuer, "issued_at": &s.IssuedAt, "expiration": &s.Expiration,
+		"email": &s.Email, "username": &s.Username, "amr": &s.AMR,
+	})
+	if err != nil {
+		return err
 	}
+	s.Custom = custom
 	return nil
 }
 
@@ -124,7 +113,18 @@ type sessionChecker struct {
 	answers *ttlCache[bool] // true: session valid; false: revoked or expired
 	flight  singleflight.Group
 	calls   atomic.Int64
+	outage  atomic.Pointer[outage] // the last failure to reach Hanko, while it is fresh
 }
+
+// outage remembers a failed call for outageMemo, so that while Hanko is down
+// or hanging, requests with other tokens answer 503 at once instead of each
+// waiting for its own timeout and piling up connections to Hanko.
+type outage struct {
+	err   error
+	until time.Time
+}
+
+const outageMemo = time.Second
 
 func newSessionChecker(hankoURL string, ttl time.Duration, size int, base http.RoundTripper, now func() time.Time, log *slog.Logger) *sessionChecker {
 	if base == nil {
@@ -151,16 +151,22 @@ var errSessionEnded = errors.New("hanko: session is not valid (revoked, logged o
 
 // check returns nil when Hanko confirms the session, an *Error otherwise.
 func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, claims *Claims) error {
-	if valid, ok := s.answers.get(k, s.now()); ok {
+	now := s.now()
+	if valid, ok := s.answers.get(k, now); ok {
 		return s.verdict(valid)
+	}
+	if o := s.outage.Load(); o != nil && now.Before(o.until) {
+		return o.err
 	}
 	v, err, _ := s.flight.Do(string(k[:]), func() (any, error) {
 		// Detached from the first caller's cancellation: the answer is shared.
 		ctx := context.WithoutCancel(ctx)
 		ans, err := s.call(ctx, token)
 		if err != nil {
+			s.outage.Store(&outage{err: err, until: s.now().Add(outageMemo)})
 			return false, err
 		}
+		s.outage.Store(nil)
 		valid := ans.IsValid && ans.Claims != nil && ans.Claims.SessionID == claims.SessionID && ans.Claims.Subject == claims.UserID
 		if ans.IsValid && !valid {
 			return false, errUnavailable("Hanko's session check answered for a different session.", errors.New("hanko: /sessions/validate claims do not match the token"))

@@ -434,8 +434,20 @@ func TestSessionCheckHankoFailures(t *testing.T) {
 					t.Errorf("%d validate calls, want 1", hanko.validateCalls())
 				}
 				if !tt.down {
-					// Failures are not cached: once Hanko answers again, so do we.
+					// For outageMemo after a failure, other requests fail fast
+					// without calling Hanko (no pile-up of timeouts)...
 					hanko.setMode(hankoNormal)
+					other := hanko.Token(authtest.Session{})
+					start := time.Now()
+					if code, _ := get(t, r, other); code != http.StatusServiceUnavailable || time.Since(start) > 500*time.Millisecond {
+						t.Errorf("right after a failure: %d after %v, want a fast 503", code, time.Since(start))
+					}
+					if hanko.validateCalls() != 1 {
+						t.Errorf("%d validate calls during the outage memo, want still 1", hanko.validateCalls())
+					}
+					// ...and failures are not cached beyond it: once Hanko
+					// answers again, so do we.
+					clock.Advance(outageMemo)
 					if code, body := get(t, r, token); code != http.StatusOK {
 						t.Fatalf("after Hanko recovered: %d %+v, want 200", code, body)
 					}
