@@ -519,6 +519,19 @@ async function main() {
     await pageB.screenshot({ path: path.join(artifacts, "login.png") });
   });
 
+  await check("the login page explains in plain words when Hanko cannot be reached", async () => {
+    // Hanko "down": every request to it fails.
+    await pageB.route(`${hanko.url}/**`, (r) => r.abort("connectionrefused"));
+    await pageB.evaluate(() => window.localStorage.clear());
+    await pageB.reload();
+    const alert = pageB.getByRole("alert").filter({ hasText: "Sign-in is not available right now" });
+    await alert.waitFor();
+    const text = await alert.textContent();
+    assert(text.includes(hanko.url) && text.includes(frontendOrigin), `alert does not name Hanko's URL and this origin: ${text}`);
+    await pageB.screenshot({ path: path.join(artifacts, "login-hanko-down.png") });
+    await pageB.unroute(`${hanko.url}/**`);
+  });
+
   await check("no unexpected console errors on the happy path", async () => {
     // Deliberate failures above (503s, 401 after logout) log network errors; anything else is a bug.
     const unexpected = consoleErrors.filter((t) => !/status of (401|503)|Failed to load resource/.test(t));

@@ -43,6 +43,25 @@ export function useHanko(): HankoState {
   return state;
 }
 
+/**
+ * Asks Hanko for its public keys, the cheapest request it answers for anyone. A failure here
+ * means the browser cannot talk to Hanko at all (down, wrong URL, or CORS does not allow this
+ * origin), which <hanko-auth> only reports as "a technical error". Resolves to a sentence
+ * explaining the problem, or null when Hanko answered.
+ */
+export async function probeHanko(hankoApiUrl: string = config.hankoApiUrl, signal?: AbortSignal): Promise<string | null> {
+  const where = `Hanko at ${hankoApiUrl}`;
+  try {
+    const res = await fetch(`${hankoApiUrl}/.well-known/jwks.json`, { signal, credentials: "omit" });
+    if (res.ok) return null;
+    return `${where} answered ${res.status}. Check VITE_HANKO_API_URL and that Hanko is healthy.`;
+  } catch (err) {
+    if (signal?.aborted) return null;
+    const detail = err instanceof Error ? ` (${err.message})` : "";
+    return `${where} could not be reached${detail}. Check that it is running and that its CORS settings (cors.allow_origins) include ${window.location.origin}.`;
+  }
+}
+
 /** Readable text for errors thrown by hanko-elements or the Hanko SDK (matched on their `code`). */
 export function describeHankoError(err: unknown): string {
   const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : "";

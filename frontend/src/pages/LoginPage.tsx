@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { UnauthorizedError } from "../api";
 import { config } from "../config";
-import { describeHankoError, useHanko } from "../hanko";
+import { describeHankoError, probeHanko, useHanko } from "../hanko";
 import { useApi, type LoginLocationState } from "../session-context";
 import { Brand } from "../components/Brand";
 
@@ -18,6 +18,7 @@ export function LoginPage() {
   const api = useApi();
   const { hanko, error: registerError } = useHanko();
   const [flowError, setFlowError] = useState<string | null>(null);
+  const [reachError, setReachError] = useState<string | null>(null);
   const state = (location.state ?? {}) as LoginLocationState;
   const from = state.from && state.from !== "/" ? state.from : "/dashboard";
 
@@ -42,6 +43,18 @@ export function LoginPage() {
     };
   }, [hanko, navigate, from]);
 
+  // <hanko-auth> says only "a technical error has occurred" when it cannot reach Hanko; find
+  // out why, so the page can say what to fix.
+  useEffect(() => {
+    const controller = new AbortController();
+    void probeHanko(undefined, controller.signal).then((problem) => {
+      if (!controller.signal.aborted) setReachError(problem);
+    });
+    return () => {
+      controller.abort();
+    };
+  }, []);
+
   // Someone who is already signed in (the backend accepts their cookie) skips the form,
   // unless they just logged out or their session expired.
   useEffect(() => {
@@ -63,7 +76,7 @@ export function LoginPage() {
     };
   }, [api, navigate, from, state.reason]);
 
-  const problem = registerError ?? flowError;
+  const problem = registerError ?? reachError ?? flowError;
 
   return (
     <div className="login-layout">
