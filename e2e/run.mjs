@@ -60,33 +60,36 @@ function start(name, cmd, args, opts = {}) {
   return child;
 }
 
-function stopAll() {
-  for (const child of children) {
-    if (child.exited || child.pid === undefined) continue;
-    child.stopping = true;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
   }
-  const deadline = Date.now() + 3000;
+}
+
+/** Stops every started process group: SIGTERM, then SIGKILL after 3 s. */
+async function stopAll() {
+  const running = children.filter((c) => !c.exited && c.pid !== undefined);
+  for (const child of running) {
+    child.stopping = true;
+    signalGroup(child, "SIGTERM");
+  }
+  await Promise.race([
+    Promise.all(running.map((c) => (c.exited ? undefined : new Promise((r) => c.once("exit", r))))),
+    sleep(3000),
+  ]);
+  for (const child of running) {
+    if (!child.exited) signalGroup(child, "SIGKILL");
+    // Grandchildren left in the group (if any) go too.
+    signalGroup(child, "SIGKILL");
+  }
+}
+
+/** Last resort on process exit (synchronous): kill whatever is left. */
+function killAllNow() {
   for (const child of children) {
-    while (!child.exited && Date.now() < deadline) {
-      spawnSync("sleep", ["0.05"]);
-      try {
-        process.kill(-child.pid, 0);
-      } catch {
-        child.exited = true;
-      }
-    }
-    if (!child.exited) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    if (child.pid !== undefined) signalGroup(child, "SIGKILL");
   }
 }
 
@@ -244,6 +247,10 @@ async function main() {
     chromium.launchPersistentContext(mkdtempSync(`${userDataDir}-`), {
       executablePath: CHROMIUM,
       headless: true,
+      // This script stops the browser itself on a signal (see the end of the file).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       args: [
         "--headless",
         "--no-sandbox",
@@ -542,30 +549,43 @@ async function main() {
 let exitCode = 1;
 const timer = setTimeout(() => {
   console.log(`[e2e] gave up after ${OVERALL_TIMEOUT_MS / 1000}s`);
-  cleanup();
-  process.exit(1);
+  void closeBrowsers()
+    .then(cleanup)
+    .finally(() => process.exit(1));
 }, OVERALL_TIMEOUT_MS);
 
-let cleaned = false;
+let interrupted = false;
+
+async function closeBrowsers() {
+  const contexts = browserContexts;
+  browserContexts = [];
+  await Promise.race([Promise.all(contexts.map((ctx) => ctx.close().catch(() => undefined))), sleep(5000)]);
+}
+
+let cleaning;
+/** Stops everything and removes the temp dir; every caller waits for the same run. */
 function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  stopAll();
-  if (failed > 0 || process.env.KEEP_E2E_TMP) {
-    log(`kept ${tmp} (logs: ${children.map((c) => path.basename(c.logFile)).join(", ")})`);
-  } else {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  cleaning ??= (async () => {
+    await stopAll();
+    if ((failed > 0 && !interrupted) || process.env.KEEP_E2E_TMP) {
+      log(`kept ${tmp} (logs: ${children.map((c) => path.basename(c.logFile)).join(", ")})`);
+    } else {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  })();
+  return cleaning;
 }
 
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
     log(`got ${sig}, stopping`);
-    cleanup();
-    process.exit(130);
+    interrupted = true;
+    void closeBrowsers()
+      .then(cleanup)
+      .finally(() => process.exit(130));
   });
 }
-process.on("exit", cleanup);
+process.on("exit", killAllNow);
 
 try {
   await main();
@@ -574,14 +594,12 @@ try {
   console.log(`[e2e] setup failed: ${err?.stack ?? err}`);
   failed += 1;
 } finally {
-  for (const ctx of browserContexts) {
-    await ctx.close().catch(() => undefined);
-  }
+  await closeBrowsers();
   clearTimeout(timer);
   for (const child of children) {
     if (child.exited === undefined && failed > 0) log(`${child.name} log tail:\n${tail(child.logFile, 15)}`);
   }
-  cleanup();
+  await cleanup();
   console.log(`e2e: ${passed} passed, ${failed} failed`);
 }
-process.exit(failed === 0 && passed > 0 ? 0 : exitCode);
+process.exit(interrupted ? 130 : failed === 0 && passed > 0 ? 0 : exitCode);
