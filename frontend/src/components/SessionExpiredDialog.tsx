@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { useNavigate } from "react-router";
+import { useLocation, useNavigate } from "react-router";
 import { useHanko } from "../hanko";
 import type { LoginLocationState } from "../session-context";
 
@@ -10,15 +10,18 @@ import type { LoginLocationState } from "../session-context";
 export function SessionExpiredDialog() {
   const { hanko } = useHanko();
   const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const onLoginPage = pathname === "/";
   const [open, setOpen] = useState(false);
   const dialogRef = useRef<HTMLDialogElement>(null);
 
+  // On the login page there is nothing to interrupt: the form is already there.
   useEffect(() => {
-    if (!hanko) return;
+    if (!hanko || onLoginPage) return;
     return hanko.onSessionExpired(() => {
       setOpen(true);
     });
-  }, [hanko]);
+  }, [hanko, onLoginPage]);
 
   useEffect(() => {
     const dialog = dialogRef.current;
