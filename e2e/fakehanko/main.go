@@ -15,6 +15,9 @@
 //	{"url": "http://127.0.0.1:PORT",
 //	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "..."}, "bob": {...}}}
 //
+// With -env it also writes shell exports (HANKO_API_URL, TOKEN for alice,
+// TOKEN_BOB) for trying the API by hand, as the README shows.
+//
 // Usage: go run ./e2e/fakehanko -addr 127.0.0.1:0 -origin http://localhost:4173 -out /tmp/x/hanko.json
 package main
 
@@ -54,21 +57,22 @@ type Output struct {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback; port 0 picks a free port)")
 	origins := flag.String("origin", "http://localhost:5173", "comma-separated browser origins allowed by CORS")
-	out := flag.String("out", "", "file to write the URL and minted tokens to (required)")
+	out := flag.String("out", "", "JSON file to write the URL and minted tokens to")
+	envFile := flag.String("env", "", "shell file to write `export HANKO_API_URL=... TOKEN=... TOKEN_BOB=...` to (for trying the API by hand)")
 	cookieName := flag.String("cookie", "hanko", "session cookie name")
 	flag.Parse()
-	if *out == "" {
-		log.Fatal("fakehanko: -out is required")
+	if *out == "" && *envFile == "" {
+		log.Fatal("fakehanko: give -out (JSON) and/or -env (shell exports)")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, splitList(*origins), *out, *cookieName); err != nil {
+	if err := run(ctx, *addr, splitList(*origins), *out, *envFile, *cookieName); err != nil {
 		log.Fatalf("fakehanko: %v", err)
 	}
 }
 
-func run(ctx context.Context, addr string, origins []string, out, cookieName string) error {
+func run(ctx context.Context, addr string, origins []string, out, envFile, cookieName string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func run(ctx context.Context, addr string, origins []string, out, cookieName str
 
 	// Written only once the server accepts connections, and atomically, so the
 	// test can start as soon as the file exists.
-	if err := writeJSON(out, Output{URL: baseURL, Users: users}); err != nil {
+	if err := writeOutputs(out, envFile, Output{URL: baseURL, Users: users}); err != nil {
 		_ = srv.Close()
 		return err
 	}
@@ -366,4 +370,23 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// writeOutputs writes the JSON file and/or the shell exports file.
+func writeOutputs(out, envFile string, o Output) error {
+	if out != "" {
+		if err := writeJSON(out, o); err != nil {
+			return err
+		}
+	}
+	if envFile == "" {
+		return nil
+	}
+	exports := fmt.Sprintf("export HANKO_API_URL=%s\nexport TOKEN=%s\nexport TOKEN_BOB=%s\n",
+		o.URL, o.Users["alice"].Token, o.Users["bob"].Token)
+	tmp := envFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte(exports), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, envFile)
 }
