@@ -181,3 +181,36 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 		t.Errorf("README curl lines failed (%v):\n%s", err, out)
 	}
 }
+
+// TestReadmeQuotesRealCode keeps "How it works" honest: every line of its Go
+// snippets (other than "...") appears in the project's Go code.
+func TestReadmeQuotesRealCode(t *testing.T) {
+	howItWorks := section(t, readFile(t, "README.md"), "## How it works")
+	var code strings.Builder
+	for _, dir := range []string{".", "auth", "config", "routes", "store"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				code.WriteString(readFile(t, f))
+			}
+		}
+	}
+	norm := func(l string) string { return strings.Join(strings.Fields(l), " ") } // gofmt aligns with spaces
+	lines := map[string]bool{}
+	for _, l := range strings.Split(code.String(), "\n") {
+		lines[norm(l)] = true
+	}
+	snippets := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(howItWorks, -1)
+	if len(snippets) < 5 {
+		t.Fatalf("found %d Go snippets in How it works; the README's format changed", len(snippets))
+	}
+	for _, s := range snippets {
+		for _, l := range strings.Split(s[1], "\n") {
+			l = norm(l)
+			if l == "" || l == "..." || lines[l] {
+				continue
+			}
+			t.Errorf("README quotes a line that is not in the code: %q", l)
+		}
+	}
+}
