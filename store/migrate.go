@@ -62,7 +62,8 @@ func loadMigrations(dialectName string) ([]migration, error) {
 //
 // Concurrent start-ups are serialized: on PostgreSQL by a transaction-scoped
 // advisory lock taken before anything else, on SQLite by BEGIN IMMEDIATE (the
-// database's write lock, waited for up to busy_timeout).
+// database's write lock, waited for up to busy_timeout; openSQLite also retries
+// the few BUSY answers SQLite gives without waiting).
 func (s *sqlStore) migrate(ctx context.Context) error {
 	ms, err := loadMigrations(s.d.name)
 	if err != nil {

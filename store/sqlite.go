@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go (CGO-free) "sqlite" driver
+	"modernc.org/sqlite" // registers the pure-Go (CGO-free) "sqlite" driver
 )
 
 // SQLite settings, applied by the driver to every new connection (they are in
@@ -96,7 +97,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	r.SetConnMaxIdleTime(0)
 
 	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := retryWhileBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)
 	}
@@ -114,3 +115,29 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	}
 	return s, nil
 }
+
+// retryWhileBusy runs f again while it fails with SQLITE_BUSY, for up to
+// sqliteBusyTimeout. busy_timeout covers ordinary lock waits, but SQLite
+// answers BUSY at once, without calling the busy handler, in a few cases that
+// happen when several processes open a new database together (one of them
+// switching it to WAL or recovering the WAL index). Only start-up needs this.
+func retryWhileBusy(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := f()
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
