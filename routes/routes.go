@@ -61,6 +61,7 @@ func New(d Deps) *gin.Engine {
 	private.GET("/me", a.me)
 	private.GET("/todos", a.listTodos)
 	private.POST("/todos", a.createTodo)
+	private.GET("/todos/:id", a.getTodo)
 	private.PATCH("/todos/:id", a.updateTodo)
 	private.DELETE("/todos/:id", a.deleteTodo)
 

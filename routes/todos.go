@@ -60,6 +60,16 @@ func (a *api) createTodo(c *gin.Context) {
 	c.JSON(http.StatusCreated, todo)
 }
 
+// getTodo returns one of the caller's todos (the Location of a created one).
+func (a *api) getTodo(c *gin.Context) {
+	todo, err := a.store.GetTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id"))
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, todo)
+}
+
 // updateTodo changes the title and/or done flag of one of the caller's todos.
 func (a *api) updateTodo(c *gin.Context) {
 	in, err := decodeObject(c, "title", "done")

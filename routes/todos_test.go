@@ -187,6 +187,9 @@ func TestTodosLifecycle(t *testing.T) {
 		if loc := rec.Header().Get("Location"); loc != "/api/todos/"+created.ID {
 			t.Errorf("Location = %q, want /api/todos/%s", loc, created.ID)
 		}
+		if got := e.call(t, e.aliceToken, "GET", rec.Header().Get("Location"), "", ""); got.Code != 200 || !strings.Contains(got.Body.String(), created.ID) {
+			t.Errorf("GET Location: %d %s", got.Code, got.Body)
+		}
 		if created.CreatedAt.Before(before) || !created.CreatedAt.Equal(created.UpdatedAt) {
 			t.Errorf("timestamps created=%v updated=%v", created.CreatedAt, created.UpdatedAt)
 		}
@@ -249,6 +252,7 @@ func TestTodosBelongToTheirOwner(t *testing.T) {
 
 		before := e.snapshot(t)
 		for _, id := range []string{a1.ID, strings.ToUpper(a1.ID)} {
+			assertError(t, e.call(t, e.bobToken, "GET", "/api/todos/"+id, "", ""), 404, "not_found", "todo")
 			assertError(t, e.call(t, e.bobToken, "PATCH", "/api/todos/"+id, "", `{"title":"pwned","done":true}`), 404, "not_found", "todo")
 			assertError(t, e.call(t, e.bobToken, "PATCH", "/api/todos/"+id, "", `{"done":true}`), 404, "not_found", "todo")
 			assertError(t, e.call(t, e.bobToken, "DELETE", "/api/todos/"+id, "", ""), 404, "not_found", "todo")
