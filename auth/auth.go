@@ -276,5 +276,6 @@ func (a *Authenticator) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Extract returns the request's session token, or "".
-func (a *Authenticator) Extract(r *http.Request) string { return a.extract(r) }
+// Extract returns the request's session token ("" when there is none), or an
+// error when the request's token cannot be used.
+func (a *Authenticator) Extract(r *http.Request) (string, error) { return a.extract(r) }

@@ -137,6 +137,7 @@ var (
 	errNoSubject   = errors.New("token has no sub (user id)")
 	errNoSessionID = errors.New("token has no session_id")
 	errZeroExpiry  = errors.New("token has exp 0")
+	errFarFuture   = errors.New("token has a time after the year 9999")
 )
 
 // Validate is called by golang-jwt after the standard checks; it enforces the
@@ -149,6 +150,8 @@ func (c *Claims) Validate() error {
 		return errNoSessionID
 	case c.ExpiresAt != nil && c.ExpiresAt.Unix() <= 0:
 		return errZeroExpiry
+	case c.ExpiresAt != nil && c.ExpiresAt.Year() > 9999, c.IssuedAt != nil && c.IssuedAt.Year() > 9999:
+		return errFarFuture
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -10,40 +11,57 @@ import (
 // nothing legitimate comes near this.
 const DefaultMaxTokenBytes = 8 << 10
 
-// Extractor pulls a session token out of a request. It returns "" when the
-// request carries none.
-type Extractor func(r *http.Request) string
+// Extractor pulls a session token out of a request. It returns "" and no
+// error when the request carries none, and an error when what it carries
+// cannot be used (the request is then refused as invalid_token).
+type Extractor func(r *http.Request) (string, error)
+
+// ErrAmbiguousCookie is returned when a request carries several different
+// session cookies of the same name.
+var ErrAmbiguousCookie = errors.New("the request carries several different session cookies")
 
 // FromAuthHeader reads "Authorization: Bearer <token>" (scheme case-insensitive,
 // per RFC 6750). Anything else in the header counts as no token.
-func FromAuthHeader(r *http.Request) string {
+func FromAuthHeader(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	const prefix = "bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return ""
+		return "", nil
 	}
-	return strings.TrimSpace(h[len(prefix):])
+	return strings.TrimSpace(h[len(prefix):]), nil
 }
 
 // FromCookie reads the named cookie, as Hanko sets it ("hanko" by default).
+//
+// Several different values are refused rather than one picked: a page on a
+// sibling host or another port could set a second cookie of the same name with
+// a more specific Path ("cookie tossing"), which browsers send first, to make
+// the user act under the attacker's session.
 func FromCookie(name string) Extractor {
-	return func(r *http.Request) string {
-		c, err := r.Cookie(name)
-		if err != nil {
-			return ""
+	return func(r *http.Request) (string, error) {
+		token := ""
+		for _, c := range r.CookiesNamed(name) {
+			switch {
+			case c.Value == "" || c.Value == token:
+			case token == "":
+				token = c.Value
+			default:
+				return "", ErrAmbiguousCookie
+			}
 		}
-		return c.Value
+		return token, nil
 	}
 }
 
-// FirstOf tries each extractor in order and returns the first token found.
+// FirstOf tries each extractor in order and returns the first token found or
+// the first error.
 func FirstOf(extractors ...Extractor) Extractor {
-	return func(r *http.Request) string {
+	return func(r *http.Request) (string, error) {
 		for _, ex := range extractors {
-			if t := ex(r); t != "" {
-				return t
+			if t, err := ex(r); t != "" || err != nil {
+				return t, err
 			}
 		}
-		return ""
+		return "", nil
 	}
 }

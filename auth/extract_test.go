@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -40,7 +41,7 @@ func TestFromAuthHeader(t *testing.T) {
 			for _, v := range tt.values {
 				r.Header.Add("Authorization", v)
 			}
-			if got := auth.FromAuthHeader(r); got != tt.want {
+			if got, err := auth.FromAuthHeader(r); got != tt.want || err != nil {
 				t.Fatalf("FromAuthHeader(%q) = %q, want %q", tt.values, got, tt.want)
 			}
 		})
@@ -59,7 +60,8 @@ func TestFromCookie(t *testing.T) {
 		{"other name", []*http.Cookie{{Name: "hanko_x", Value: "tok"}}, "", ""},
 		{"name differs in case", []*http.Cookie{{Name: "Hanko", Value: "tok"}}, "", ""},
 		{"among others", []*http.Cookie{{Name: "a", Value: "1"}, {Name: "hanko", Value: "tok"}, {Name: "b", Value: "2"}}, "", "tok"},
-		{"first of two", nil, "hanko=one; hanko=two", "one"},
+		{"two equal", nil, "hanko=one; hanko=one", "one"},
+		{"an empty one and a token", nil, "hanko=; hanko=tok", "tok"},
 		{"quoted value", nil, `hanko="tok"`, "tok"},
 		{"empty value", nil, "hanko=", ""},
 	}
@@ -73,18 +75,29 @@ func TestFromCookie(t *testing.T) {
 			if tt.raw != "" {
 				r.Header.Set("Cookie", tt.raw)
 			}
-			if got := ex(r); got != tt.want {
-				t.Fatalf("got %q, want %q", got, tt.want)
+			if got, err := ex(r); got != tt.want || err != nil {
+				t.Fatalf("got %q, %v, want %q", got, err, tt.want)
 			}
 		})
 	}
 }
 
+// Two different session cookies are refused, never one of them picked: the
+// second could have been tossed in by a sibling host.
+func TestFromCookieRefusesTwoDifferentValues(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Cookie", "hanko=attacker; other=x; hanko=victim")
+	if got, err := auth.FromCookie("hanko")(r); got != "" || !errors.Is(err, auth.ErrAmbiguousCookie) {
+		t.Fatalf("got %q, %v, want ErrAmbiguousCookie", got, err)
+	}
+}
+
 func TestFirstOf(t *testing.T) {
-	fixed := func(s string) auth.Extractor { return func(*http.Request) string { return s } }
+	fixed := func(s string) auth.Extractor { return func(*http.Request) (string, error) { return s, nil } }
+	failing := func(*http.Request) (string, error) { return "", auth.ErrAmbiguousCookie }
 	var calls []string
 	spy := func(name, s string) auth.Extractor {
-		return func(*http.Request) string { calls = append(calls, name); return s }
+		return func(*http.Request) (string, error) { calls = append(calls, name); return s, nil }
 	}
 	tests := []struct {
 		name  string
@@ -97,11 +110,12 @@ func TestFirstOf(t *testing.T) {
 		{"first wins", auth.FirstOf(fixed("a"), fixed("b")), "a", nil},
 		{"skips empty", auth.FirstOf(fixed(""), fixed("b")), "b", nil},
 		{"stops at the first token", auth.FirstOf(spy("1", ""), spy("2", "x"), spy("3", "y")), "x", []string{"1", "2"}},
+		{"stops at the first error", auth.FirstOf(spy("1", ""), failing, spy("3", "y")), "", []string{"1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls = nil
-			if got := tt.ex(httptest.NewRequest(http.MethodGet, "/", nil)); got != tt.want {
+			if got, _ := tt.ex(httptest.NewRequest(http.MethodGet, "/", nil)); got != tt.want {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 			if tt.calls != nil && len(calls) != len(tt.calls) {
@@ -137,7 +151,7 @@ func TestAuthenticatorExtract(t *testing.T) {
 			if tt.cookie != nil {
 				r.AddCookie(tt.cookie)
 			}
-			if got := a.Extract(r); got != tt.want {
+			if got, err := a.Extract(r); got != tt.want || err != nil {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
@@ -34,6 +35,8 @@ const (
 	retryWhileEmptyEvery     = time.Second
 )
 
+var errNoKID = errors.New("token header has no kid")
+
 // errKeysUnavailable marks a key lookup that failed because the keys could not
 // be fetched, as opposed to a kid that is simply not in Hanko's JWKS.
 var errKeysUnavailable = errors.New("signing keys unavailable")
@@ -41,14 +44,14 @@ var errKeysUnavailable = errors.New("signing keys unavailable")
 // jwks wraps keyfunc's JWKS storage with the state this package needs to tell
 // "unknown key" (401) from "cannot get keys" (503), and to report readiness.
 type jwks struct {
-	kf  keyfunc.Keyfunc
+	kf  keyfunc.Keyfunc // owns the JWKS storage and its refresh
+	sig keyfunc.Keyfunc // the same storage, only keys meant for signatures
 	url string
 	log *slog.Logger
 
 	mu      sync.Mutex
-	lastErr error     // cause of the most recent failed fetch; nil after a good one
-	lastOK  time.Time // time of the most recent HTTP 200 from the JWKS URL
-	fetches int64     // number of HTTP requests made to the JWKS URL
+	lastErr error // cause of the most recent failed fetch; nil after a good one
+	fetches int64 // number of HTTP requests made to the JWKS URL
 }
 
 type jwksOptions struct {
@@ -81,6 +84,12 @@ func newJWKS(ctx context.Context, url string, o jwksOptions, log *slog.Logger) (
 		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
 	}
 	j.kf = kf
+	// A key published with "use": "enc" must not verify signatures (RFC 7517);
+	// keys without "use" are allowed, as many JWKS omit it (Hanko sets "sig").
+	j.sig, err = keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: kf.Storage(), UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}})
+	if err != nil {
+		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
+	}
 	go j.retryWhileEmpty(ctx)
 	return j, nil
 }
@@ -111,7 +120,6 @@ func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	default:
 		// A body that does not decode is reported through fetchFailed next.
 		t.j.lastErr = nil
-		t.j.lastOK = time.Now()
 	}
 	return resp, err
 }
@@ -181,8 +189,14 @@ func (j *jwks) retryWhileEmpty(ctx context.Context) {
 // keyfunc returns the jwt.Keyfunc for one request. A failed lookup is marked
 // with errKeysUnavailable when the reason is that keys cannot be fetched.
 func (j *jwks) keyfunc(ctx context.Context) jwt.Keyfunc {
-	inner := j.kf.KeyfuncCtx(ctx)
+	inner := j.sig.KeyfuncCtx(ctx)
 	return func(t *jwt.Token) (any, error) {
+		// Hanko always names its key. Without a kid, keyfunc would try every
+		// key in the JWKS (skipping its alg check) and a forged token would
+		// cost one RSA verification per key.
+		if kid, _ := t.Header["kid"].(string); kid == "" {
+			return nil, errNoKID
+		}
 		key, err := inner(t)
 		if err == nil {
 			return key, nil

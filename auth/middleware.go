@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -38,7 +39,7 @@ const claimsKey = "hanko-gin/auth.claims"
 // claims for FromContext.
 func (a *Authenticator) RequireSession() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		claims, err := a.Verify(c.Request.Context(), a.extract(c.Request))
+		claims, err := a.verifyRequest(c.Request)
 		if err != nil {
 			a.refuse(c, err)
 			return
@@ -54,12 +55,12 @@ func (a *Authenticator) RequireSession() gin.HandlerFunc {
 // treated as anonymous because Hanko is down.
 func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		token := a.extract(c.Request)
-		if token == "" {
+		token, err := a.extract(c.Request)
+		if token == "" && err == nil {
 			c.Next()
 			return
 		}
-		claims, err := a.Verify(c.Request.Context(), token)
+		claims, err := a.verifyToken(c.Request.Context(), token, err)
 		if err != nil {
 			if e, ok := AsError(err); ok && e.Status == http.StatusServiceUnavailable {
 				a.refuse(c, err)
@@ -72,6 +73,19 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 		c.Set(claimsKey, claims)
 		c.Next()
 	}
+}
+
+// verifyRequest extracts the request's token and verifies it.
+func (a *Authenticator) verifyRequest(r *http.Request) (*Claims, error) {
+	token, err := a.extract(r)
+	return a.verifyToken(r.Context(), token, err)
+}
+
+func (a *Authenticator) verifyToken(ctx context.Context, token string, extractErr error) (*Claims, error) {
+	if extractErr != nil {
+		return nil, errInvalid(extractErr)
+	}
+	return a.Verify(ctx, token)
 }
 
 func (a *Authenticator) refuse(c *gin.Context, err error) {

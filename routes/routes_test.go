@@ -103,6 +103,7 @@ func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 func TestRoutes(t *testing.T) {
 	env := newTestEnv(t)
 	token := env.hanko.Token(authtest.Session{UserID: "user-1", Email: "ada@example.com"})
+	other := env.hanko.Token(authtest.Session{UserID: "user-2"})
 	bearer := map[string]string{"Authorization": "Bearer " + token}
 	cookie := map[string]string{"Cookie": "hanko=" + token}
 
@@ -122,6 +123,7 @@ func TestRoutes(t *testing.T) {
 		{"protected with garbage", request{method: "GET", path: "/api/protected", header: map[string]string{"Authorization": "Bearer nope"}}, 401, "invalid_token", nil},
 		{"protected with bearer", request{method: "GET", path: "/api/protected", header: bearer}, 200, "", map[string]any{"user_id": "user-1"}},
 		{"protected with cookie", request{method: "GET", path: "/api/protected", header: cookie}, 200, "", map[string]any{"user_id": "user-1"}},
+		{"two different session cookies", request{method: "GET", path: "/api/protected", header: map[string]string{"Cookie": "hanko=" + other + "; hanko=" + token}}, 401, "invalid_token", nil},
 		{"me without token", request{method: "GET", path: "/api/me"}, 401, "unauthorized", nil},
 		{"me", request{method: "GET", path: "/api/me", header: cookie}, 200, "", map[string]any{"user_id": "user-1"}},
 		{"todos without token", request{method: "GET", path: "/api/todos"}, 401, "unauthorized", nil},
