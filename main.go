@@ -13,12 +13,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/joho/godotenv"
 
 	"github.com/hanko-gin/hanko-gin/auth"
@@ -28,9 +31,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], envWithDotenv(".env"), os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], envWithDotenv(".env"), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "hanko-gin:", err)
 		os.Exit(1)
 	}
@@ -38,6 +39,8 @@ func main() {
 
 // run is the whole program; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck(ctx, getenv)
 	}
@@ -49,6 +52,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
+	gin.SetMode(gin.ReleaseMode)
+	if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",
+			"hanko_api_url", cfg.HankoAPIURL)
+	}
 
 	authn, err := auth.New(ctx, auth.Config{
 		HankoAPIURL:      cfg.HankoAPIURL,
@@ -96,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	case <-ctx.Done():
 	}
+	stop() // a second Ctrl-C or SIGTERM now ends the process at once
 	log.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -128,6 +137,16 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// isLocalHost reports whether host is loopback or a single-label name such as
+// a compose service ("hanko"), where plain http stays on one machine or network.
+func isLocalHost(host string) bool {
+	if host == "localhost" || !strings.Contains(host, ".") && !strings.Contains(host, ":") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // envWithDotenv looks a variable up in the real environment first, then in

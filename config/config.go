@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // Config is the validated set of settings. See .env.example for each one.
@@ -55,8 +58,10 @@ func Load(getenv func(string) string) (Config, error) {
 
 	if raw := get("HANKO_API_URL", ""); raw == "" {
 		bad("HANKO_API_URL is required: your Hanko API URL, e.g. http://localhost:8000 or https://<project-id>.hanko.io")
-	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		bad("HANKO_API_URL %q must be an absolute http(s) URL such as http://localhost:8000", raw)
+	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(raw, "?#") {
+		bad("HANKO_API_URL %q must be an absolute http(s) URL such as http://localhost:8000, without query or fragment", raw)
+	} else if u.User != nil {
+		bad("HANKO_API_URL must not contain a user name or password (it would be shown in logs and /readyz)")
 	} else {
 		c.HankoAPIURL = strings.TrimRight(u.String(), "/")
 	}
@@ -84,6 +89,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.Audience = splitList(get("HANKO_AUDIENCE", ""))
+	if len(c.Audience) == 0 && strings.TrimSpace(getenv("HANKO_AUDIENCE")) != "" {
+		bad("HANKO_AUDIENCE %q lists no audience; leave it empty to not check aud", getenv("HANKO_AUDIENCE"))
+	}
 	c.Issuer = get("HANKO_ISSUER", "")
 
 	switch v := strings.ToLower(get("HANKO_SESSION_CHECK", "false")); v {
@@ -105,10 +113,8 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.DatabaseURL = get("DATABASE_URL", "")
-	if c.DatabaseURL != "" {
-		if u, err := url.Parse(c.DatabaseURL); err != nil || !knownDatabaseScheme(u.Scheme) {
-			bad("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (or be empty for ./data/hanko-gin.db)")
-		}
+	if err := store.CheckURL(c.DatabaseURL); err != nil {
+		bad("DATABASE_URL: %v", err)
 	}
 
 	switch v := strings.ToLower(get("LOG_LEVEL", "info")); v {
@@ -153,23 +159,30 @@ func splitList(s string) []string {
 	return out
 }
 
-// checkOrigin accepts exactly scheme://host[:port], as browsers send Origin.
+// checkOrigin accepts exactly scheme://host[:port], lower case, as browsers
+// send Origin, and as net/http's CrossOriginProtection accepts it.
 func checkOrigin(o string) error {
 	if o == "*" {
 		return errors.New(`"*" is not allowed: credentialed CORS needs exact origins such as http://localhost:5173`)
 	}
+	if strings.Contains(o, "*") {
+		return fmt.Errorf("%q: wildcards are not allowed: list each origin exactly, e.g. https://app.example.com", o)
+	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" ||
-		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "/") {
+		u.User != nil || u.Path != "" || u.RawPath != "" || strings.ContainsAny(o, "?#") {
 		return fmt.Errorf("%q is not an origin: use scheme://host[:port] with no path, e.g. http://localhost:5173", o)
 	}
 	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != p {
 			return fmt.Errorf("%q has an invalid port", o)
 		}
 	}
 	if strings.ToLower(o) != o {
 		return fmt.Errorf("%q must be lower case, as browsers send it", o)
+	}
+	if err := http.NewCrossOriginProtection().AddTrustedOrigin(o); err != nil {
+		return fmt.Errorf("%q: %v", o, err)
 	}
 	return nil
 }
@@ -184,12 +197,4 @@ func validCookieName(s string) bool {
 		}
 	}
 	return true
-}
-
-func knownDatabaseScheme(s string) bool {
-	switch s {
-	case "postgres", "postgresql", "sqlite", "file":
-		return true
-	}
-	return false
 }

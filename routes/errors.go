@@ -30,6 +30,7 @@ var (
 	errRouteNotFound    = &apiError{http.StatusNotFound, "not_found", "No such route."}
 	errMethodNotAllowed = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this route."}
 	errCrossOrigin      = &apiError{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
+	errOriginNotAllowed = &apiError{http.StatusForbidden, "forbidden", "This origin may not call the API: it is not in CORS_ALLOWED_ORIGINS."}
 	errInternal         = &apiError{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
 )
 

@@ -39,6 +39,12 @@ func Open(ctx context.Context, databaseURL string) (Store, error) {
 	}
 }
 
+// CheckURL reports whether Open would accept databaseURL, without connecting.
+func CheckURL(databaseURL string) error {
+	_, err := parseURL(databaseURL)
+	return err
+}
+
 type backendKind int
 
 const (
