@@ -72,8 +72,13 @@ func (s *syncBuffer) String() string {
 func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	issuer := authtest.NewIssuer()
 	var slowJWKS atomic.Bool
+	slowStarted := make(chan struct{}, 1)
 	hanko := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if slowJWKS.Load() {
+			select {
+			case slowStarted <- struct{}{}:
+			default:
+			}
 			time.Sleep(time.Second)
 		}
 		issuer.Handler().ServeHTTP(w, r)
@@ -128,7 +133,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		resp.Body.Close()
 		answer <- resp.StatusCode
 	}()
-	time.Sleep(300 * time.Millisecond) // the request is now waiting for the JWKS
+	<-slowStarted // the request is now in the server, waiting for the JWKS
 	cancel()
 
 	if code := <-answer; code != http.StatusOK {

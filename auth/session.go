@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -114,6 +115,10 @@ type sessionChecker struct {
 	flight  singleflight.Group
 	calls   atomic.Int64
 	outage  atomic.Pointer[outage] // the last failure to reach Hanko, while it is fresh
+
+	readyMu  sync.Mutex // guards the memo of the last readiness probe
+	readyAt  time.Time
+	readyErr error
 }
 
 // outage remembers a failed call for outageMemo, so that while Hanko is down
@@ -131,6 +136,7 @@ func newSessionChecker(hankoURL string, ttl time.Duration, size int, base http.R
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.DialContext = (&net.Dialer{Timeout: sessionCheckConnectTimeout, KeepAlive: 30 * time.Second}).DialContext
 		t.MaxIdleConnsPerHost = 64
+		t.MaxConnsPerHost = 64 // bounds what a hanging Hanko can tie up
 		t.ResponseHeaderTimeout = sessionCheckTimeout
 		base = t
 	}
@@ -242,9 +248,22 @@ func (s *sessionChecker) unavailable(message string, cause error) error {
 	return errUnavailable(message, cause)
 }
 
-// ready reports whether Hanko's API answers (any HTTP answer to a GET of the
-// validate endpoint counts: Hanko is up).
+// ready reports whether Hanko's API answers (any HTTP answer below 500 to a
+// GET of the validate endpoint counts: Hanko is up). /readyz is public, so the
+// result is reused for a second rather than letting every probe call Hanko.
 func (s *sessionChecker) ready(ctx context.Context) error {
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	if now := s.now(); now.Sub(s.readyAt) < readyMemo && !now.Before(s.readyAt) {
+		return s.readyErr
+	}
+	s.readyErr, s.readyAt = s.probe(ctx), s.now()
+	return s.readyErr
+}
+
+const readyMemo = time.Second
+
+func (s *sessionChecker) probe(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
 		return err

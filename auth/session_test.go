@@ -681,6 +681,10 @@ func TestSessionCheckReadyReportsHanko(t *testing.T) {
 			t.Fatalf("Ready while Hanko is up: %v", err)
 		}
 		hanko.Close()
+		if err := a.Ready(ctx); err != nil {
+			t.Fatalf("Ready within %v of a good probe = %v, want the remembered answer", readyMemo, err)
+		}
+		clock.Advance(readyMemo)
 		err := a.Ready(ctx)
 		if err == nil || !strings.Contains(err.Error(), "unreachable") {
 			t.Fatalf("Ready with Hanko down = %v, want an error saying it is unreachable", err)

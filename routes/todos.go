@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -115,13 +116,18 @@ func (a *api) deleteTodo(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// parseTitle accepts a JSON string of 1–200 characters after trimming.
+// parseTitle accepts a JSON string of 1–200 characters after trimming, without
+// control characters (PostgreSQL cannot store NUL; SQLite could, so both would
+// otherwise disagree).
 func parseTitle(raw json.RawMessage) (string, error) {
 	var title string
 	if isNull(raw) || json.Unmarshal(raw, &title) != nil {
 		return "", badRequest(`The field "title" must be a string.`)
 	}
 	title = strings.TrimSpace(title)
+	if strings.ContainsFunc(title, unicode.IsControl) {
+		return "", badRequest(`The field "title" must not contain control characters.`)
+	}
 	switch n := utf8.RuneCountInString(title); {
 	case n == 0:
 		return "", badRequest(`The field "title" must not be empty.`)

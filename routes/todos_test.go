@@ -299,6 +299,8 @@ func TestTodoValidation(t *testing.T) {
 			{"create: blank title", "POST", "/api/todos", "", `{"title": " \t\n "}`, 400, "bad_request", "must not be empty"},
 			{"create: 201 characters", "POST", "/api/todos", "", `{"title": "` + long + `"}`, 400, "bad_request", "at most 200 characters"},
 			{"create: unknown field", "POST", "/api/todos", "", `{"title": "x", "owner": "someone-else"}`, 400, "bad_request", `"owner"`},
+			{"create: NUL in title", "POST", "/api/todos", "", `{"title": "a\u0000b"}`, 400, "bad_request", "control characters"},
+			{"patch: newline in title", "PATCH", item, "", `{"title": "two\nlines"}`, 400, "bad_request", "control characters"},
 			{"create: field name in other case", "POST", "/api/todos", "", `{"TITLE": "x"}`, 400, "bad_request", `"TITLE"`},
 			{"create: done is not accepted", "POST", "/api/todos", "", `{"title": "x", "id": "` + existing.ID + `"}`, 400, "bad_request", `"id"`},
 			{"create: array body", "POST", "/api/todos", "", `[{"title": "x"}]`, 400, "bad_request", "JSON object"},
