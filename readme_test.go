@@ -175,7 +175,9 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 	})
 
 	cmd := exec.Command("bash", "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
-	cmd.Env = append(os.Environ(), "TOKEN="+hanko.Token(authtest.Session{Email: "ada@example.com"}))
+	cmd.Env = append(os.Environ(),
+		"TOKEN="+hanko.Token(authtest.Session{Email: "alice@example.test"}),
+		"TOKEN_BOB="+hanko.Token(authtest.Session{Email: "bob@example.test"}))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("README curl lines failed (%v):\n%s", err, out)
@@ -212,5 +214,72 @@ func TestReadmeQuotesRealCode(t *testing.T) {
 			}
 			t.Errorf("README quotes a line that is not in the code: %q", l)
 		}
+	}
+}
+
+// TestReadmeOwnRouteExample does what "Adding your own protected route" says,
+// in a copy of the project: write the handler, register it, write the test,
+// and run that test.
+func TestReadmeOwnRouteExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a copy of the project")
+	}
+	text := section(t, readFile(t, "README.md"), "## Adding your own protected route")
+	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(text, -1)
+	if len(blocks) < 3 {
+		t.Fatalf("expected the handler, the registration and the test as Go blocks, found %d", len(blocks))
+	}
+	dedent := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			out = append(out, strings.TrimPrefix(l, "   "))
+		}
+		return strings.Join(out, "\n")
+	}
+	handler, register, test := dedent(blocks[0][1]), strings.TrimSpace(dedent(blocks[1][1])), dedent(blocks[2][1])
+
+	dir := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		copyFile(t, f, filepath.Join(dir, f))
+	}
+	for _, pkg := range []string{"auth", "auth/authtest", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "routes"} {
+		files, _ := filepath.Glob(filepath.Join(pkg, "*"))
+		for _, f := range files {
+			if info, err := os.Stat(f); err == nil && !info.IsDir() {
+				copyFile(t, f, filepath.Join(dir, f))
+			}
+		}
+	}
+	routesGo := filepath.Join(dir, "routes", "routes.go")
+	src := readFile(t, routesGo)
+	anchor := "\tprivate.DELETE(\"/todos/:id\", a.deleteTodo)\n"
+	if !strings.Contains(src, anchor) {
+		t.Fatal("routes.go no longer has the line the example registers its route after")
+	}
+	writeFile(t, routesGo, strings.Replace(src, anchor, anchor+"\t"+register+"\n", 1))
+	writeFile(t, filepath.Join(dir, "routes", "notes.go"), handler)
+	writeFile(t, filepath.Join(dir, "routes", "greeting_test.go"), test)
+
+	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^TestGreeting$", "./routes/")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SKIP_POSTGRES=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestGreeting") {
+		t.Fatalf("the README's own-route example does not pass as written (%v):\n%s", err, out)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	writeFile(t, to, readFile(t, from))
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

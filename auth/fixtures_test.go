@@ -2,7 +2,7 @@ package auth_test
 
 // Shared helpers for the auth_test package (middleware, JWKS, extractor,
 // claims and fuzz tests) and the tests against the real Hanko artifacts in
-// ../testdata/hanko (see its README for how they were captured).
+// testdata/hanko (see its README for how they were captured).
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ const (
 
 func readHankoFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "hanko", name))
+	b, err := os.ReadFile(filepath.Join("testdata", "hanko", name))
 	if err != nil {
 		t.Fatalf("fixture %s: %v", name, err)
 	}

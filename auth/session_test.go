@@ -716,7 +716,7 @@ func TestSessionCheckReadyReportsHanko(t *testing.T) {
 // fixture reads a file of testdata/hanko.
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "hanko", name))
+	b, err := os.ReadFile(filepath.Join("testdata", "hanko", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package authtest is a stand-in for Hanko in tests: it holds RSA signing keys,
 // mints Hanko-shaped session tokens, and serves the two endpoints a backend
 // calls, GET /.well-known/jwks.json and POST /sessions/validate, answering the
-// way a real Hanko does (see testdata/hanko for captured originals).
+// way a real Hanko does (see auth/testdata/hanko for captured originals).
 //
 //	hanko := authtest.NewServer()
 //	defer hanko.Close()

@@ -23,7 +23,7 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "hanko", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "hanko", name))
 	if err != nil {
 		t.Fatal(err)
 	}

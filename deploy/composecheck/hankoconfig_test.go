@@ -49,7 +49,7 @@ func readHankoConfig(t *testing.T, repoPath string) *HankoConfig {
 
 // The schema copy in testdata must be the one shared with the rest of the repo.
 func TestSchemaCopyMatchesRepoFixture(t *testing.T) {
-	repoCopy := filepath.Join(RepoRoot, "testdata/hanko/hanko.config.schema.json")
+	repoCopy := filepath.Join(RepoRoot, "auth/testdata/hanko/hanko.config.schema.json")
 	want, err := os.ReadFile(repoCopy)
 	if os.IsNotExist(err) {
 		t.Skipf("%s not present", repoCopy)

@@ -104,7 +104,7 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 		_ = srv.Close()
 		return err
 	}
-	log.Printf("fakehanko: serving %s for origins %v; tokens in %s", baseURL, origins, out)
+	log.Printf("fakehanko: serving %s for origins %v; tokens in %s", baseURL, origins, strings.Trim(out+" "+envFile, " "))
 
 	select {
 	case <-ctx.Done():
