@@ -204,9 +204,6 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 	if len(token) > a.cfg.MaxTokenBytes {
 		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.cfg.MaxTokenBytes))
 	}
-	if !isCompactJWS(token) {
-		return nil, errInvalid(errNotCompact)
-	}
 	k := keyOf(token)
 	claims, ok := a.verified.get(k, a.cfg.Now())
 	if !ok {
@@ -249,6 +246,11 @@ func isCompactJWS(token string) bool {
 // verifyLocal checks the signature against Hanko's JWKS and the claims against
 // the rules, and caches the result when it passes.
 func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (*Claims, error) {
+	// Only checked on a miss: a cached token passed this check when it was
+	// verified, and the cache key is its exact spelling.
+	if !isCompactJWS(token) {
+		return nil, errInvalid(errNotCompact)
+	}
 	claims := new(Claims)
 	if _, err := a.parser.ParseWithClaims(token, claims, a.keys.keyfunc(ctx)); err != nil {
 		if errors.Is(err, errKeysUnavailable) {
