@@ -257,7 +257,7 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 		t.Fatal("routes.go no longer has the line the example registers its route after")
 	}
 	writeFile(t, routesGo, strings.Replace(src, anchor, anchor+"\t"+register+"\n", 1))
-	writeFile(t, filepath.Join(dir, "routes", "notes.go"), handler)
+	writeFile(t, filepath.Join(dir, "routes", "greeting.go"), handler)
 	writeFile(t, filepath.Join(dir, "routes", "greeting_test.go"), test)
 
 	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^TestGreeting$", "./routes/")

@@ -37,16 +37,31 @@ func FromAuthHeader(r *http.Request) (string, error) {
 // sibling host or another port could set a second cookie of the same name with
 // a more specific Path ("cookie tossing"), which browsers send first, to make
 // the user act under the attacker's session.
+//
+// It scans the Cookie header itself instead of calling r.CookiesNamed, which
+// would allocate every cookie of the request on every request; the value is
+// checked as a token afterwards anyway.
 func FromCookie(name string) Extractor {
 	return func(r *http.Request) (string, error) {
 		token := ""
-		for _, c := range r.CookiesNamed(name) {
-			switch {
-			case c.Value == "" || c.Value == token:
-			case token == "":
-				token = c.Value
-			default:
-				return "", ErrAmbiguousCookie
+		for _, line := range r.Header["Cookie"] {
+			for line != "" {
+				var part string
+				part, line, _ = strings.Cut(line, ";")
+				n, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+				if !ok || n != name {
+					continue
+				}
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				switch {
+				case v == "" || v == token:
+				case token == "":
+					token = v
+				default:
+					return "", ErrAmbiguousCookie
+				}
 			}
 		}
 		return token, nil

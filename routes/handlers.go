@@ -58,17 +58,23 @@ func (a *api) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
 }
 
+// messageResponse is the body of /api/public and /api/protected.
+type messageResponse struct {
+	Message string `json:"message"`
+	UserID  string `json:"user_id,omitempty"`
+}
+
 // public needs no session.
 func (a *api) public(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"message": "This is public: no session needed."})
+	c.JSON(http.StatusOK, messageResponse{Message: "This is public: no session needed."})
 }
 
 // protected needs a session; the user id comes from the verified token.
 func (a *api) protected(c *gin.Context) {
 	claims := mustClaims(c)
-	c.JSON(http.StatusOK, gin.H{
-		"message": "You have a valid Hanko session.",
-		"user_id": claims.UserID,
+	c.JSON(http.StatusOK, messageResponse{
+		Message: "You have a valid Hanko session.",
+		UserID:  claims.UserID,
 	})
 }
 
