@@ -59,15 +59,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	authn, err := auth.New(ctx, auth.Config{
-		HankoAPIURL:      cfg.HankoAPIURL,
-		CookieName:       cfg.CookieName,
-		Audience:         cfg.Audience,
-		Issuer:           cfg.Issuer,
-		SessionCheck:     cfg.SessionCheck,
-		SessionCheckTTL:  sessionCheckTTL(cfg),
-		SessionCacheSize: cacheSize(cfg),
-		Logger:           log,
-		ErrorHandler:     routes.AuthErrorHandler,
+		HankoAPIURL:     cfg.HankoAPIURL,
+		CookieName:      cfg.CookieName,
+		Audience:        cfg.Audience,
+		Issuer:          cfg.Issuer,
+		SessionCheck:    cfg.SessionCheck,
+		SessionCheckTTL: cfg.SessionCheckTTL,
+		CacheSize:       cfg.SessionCacheSize,
+		Logger:          log,
 	})
 	if err != nil {
 		return err
@@ -113,22 +112,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// sessionCheckTTL and cacheSize map the settings' "0 means off" onto
-// auth.Config's "0 means default, negative means off".
-func sessionCheckTTL(cfg config.Config) time.Duration {
-	if cfg.SessionCheckTTL == 0 {
-		return -1
-	}
-	return cfg.SessionCheckTTL
-}
-
-func cacheSize(cfg config.Config) int {
-	if cfg.SessionCacheSize == 0 {
-		return -1
-	}
-	return cfg.SessionCacheSize
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -1,14 +1,15 @@
 // Package auth verifies Hanko session tokens for Gin applications.
 //
 // It knows nothing about routes or storage: copy this folder into another Gin
-// app, call New with your Hanko API URL, and put RequireSession (or
-// OptionalSession) in front of your handlers. Handlers read the session with
-// FromContext.
+// app, call New with your Hanko API URL, put RequireSession (or
+// OptionalSession) in front of your handlers, and read the session in a
+// handler with FromContext. See the package example.
 //
-// A request goes through three small pieces: an Extractor finds the token
-// (Authorization: Bearer first, then the "hanko" cookie), the Authenticator
-// verifies it (RS256 against Hanko's JWKS, then optionally Hanko's
-// /sessions/validate), and an ErrorHandler answers refusals.
+// A request's token is taken from "Authorization: Bearer" first, then from the
+// session cookie Hanko sets ("hanko"). It is verified against Hanko's JWKS
+// (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
+// POST /sessions/validate. Refusals are *Error values, answered by
+// Config.ErrorHandler (WriteError unless you set one).
 package auth
 
 import (
@@ -25,85 +26,104 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
+// Defaults for Config. Zero values in Config mean "off" (see each field), so
+// pass these to get the recommended behaviour.
+const (
+	DefaultCookieName      = "hanko"
+	DefaultCacheSize       = 10000
+	DefaultSessionCheckTTL = 5 * time.Second
+)
+
 // Config configures an Authenticator. Only HankoAPIURL is required.
 type Config struct {
 	// HankoAPIURL is Hanko's public API base URL, e.g. http://localhost:8000 or
-	// https://<project>.hanko.io. The JWKS is read from
+	// https://<project>.hanko.io (see CheckHankoURL). The keys are read from
 	// {HankoAPIURL}/.well-known/jwks.json.
 	HankoAPIURL string
-	// CookieName is the session cookie Hanko sets. Default "hanko".
+	// CookieName is the session cookie Hanko sets. Empty means DefaultCookieName.
 	CookieName string
 	// Audience, when not empty, requires the token's aud to contain one of these.
 	Audience []string
 	// Issuer, when not empty, requires the token's iss to equal it.
 	Issuer string
-	// Leeway tolerates clock skew on exp, iat and nbf. Default 30s.
-	Leeway time.Duration
-	// MaxTokenBytes refuses larger tokens before any parsing. Default 8 KiB.
-	MaxTokenBytes int
 
 	// SessionCheck confirms every locally valid token with Hanko's
-	// POST /sessions/validate, so revoked sessions are refused. Answers are
-	// cached for SessionCheckTTL (default 5s; negative asks Hanko on every
-	// request):
-	// the TTL is the longest a revoked session can still be used.
-	SessionCheck    bool
+	// POST /sessions/validate, so revoked sessions are refused.
+	SessionCheck bool
+	// SessionCheckTTL is how long Hanko's answer for a token is reused: the
+	// longest a revoked session can still be used. 0 asks Hanko on every
+	// request; DefaultSessionCheckTTL is a good value.
 	SessionCheckTTL time.Duration
-	// SessionCacheSize bounds the caches of verified tokens and of session-check
-	// answers (entries each). Default 10000; negative disables caching.
-	SessionCacheSize int
-	// SessionCacheMaxAge bounds how long a verified token is served from the
-	// cache before its signature is checked again (default 30s), so a key
-	// removed from Hanko's JWKS stops being honoured within
-	// JWKSRefreshInterval + SessionCacheMaxAge. Entries never outlive exp.
-	SessionCacheMaxAge time.Duration
+	// CacheSize bounds the caches of verified tokens and of session-check
+	// answers (entries each). A verified token is then checked once per
+	// process, until it expires or Hanko stops publishing its key. 0 turns
+	// caching off (an RSA check on every request); DefaultCacheSize is a good value.
+	CacheSize int
 
 	// Logger receives warnings (Hanko unreachable) and debug detail about
-	// refused tokens. Tokens are never logged. Default slog.Default().
+	// refused tokens. Tokens are never logged. Nil means slog.Default().
 	Logger *slog.Logger
-	// HTTPClient's Transport is used for calls to Hanko (optional).
-	HTTPClient *http.Client
-	// ErrorHandler answers refused requests. Default WriteError.
+	// Transport carries the calls to Hanko. Nil means a pooled transport with
+	// short timeouts.
+	Transport http.RoundTripper
+	// ErrorHandler answers refused requests. Nil means WriteError.
 	ErrorHandler ErrorHandler
-	// Now is the clock (tests pin it). Default time.Now.
-	Now func() time.Time
+}
 
-	// JWKS timing; zero values take the defaults documented in jwks.go.
-	JWKSRefreshInterval   time.Duration
-	JWKSUnknownKIDEvery   time.Duration
-	JWKSUnknownKIDWaitMax time.Duration
+// tuning holds what only tests change (see export_test.go).
+type tuning struct {
+	leeway        time.Duration // clock skew tolerated on exp, iat and nbf
+	maxTokenBytes int           // larger tokens are refused before parsing
+	now           func() time.Time
+	jwks          jwksTiming
+}
+
+func defaultTuning() tuning {
+	return tuning{
+		leeway:        30 * time.Second,
+		maxTokenBytes: 8 << 10, // Hanko's tokens are about 1.1 KiB
+		now:           time.Now,
+		jwks:          defaultJWKSTiming,
+	}
 }
 
 // Authenticator verifies session tokens and provides the Gin middleware.
 type Authenticator struct {
 	cfg      Config
+	tune     tuning
 	keys     *jwks
-	verified *ttlCache[*Claims]
+	verified *ttlCache[verifiedToken]
 	flight   singleflight.Group
 	sessions *sessionChecker // nil unless Config.SessionCheck
 	parser   *jwt.Parser
-	extract  Extractor
+	extract  extractor
 	onError  ErrorHandler
 	log      *slog.Logger
+	stats    stats
+}
+
+// verifiedToken is a cache entry: the claims of a token whose signature was
+// checked, and the key that signed it.
+type verifiedToken struct {
+	claims *Claims
+	kid    string
 }
 
 // New builds an Authenticator and starts loading Hanko's keys. It returns an
 // error only for bad configuration; an unreachable Hanko is reported by Ready
 // and recovers by itself. Cancel ctx to stop the background refresh.
 func New(ctx context.Context, cfg Config) (*Authenticator, error) {
-	base, err := url.Parse(strings.TrimRight(cfg.HankoAPIURL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("auth: HankoAPIURL %q is not an absolute http(s) URL", cfg.HankoAPIURL)
+	return newAuthenticator(ctx, cfg, defaultTuning())
+}
+
+func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authenticator, error) {
+	base, err := CheckHankoURL(cfg.HankoAPIURL)
+	if err != nil {
+		return nil, fmt.Errorf("auth: HankoAPIURL: %w", err)
 	}
-	cfg.HankoAPIURL = base.String()
+	cfg.HankoAPIURL = base
 	if cfg.CookieName == "" {
-		cfg.CookieName = "hanko"
-	}
-	if cfg.Leeway == 0 {
-		cfg.Leeway = 30 * time.Second
-	}
-	if cfg.MaxTokenBytes <= 0 {
-		cfg.MaxTokenBytes = DefaultMaxTokenBytes
+		cfg.CookieName = DefaultCookieName
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -111,42 +131,27 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if cfg.ErrorHandler == nil {
 		cfg.ErrorHandler = WriteError
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.CacheSize < 0 || cfg.SessionCheckTTL < 0 {
+		return nil, errors.New("auth: CacheSize and SessionCheckTTL must not be negative (0 turns them off)")
 	}
-	switch {
-	case cfg.SessionCacheSize == 0:
-		cfg.SessionCacheSize = DefaultCacheSize
-	case cfg.SessionCacheSize < 0:
-		cfg.SessionCacheSize = 0
+	a := &Authenticator{
+		cfg:      cfg,
+		tune:     tune,
+		verified: newTTLCache[verifiedToken](cfg.CacheSize),
+		extract:  firstOf(fromAuthHeader, fromCookie(cfg.CookieName)),
+		onError:  cfg.ErrorHandler,
+		log:      cfg.Logger,
 	}
-	switch {
-	case cfg.SessionCheckTTL == 0:
-		cfg.SessionCheckTTL = DefaultSessionCheckTTL
-	case cfg.SessionCheckTTL < 0:
-		cfg.SessionCheckTTL = 0
-	}
-	cfg.SessionCacheMaxAge = orDefault(cfg.SessionCacheMaxAge, defaultCacheMaxAge)
-	o := jwksOptions{
-		refreshEvery:      orDefault(cfg.JWKSRefreshInterval, defaultRefreshEvery),
-		unknownKIDEvery:   orDefault(cfg.JWKSUnknownKIDEvery, defaultUnknownKIDEvery),
-		unknownKIDWaitMax: orDefault(cfg.JWKSUnknownKIDWaitMax, defaultUnknownKIDWaitMax),
-		client:            cfg.HTTPClient,
-	}
-	if o.unknownKIDWaitMax >= o.unknownKIDEvery {
-		return nil, fmt.Errorf("auth: JWKSUnknownKIDWaitMax (%s) must be shorter than JWKSUnknownKIDEvery (%s), or unknown-kid requests queue up fetches", o.unknownKIDWaitMax, o.unknownKIDEvery)
-	}
-	keys, err := newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", o, cfg.Logger)
+	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys)
 	if err != nil {
 		return nil, err
 	}
-
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{"RS256"}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(cfg.Leeway),
-		jwt.WithTimeFunc(cfg.Now),
+		jwt.WithLeeway(tune.leeway),
+		jwt.WithTimeFunc(tune.now),
 		jwt.WithStrictDecoding(), // one spelling per token: no padding, no stray bits
 	}
 	if len(cfg.Audience) > 0 {
@@ -155,72 +160,64 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
-	var transport http.RoundTripper
-	if cfg.HTTPClient != nil {
-		transport = cfg.HTTPClient.Transport
-	}
-	var sessions *sessionChecker
+	a.parser = jwt.NewParser(opts...)
 	if cfg.SessionCheck {
-		sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.SessionCacheSize, transport, cfg.Now, cfg.Logger)
+		a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
 	}
-	return &Authenticator{
-		cfg:      cfg,
-		keys:     keys,
-		verified: newTTLCache[*Claims](cfg.SessionCacheSize),
-		sessions: sessions,
-		parser:   jwt.NewParser(opts...),
-		extract:  FirstOf(FromAuthHeader, FromCookie(cfg.CookieName)),
-		onError:  cfg.ErrorHandler,
-		log:      cfg.Logger,
-	}, nil
+	return a, nil
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
+// CheckHankoURL reports whether raw is a usable Hanko API base URL: absolute
+// http(s), with a host, and without credentials, query or fragment. It returns
+// the URL without a trailing slash. New calls it; call it yourself to report a
+// bad setting together with others at start-up.
+func CheckHankoURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return "", errors.New("is required: your Hanko API URL, e.g. http://localhost:8000 or https://<project-id>.hanko.io")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" || strings.ContainsAny(raw, "?#"):
+		return "", fmt.Errorf("%q must be an absolute http(s) URL such as http://localhost:8000, without query or fragment", raw)
+	case u.User != nil:
+		return "", errors.New("must not contain a user name or password (it would be shown in logs and /readyz)")
 	}
-	return def
+	return strings.TrimRight(u.String(), "/"), nil
 }
-
-// Defaults for the caches and the session check.
-const (
-	DefaultCacheSize       = 10000
-	DefaultSessionCheckTTL = 5 * time.Second
-	defaultCacheMaxAge     = 30 * time.Second
-)
 
 // Verify checks a session token and returns its claims. A refusal is an
 // *Error: 401 invalid_token for a bad token, 503 auth_unavailable when the
 // token cannot be judged because Hanko or its keys are out of reach.
 //
 // A token that passed full verification is remembered (by its SHA-256) until
-// it expires or SessionCacheMaxAge passes, so a browser's repeated requests
-// skip the RSA signature check. Concurrent first requests with one token do
-// one verification. The returned Claims are shared: treat them as read-only.
+// it expires or Hanko stops publishing the key that signed it, so its RSA
+// signature is checked once. Concurrent first requests with one token do one
+// verification. The returned Claims are shared: treat them as read-only.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, errMissing()
 	}
-	if len(token) > a.cfg.MaxTokenBytes {
-		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.cfg.MaxTokenBytes))
+	if len(token) > a.tune.maxTokenBytes {
+		return nil, errInvalid(fmt.Errorf("token is %d bytes, more than the %d allowed", len(token), a.tune.maxTokenBytes))
 	}
 	k := keyOf(token)
-	claims, ok := a.verified.get(k, a.cfg.Now())
-	if !ok {
-		v, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
+	v, ok := a.verified.get(k, a.tune.now())
+	if ok {
+		a.stats.cacheHits.Add(1)
+	} else {
+		got, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
 			return a.verifyLocal(context.WithoutCancel(ctx), token, k)
 		})
 		if err != nil {
 			return nil, err
 		}
-		claims = v.(*Claims)
+		v = got.(verifiedToken)
 	}
 	if a.sessions != nil {
-		if err := a.sessions.check(ctx, token, k, claims); err != nil {
+		if err := a.sessions.check(ctx, token, k, v.claims); err != nil {
 			return nil, err
 		}
 	}
-	return claims, nil
+	return v.claims, nil
 }
 
 var errNotCompact = errors.New("token is not three base64url segments")
@@ -245,29 +242,48 @@ func isCompactJWS(token string) bool {
 
 // verifyLocal checks the signature against Hanko's JWKS and the claims against
 // the rules, and caches the result when it passes.
-func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (*Claims, error) {
+func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (verifiedToken, error) {
 	// Only checked on a miss: a cached token passed this check when it was
 	// verified, and the cache key is its exact spelling.
 	if !isCompactJWS(token) {
-		return nil, errInvalid(errNotCompact)
+		return verifiedToken{}, errInvalid(errNotCompact)
 	}
 	claims := new(Claims)
-	if _, err := a.parser.ParseWithClaims(token, claims, a.keys.keyfunc(ctx)); err != nil {
-		if errors.Is(err, errKeysUnavailable) {
-			return nil, errUnavailable("Hanko's signing keys are unavailable, so the session cannot be checked; try again shortly.", err)
+	keyfunc := a.keys.keyfunc(ctx)
+	parsed, err := a.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		key, err := keyfunc(t)
+		if err == nil {
+			a.stats.signatureChecks.Add(1) // the RSA check follows
 		}
-		return nil, errInvalid(err)
+		return key, err
+	})
+	if err != nil {
+		if errors.Is(err, errKeysUnavailable) {
+			return verifiedToken{}, errUnavailable("Hanko's signing keys are unavailable, so the session cannot be checked; try again shortly.", err)
+		}
+		return verifiedToken{}, errInvalid(err)
 	}
-	until := a.cfg.Now().Add(a.cfg.SessionCacheMaxAge)
-	if exp := claims.Expiry(); exp.Before(until) {
-		until = exp
+	v := verifiedToken{claims: claims}
+	v.kid, _ = parsed.Header["kid"].(string)
+	a.verified.put(k, v, claims.ExpiresAt)
+	// A refresh that removed this key while the signature was being checked
+	// has already swept the cache: take the entry back out.
+	if !a.keys.has(ctx, v.kid) {
+		a.verified.delete(k)
 	}
-	a.verified.put(k, claims, until)
-	return claims, nil
+	return v, nil
+}
+
+// forgetKeys drops the cached tokens signed by keys Hanko no longer publishes,
+// so they are refused from the refresh that sees the key gone.
+func (a *Authenticator) forgetKeys(kids map[string]bool) {
+	n := a.verified.deleteIf(func(v verifiedToken) bool { return kids[v.kid] })
+	a.log.Info("Hanko stopped publishing signing keys; sessions signed by them are refused from now on",
+		"removed_keys", len(kids), "forgotten_tokens", n)
 }
 
 // Ready reports whether tokens can be verified now (Hanko's signing keys are
-// loaded). The error says why not.
+// loaded, and with SessionCheck, Hanko answers). The error says why not.
 func (a *Authenticator) Ready(ctx context.Context) error {
 	if err := a.keys.ready(ctx); err != nil {
 		return err
@@ -277,7 +293,3 @@ func (a *Authenticator) Ready(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Extract returns the request's session token ("" when there is none), or an
-// error when the request's token cannot be used.
-func (a *Authenticator) Extract(r *http.Request) (string, error) { return a.extract(r) }

@@ -48,18 +48,18 @@ func benchKey(bits int) authtest.Key {
 var benchSession = authtest.Session{Email: "ada@example.com", EmailVerified: true}
 
 // benchEnv is a stand-in Hanko with the given key and an Authenticator for it.
-func benchEnv(b *testing.B, bits int, edit func(*Config)) (*authtest.Issuer, *Authenticator) {
+func benchEnv(b *testing.B, bits int, edit func(*TestConfig)) (*authtest.Issuer, *Authenticator) {
 	b.Helper()
 	iss := authtest.NewIssuer(authtest.WithKey(benchKey(bits)))
 	srv := httptest.NewServer(iss.Handler())
 	b.Cleanup(srv.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	cfg := Config{HankoAPIURL: srv.URL, Logger: discardLogger}
+	cfg := TestConfig{HankoAPIURL: srv.URL, Logger: discardLogger}
 	if edit != nil {
 		edit(&cfg)
 	}
-	a, err := New(ctx, cfg)
+	a, err := NewForTest(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func BenchmarkRSAVerifyPKCS1v15_4096(b *testing.B) { benchRSAVerify(b, 4096) }
 func BenchmarkRSAVerifyPKCS1v15_2048(b *testing.B) { benchRSAVerify(b, 2048) }
 
 func benchVerifyCold(b *testing.B, bits int) {
-	iss, a := benchEnv(b, bits, func(c *Config) { c.SessionCacheSize = -1 })
+	iss, a := benchEnv(b, bits, func(c *TestConfig) { c.SessionCacheSize = -1 })
 	benchVerifyLoop(b, a, iss.Token(benchSession))
 }
 
@@ -125,7 +125,7 @@ func BenchmarkVerifyCold_2048(b *testing.B) { benchVerifyCold(b, 2048) }
 // loop, so that a noisy moment on a shared machine slows both alike, and
 // reports the ratio of full verification to the RSA check alone.
 func BenchmarkColdOverRSA_4096(b *testing.B) {
-	iss, a := benchEnv(b, 4096, func(c *Config) { c.SessionCacheSize = -1 })
+	iss, a := benchEnv(b, 4096, func(c *TestConfig) { c.SessionCacheSize = -1 })
 	token := iss.Token(benchSession)
 	verifyFloor := rsaFloor(b, token, &iss.SigningKey().Private.PublicKey)
 	ctx := context.Background()
@@ -166,7 +166,7 @@ func BenchmarkVerifyCacheHit(b *testing.B) {
 
 // BenchmarkVerifySessionCheckCached: session check on, answer cached.
 func BenchmarkVerifySessionCheckCached(b *testing.B) {
-	iss, a := benchEnv(b, 4096, func(c *Config) { c.SessionCheck = true })
+	iss, a := benchEnv(b, 4096, func(c *TestConfig) { c.SessionCheck = true })
 	token := iss.Token(benchSession)
 	ctx := context.Background()
 	if _, err := a.Verify(ctx, token); err != nil {
@@ -182,7 +182,7 @@ func BenchmarkVerifySessionCheckCached(b *testing.B) {
 // every call is a POST /sessions/validate over loopback (the stand-in's own
 // RSA check included). This is what the answer cache saves.
 func BenchmarkVerifySessionCheckRemote(b *testing.B) {
-	iss, a := benchEnv(b, 2048, func(c *Config) { c.SessionCheck = true; c.SessionCheckTTL = -1 })
+	iss, a := benchEnv(b, 2048, func(c *TestConfig) { c.SessionCheck = true; c.SessionCheckTTL = -1 })
 	benchVerifyLoop(b, a, iss.Token(benchSession))
 }
 
@@ -228,7 +228,7 @@ func (w *nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *nopWriter) WriteHeader(int)             {}
 
 func benchMiddleware(b *testing.B, cacheSize int) {
-	iss, a := benchEnv(b, 4096, func(c *Config) { c.SessionCacheSize = cacheSize })
+	iss, a := benchEnv(b, 4096, func(c *TestConfig) { c.SessionCacheSize = cacheSize })
 	r := gin.New()
 	r.GET("/api/protected", a.RequireSession(), func(c *gin.Context) {
 		c.Status(http.StatusNoContent)
@@ -285,7 +285,7 @@ func TestHeapBoundedMillionTokens(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := New(ctx, Config{HankoAPIURL: "http://hanko.invalid", Logger: discardLogger, SessionCheck: true,
+	a, err := NewForTest(ctx, TestConfig{HankoAPIURL: "http://hanko.invalid", Logger: discardLogger, SessionCheck: true,
 		HTTPClient: &http.Client{Transport: hanko}})
 	if err != nil {
 		t.Fatal(err)

@@ -24,16 +24,16 @@ type Email struct {
 // for interactive logins, `iss` only when Hanko's session.issuer is set, and any
 // custom claims from Hanko's session.jwt_template, which land in Custom.
 type Claims struct {
-	UserID    string           `json:"sub"`
-	SessionID string           `json:"session_id"`
-	Email     *Email           `json:"email,omitempty"`
-	Username  string           `json:"username,omitempty"`
-	Audience  jwt.ClaimStrings `json:"aud,omitempty"`
-	Issuer    string           `json:"iss,omitempty"`
-	IssuedAt  *jwt.NumericDate `json:"iat,omitempty"`
-	NotBefore *jwt.NumericDate `json:"nbf,omitempty"`
-	ExpiresAt *jwt.NumericDate `json:"exp,omitempty"`
-	AMR       []string         `json:"amr,omitempty"`
+	UserID    string    `json:"sub"`
+	SessionID string    `json:"session_id"`
+	Email     *Email    `json:"email,omitempty"`
+	Username  string    `json:"username,omitempty"`
+	Audience  []string  `json:"aud,omitempty"` // a single string becomes one element
+	Issuer    string    `json:"iss,omitempty"`
+	IssuedAt  time.Time `json:"iat"` // zero when absent
+	NotBefore time.Time `json:"nbf"` // zero when absent
+	ExpiresAt time.Time `json:"exp"` // always set on verified claims
+	AMR       []string  `json:"amr,omitempty"`
 	// Custom holds every claim that is not one of the above, as decoded JSON
 	// (string, json.Number, bool, nil, []any, map[string]any); numbers stay
 	// exact, so large integer ids survive.
@@ -64,16 +64,34 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 	// "EXP" would otherwise overwrite sub or exp (claim names are
 	// case-sensitive, RFC 7519 section 10.1.1).
 	*c = Claims{}
+	var (
+		aud           jwt.ClaimStrings
+		iat, nbf, exp *jwt.NumericDate
+	)
 	custom, err := decodeMembers(raw, map[string]any{
 		"sub": &c.UserID, "session_id": &c.SessionID, "email": &c.Email, "username": &c.Username,
-		"aud": &c.Audience, "iss": &c.Issuer, "iat": &c.IssuedAt, "nbf": &c.NotBefore,
-		"exp": &c.ExpiresAt, "amr": &c.AMR,
+		"aud": &aud, "iss": &c.Issuer, "iat": &iat, "nbf": &nbf, "exp": &exp, "amr": &c.AMR,
 	})
 	if err != nil {
 		return err
 	}
-	c.Custom = custom
+	c.Audience, c.Custom = aud, custom
+	c.IssuedAt, c.NotBefore, c.ExpiresAt = timeOf(iat), timeOf(nbf), timeOf(exp)
 	return nil
+}
+
+func timeOf(d *jwt.NumericDate) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+func numericDate(t time.Time) *jwt.NumericDate {
+	if t.IsZero() {
+		return nil
+	}
+	return jwt.NewNumericDate(t)
 }
 
 // isJSONNumber reports whether v (one JSON value) is a number literal.
@@ -108,27 +126,12 @@ func decodeMembers(raw map[string]json.RawMessage, fields map[string]any) (map[s
 	return rest, nil
 }
 
-// Expiry returns the token's expiry time (zero if absent, which verification refuses).
-func (c *Claims) Expiry() time.Time {
-	if c.ExpiresAt == nil {
-		return time.Time{}
-	}
-	return c.ExpiresAt.Time
-}
+// The methods below make Claims a jwt.Claims for golang-jwt's validator;
+// handlers read the fields.
 
-// Issued returns the token's issue time (zero if absent).
-func (c *Claims) Issued() time.Time {
-	if c.IssuedAt == nil {
-		return time.Time{}
-	}
-	return c.IssuedAt.Time
-}
-
-// The methods below make Claims a jwt.Claims for golang-jwt's validator.
-
-func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt, nil }
-func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.IssuedAt, nil }
-func (c *Claims) GetNotBefore() (*jwt.NumericDate, error)      { return c.NotBefore, nil }
+func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDate(c.ExpiresAt), nil }
+func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDate(c.IssuedAt), nil }
+func (c *Claims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDate(c.NotBefore), nil }
 func (c *Claims) GetIssuer() (string, error)                   { return c.Issuer, nil }
 func (c *Claims) GetSubject() (string, error)                  { return c.UserID, nil }
 func (c *Claims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
@@ -148,9 +151,9 @@ func (c *Claims) Validate() error {
 		return errNoSubject
 	case c.SessionID == "":
 		return errNoSessionID
-	case c.ExpiresAt != nil && c.ExpiresAt.Unix() <= 0:
+	case !c.ExpiresAt.IsZero() && c.ExpiresAt.Unix() <= 0:
 		return errZeroExpiry
-	case c.ExpiresAt != nil && c.ExpiresAt.Year() > 9999, c.IssuedAt != nil && c.IssuedAt.Year() > 9999:
+	case c.ExpiresAt.Year() > 9999, c.IssuedAt.Year() > 9999, c.NotBefore.Year() > 9999:
 		return errFarFuture
 	}
 	return nil

@@ -140,9 +140,15 @@ func TestClaimsValidate(t *testing.T) {
 			}
 		})
 	}
-	var zero auth.Claims
-	if !zero.Expiry().IsZero() || !zero.Issued().IsZero() {
-		t.Error("zero Claims have a non-zero Expiry or Issued")
+	var noTimes auth.Claims
+	if err := json.Unmarshal([]byte(`{"sub":"u","session_id":"s"}`), &noTimes); err != nil {
+		t.Fatal(err)
+	}
+	if !noTimes.ExpiresAt.IsZero() || !noTimes.IssuedAt.IsZero() || !noTimes.NotBefore.IsZero() {
+		t.Error("absent exp, iat or nbf decoded to a non-zero time")
+	}
+	if d, _ := noTimes.GetExpirationTime(); d != nil {
+		t.Error("absent exp reaches golang-jwt as a time, so WithExpirationRequired would pass")
 	}
 }
 
@@ -152,7 +158,7 @@ func TestVerifiedCustomClaims(t *testing.T) {
 	now := time.Unix(fixtureNow, 0)
 	hanko := authtest.NewServer(authtest.WithClock(func() time.Time { return now }))
 	t.Cleanup(hanko.Close)
-	a := newAuth(t, auth.Config{HankoAPIURL: hanko.URL, Now: func() time.Time { return now }})
+	a := newAuth(t, auth.TestConfig{HankoAPIURL: hanko.URL, Now: func() time.Time { return now }})
 	custom := map[string]any{
 		"role":        "editor",
 		"permissions": []any{"todos:read", "todos:write"},
@@ -185,7 +191,7 @@ func TestVerifyClaimNamesAreCaseSensitive(t *testing.T) {
 	now := time.Unix(fixtureNow, 0)
 	hanko := authtest.NewServer(authtest.WithClock(func() time.Time { return now }))
 	t.Cleanup(hanko.Close)
-	a := newAuth(t, auth.Config{HankoAPIURL: hanko.URL, Now: func() time.Time { return now }, Audience: []string{"app"}, Issuer: "https://hanko.example"})
+	a := newAuth(t, auth.TestConfig{HankoAPIURL: hanko.URL, Now: func() time.Time { return now }, Audience: []string{"app"}, Issuer: "https://hanko.example"})
 	base := authtest.Session{UserID: "u-1", Audience: []string{"app"}, Issuer: "https://hanko.example"}
 	expired := base
 	expired.IssuedAt, expired.ExpiresAt = now.Add(-13*time.Hour), now.Add(-time.Hour)

@@ -15,6 +15,7 @@ const (
 // Error is the one error type the auth package returns for a request it
 // refuses. Status and Code go to the client, Message is a sentence that is safe
 // to show, and Err (never sent to the client) is the underlying cause for logs.
+// Find it in an error chain with errors.AsType[*auth.Error](err).
 type Error struct {
 	Status  int
 	Code    string
@@ -31,13 +32,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrNoToken is the cause of an "unauthorized" error: the request carried no
-// session token.
-var ErrNoToken = errors.New("no session token in the Authorization header or the session cookie")
+// errNoToken is the cause of an "unauthorized" error.
+var errNoToken = errors.New("no session token in the Authorization header or the session cookie")
 
 func errMissing() *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
-		Message: "A session token is required.", Err: ErrNoToken}
+		Message: "A session token is required.", Err: errNoToken}
 }
 
 func errInvalid(cause error) *Error {
@@ -53,11 +53,4 @@ func errRevoked(cause error) *Error {
 func errUnavailable(message string, cause error) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeAuthUnavailable,
 		Message: message, Err: cause}
-}
-
-// AsError returns err as an *Error when it is one (or wraps one).
-func AsError(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
 }

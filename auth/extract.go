@@ -6,23 +6,18 @@ import (
 	"strings"
 )
 
-// DefaultMaxTokenBytes bounds the size of a session token. Hanko's tokens are
-// about 1.1 KiB; custom claims from session.jwt_template make them larger, but
-// nothing legitimate comes near this.
-const DefaultMaxTokenBytes = 8 << 10
-
-// Extractor pulls a session token out of a request. It returns "" and no
+// extractor pulls a session token out of a request. It returns "" and no
 // error when the request carries none, and an error when what it carries
 // cannot be used (the request is then refused as invalid_token).
-type Extractor func(r *http.Request) (string, error)
+type extractor func(r *http.Request) (string, error)
 
-// ErrAmbiguousCookie is returned when a request carries several different
+// errAmbiguousCookie is returned when a request carries several different
 // session cookies of the same name.
-var ErrAmbiguousCookie = errors.New("the request carries several different session cookies")
+var errAmbiguousCookie = errors.New("the request carries several different session cookies")
 
-// FromAuthHeader reads "Authorization: Bearer <token>" (scheme case-insensitive,
+// fromAuthHeader reads "Authorization: Bearer <token>" (scheme case-insensitive,
 // per RFC 6750). Anything else in the header counts as no token.
-func FromAuthHeader(r *http.Request) (string, error) {
+func fromAuthHeader(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	const prefix = "bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
@@ -31,7 +26,7 @@ func FromAuthHeader(r *http.Request) (string, error) {
 	return strings.TrimSpace(h[len(prefix):]), nil
 }
 
-// FromCookie reads the named cookie, as Hanko sets it ("hanko" by default).
+// fromCookie reads the named cookie, as Hanko sets it ("hanko" by default).
 //
 // Several different values are refused rather than one picked: a page on a
 // sibling host or another port could set a second cookie of the same name with
@@ -41,7 +36,7 @@ func FromAuthHeader(r *http.Request) (string, error) {
 // It scans the Cookie header itself instead of calling r.CookiesNamed, which
 // would allocate every cookie of the request on every request; the value is
 // checked as a token afterwards anyway.
-func FromCookie(name string) Extractor {
+func fromCookie(name string) extractor {
 	return func(r *http.Request) (string, error) {
 		token := ""
 		for _, line := range r.Header["Cookie"] {
@@ -60,7 +55,7 @@ func FromCookie(name string) Extractor {
 				case token == "":
 					token = v
 				default:
-					return "", ErrAmbiguousCookie
+					return "", errAmbiguousCookie
 				}
 			}
 		}
@@ -68,9 +63,9 @@ func FromCookie(name string) Extractor {
 	}
 }
 
-// FirstOf tries each extractor in order and returns the first token found or
+// firstOf tries each extractor in order and returns the first token found or
 // the first error.
-func FirstOf(extractors ...Extractor) Extractor {
+func firstOf(extractors ...extractor) extractor {
 	return func(r *http.Request) (string, error) {
 		for _, ex := range extractors {
 			if t, err := ex(r); t != "" || err != nil {

@@ -128,7 +128,7 @@ func TestFirstOf(t *testing.T) {
 // TestAuthenticatorExtract checks the Authenticator's own order: Bearer
 // first, then the configured cookie.
 func TestAuthenticatorExtract(t *testing.T) {
-	a := newAuth(t, auth.Config{HankoAPIURL: "http://127.0.0.1:1", CookieName: "sess", JWKSUnknownKIDWaitMax: 100 * time.Millisecond})
+	a := newAuth(t, auth.TestConfig{HankoAPIURL: "http://127.0.0.1:1", CookieName: "sess", JWKSUnknownKIDWaitMax: 100 * time.Millisecond})
 	tests := []struct {
 		name   string
 		header string

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net/http"
 	"reflect"
@@ -119,7 +120,7 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		c, err := a.Verify(context.Background(), token)
 		if err != nil {
-			e, ok := auth.AsError(err)
+			e, ok := errors.AsType[*auth.Error](err)
 			if !ok || e.Status != http.StatusUnauthorized {
 				t.Fatalf("refusal %v is not a 401 *auth.Error", err)
 			}
@@ -168,7 +169,7 @@ func mustDecode(s string) []byte {
 func fixtureAuthTB(tb testing.TB) (*auth.Authenticator, *switchableJWKS) {
 	tb.Helper()
 	hanko := newSwitchableJWKS(tb, readHankoFixture(tb, "jwks-rotated.json"), nil)
-	a := newAuth(tb, auth.Config{
+	a := newAuth(tb, auth.TestConfig{
 		HankoAPIURL:           hanko.URL,
 		Now:                   clockAt(fixtureNow),
 		SessionCacheSize:      -1,

@@ -16,7 +16,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// JWKS timing. Hanko serves its JWKS with Cache-Control: max-age=600.
+// jwksTiming is how often keys are fetched. Hanko serves its JWKS with
+// Cache-Control: max-age=600.
 //
 //   - refreshEvery: background refresh while keys are loaded, so a key Hanko
 //     removed stops being honoured within this bound.
@@ -28,12 +29,17 @@ import (
 //     /rate refuses at once a wait that would overrun the deadline, so at most
 //     one request waits for the next fetch slot and every other unknown-kid
 //     request fails fast instead of queueing a fetch of its own.
-const (
-	defaultRefreshEvery      = time.Minute
-	defaultUnknownKIDEvery   = 5 * time.Second
-	defaultUnknownKIDWaitMax = 3 * time.Second
-	retryWhileEmptyEvery     = time.Second
-)
+type jwksTiming struct {
+	refreshEvery, unknownKIDEvery, unknownKIDWaitMax time.Duration
+}
+
+var defaultJWKSTiming = jwksTiming{
+	refreshEvery:      time.Minute,
+	unknownKIDEvery:   5 * time.Second,
+	unknownKIDWaitMax: 3 * time.Second,
+}
+
+const retryWhileEmptyEvery = time.Second
 
 var errNoKID = errors.New("token header has no kid")
 
@@ -41,11 +47,17 @@ var errNoKID = errors.New("token header has no kid")
 // be fetched, as opposed to a kid that is simply not in Hanko's JWKS.
 var errKeysUnavailable = errors.New("signing keys unavailable")
 
+// errEmptyJWKS is a refresh that would leave no keys. Hanko always publishes
+// at least one signing key, so an empty set is a fault on the way (a proxy, a
+// half-migrated Hanko), and the last good keys stay in use.
+var errEmptyJWKS = errors.New("the JWKS lists no usable keys; keeping the keys already loaded")
+
 // jwks wraps keyfunc's JWKS storage with the state this package needs to tell
 // "unknown key" (401) from "cannot get keys" (503), and to report readiness.
 type jwks struct {
-	kf  keyfunc.Keyfunc // owns the JWKS storage and its refresh
-	sig keyfunc.Keyfunc // the same storage, only keys meant for signatures
+	kf  keyfunc.Keyfunc // only keys meant for signatures
+	all jwkset.Storage  // every key; a lookup of an unknown kid fetches (rate-limited)
+	mem jwkset.Storage  // the keys loaded now, without fetching
 	url string
 	log *slog.Logger
 
@@ -54,44 +66,78 @@ type jwks struct {
 	fetches int64 // number of HTTP requests made to the JWKS URL
 }
 
-type jwksOptions struct {
-	refreshEvery, unknownKIDEvery, unknownKIDWaitMax time.Duration
-	client                                           *http.Client
-}
-
 // newJWKS loads Hanko's JWKS. It never fails because Hanko is unreachable: the
 // keys then load in the background, and ready reports why they are missing.
-func newJWKS(ctx context.Context, url string, o jwksOptions, log *slog.Logger) (*jwks, error) {
-	j := &jwks{url: url, log: log}
-	base := http.DefaultTransport
-	if o.client != nil && o.client.Transport != nil {
-		base = o.client.Transport
+// removed is called with the kids a refresh no longer lists.
+func newJWKS(ctx context.Context, url string, o jwksTiming, base http.RoundTripper, log *slog.Logger, removed func(map[string]bool)) (*jwks, error) {
+	if o.unknownKIDWaitMax >= o.unknownKIDEvery {
+		return nil, fmt.Errorf("auth: the unknown-kid wait (%s) must be shorter than the unknown-kid fetch interval (%s), or unknown-kid requests queue up fetches", o.unknownKIDWaitMax, o.unknownKIDEvery)
+	}
+	j := &jwks{url: url, log: log, mem: &keepingStorage{Storage: jwkset.NewMemoryStorage(), removed: removed}}
+	if base == nil {
+		base = http.DefaultTransport
 	}
 	client := &http.Client{Transport: observedTransport{j: j, next: base, budget: o.unknownKIDWaitMax}}
-	noError := true
-	kf, err := keyfunc.NewDefaultOverrideCtx(ctx, []string{url}, keyfunc.Override{
+	remote, err := jwkset.NewStorageFromHTTP(url, jwkset.HTTPClientStorageOptions{
 		Client:                    client,
+		Ctx:                       ctx,
 		HTTPTimeout:               o.unknownKIDWaitMax,
-		NoErrorReturnFirstHTTPReq: &noError,
-		RateLimitWaitMax:          o.unknownKIDWaitMax,
+		NoErrorReturnFirstHTTPReq: true,
+		RefreshErrorHandler:       j.fetchFailed,
 		RefreshInterval:           o.refreshEvery,
-		RefreshUnknownKID:         rate.NewLimiter(rate.Every(o.unknownKIDEvery), 1),
-		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
-			return j.fetchFailed
-		},
+		Storage:                   j.mem,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
 	}
-	j.kf = kf
+	j.all, err = jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{url: remote},
+		RateLimitWaitMax:  o.unknownKIDWaitMax,
+		RefreshUnknownKID: rate.NewLimiter(rate.Every(o.unknownKIDEvery), 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
+	}
 	// A key published with "use": "enc" must not verify signatures (RFC 7517);
 	// keys without "use" are allowed, as many JWKS omit it (Hanko sets "sig").
-	j.sig, err = keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: kf.Storage(), UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}})
+	j.kf, err = keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: j.all, UseWhitelist: []jwkset.USE{jwkset.UseSig, ""}})
 	if err != nil {
 		return nil, fmt.Errorf("auth: JWKS %s: %w", url, err)
 	}
 	go j.retryWhileEmpty(ctx)
 	return j, nil
+}
+
+// keepingStorage is the in-memory key store behind the JWKS refresh. It
+// refuses to replace loaded keys with an empty set, and reports the keys a
+// refresh removed, so tokens they signed can be forgotten at once.
+type keepingStorage struct {
+	jwkset.Storage
+	removed func(map[string]bool)
+}
+
+func (s *keepingStorage) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
+	if len(given) == 0 {
+		return errEmptyJWKS
+	}
+	old, err := s.Storage.KeyReadAll(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Storage.KeyReplaceAll(ctx, given); err != nil {
+		return err
+	}
+	gone := make(map[string]bool)
+	for _, k := range old {
+		gone[k.Marshal().KID] = true
+	}
+	for _, k := range given {
+		delete(gone, k.Marshal().KID)
+	}
+	if len(gone) > 0 && s.removed != nil {
+		s.removed(gone)
+	}
+	return nil
 }
 
 // observedTransport records the outcome of every JWKS request.
@@ -143,7 +189,7 @@ func (j *jwks) fetchFailed(ctx context.Context, err error) {
 
 // keyCount returns how many keys are loaded.
 func (j *jwks) keyCount(ctx context.Context) int {
-	keys, err := j.kf.Storage().KeyReadAll(ctx)
+	keys, err := j.mem.KeyReadAll(ctx)
 	if err != nil {
 		return 0
 	}
@@ -179,7 +225,7 @@ func (j *jwks) retryWhileEmpty(ctx context.Context) {
 		if j.keyCount(ctx) > 0 {
 			continue
 		}
-		_, _ = j.kf.Storage().KeyRead(ctx, "hanko-gin-readiness-probe")
+		_, _ = j.all.KeyRead(ctx, "hanko-gin-readiness-probe")
 		if j.keyCount(ctx) > 0 {
 			j.log.InfoContext(ctx, "loaded Hanko's signing keys", "url", j.url)
 		}
@@ -189,7 +235,7 @@ func (j *jwks) retryWhileEmpty(ctx context.Context) {
 // keyfunc returns the jwt.Keyfunc for one request. A failed lookup is marked
 // with errKeysUnavailable when the reason is that keys cannot be fetched.
 func (j *jwks) keyfunc(ctx context.Context) jwt.Keyfunc {
-	inner := j.sig.KeyfuncCtx(ctx)
+	inner := j.kf.KeyfuncCtx(ctx)
 	return func(t *jwt.Token) (any, error) {
 		// Hanko always names its key. Without a kid, keyfunc would try every
 		// key in the JWKS (skipping its alg check) and a forged token would
@@ -212,6 +258,12 @@ func (j *jwks) keyfunc(ctx context.Context) jwt.Keyfunc {
 		}
 		return nil, err
 	}
+}
+
+// has reports whether a key with this kid is loaded.
+func (j *jwks) has(ctx context.Context, kid string) bool {
+	_, err := j.mem.KeyRead(ctx, kid)
+	return err == nil
 }
 
 // fetchCount is the number of HTTP requests made for the JWKS (for tests and logs).

@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -36,7 +38,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 
 func TestJWKSHankoDownAtStart(t *testing.T) {
 	iss, hanko := hankoBehindSwitch(t, jwksDrop)
-	a := newAuth(t, auth.Config{
+	a := newAuth(t, auth.TestConfig{
 		HankoAPIURL:           hanko.URL,
 		Now:                   func() time.Time { return mwNow },
 		JWKSUnknownKIDEvery:   500 * time.Millisecond,
@@ -82,14 +84,16 @@ func TestJWKSOutageAfterKeysLoaded(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		mode int32
-	}{{"HTTP 500", jwksHTTP500}, {"garbage JSON", jwksGarbage}, {"connection dropped", jwksDrop}} {
+	}{{"HTTP 500", jwksHTTP500}, {"garbage JSON", jwksGarbage}, {"connection dropped", jwksDrop}, {"empty key set", jwksEmpty}} {
 		t.Run(tt.name, func(t *testing.T) {
 			iss, hanko := hankoBehindSwitch(t, jwksServe)
-			a := newAuth(t, auth.Config{
+			var logs syncBuffer
+			a := newAuth(t, auth.TestConfig{
 				HankoAPIURL:         hanko.URL,
 				Now:                 func() time.Time { return mwNow },
 				JWKSRefreshInterval: 100 * time.Millisecond,
 				SessionCacheSize:    -1, // every request checks the signature with the stored keys
+				Logger:              slog.New(slog.NewTextHandler(&logs, nil)),
 			})
 			ctx := context.Background()
 			if err := a.Ready(ctx); err != nil {
@@ -107,6 +111,9 @@ func TestJWKSOutageAfterKeysLoaded(t *testing.T) {
 			}
 			// A bad token is still a 401, not a 503.
 			expectRefusal(t, serve(r, bearer(tamper(iss.Token(authtest.Session{})))), http.StatusUnauthorized, auth.CodeInvalidToken)
+			if got := logs.String(); !strings.Contains(got, "level=WARN msg=\"cannot refresh Hanko's signing keys (JWKS)\"") {
+				t.Errorf("no warning with the cause logged during the outage:\n%s", got)
+			}
 			hanko.setMode(jwksServe)
 			served := hanko.served[jwksServe].Load()
 			eventually(t, 5*time.Second, "a good refresh after the outage", func() bool { return hanko.served[jwksServe].Load() > served })
@@ -115,9 +122,27 @@ func TestJWKSOutageAfterKeysLoaded(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func TestJWKSKeyRotation(t *testing.T) {
 	iss, hanko := hankoBehindSwitch(t, jwksServe)
-	a := newAuth(t, auth.Config{
+	a := newAuth(t, auth.TestConfig{
 		HankoAPIURL:           hanko.URL,
 		Now:                   func() time.Time { return mwNow },
 		JWKSRefreshInterval:   time.Hour, // only an unknown kid can pick up the new key
@@ -145,7 +170,7 @@ func TestJWKSKeyRotation(t *testing.T) {
 
 func TestJWKSRemovedKeyStopsVerifying(t *testing.T) {
 	iss, hanko := hankoBehindSwitch(t, jwksServe)
-	a := newAuth(t, auth.Config{
+	a := newAuth(t, auth.TestConfig{
 		HankoAPIURL:         hanko.URL,
 		Now:                 func() time.Time { return mwNow },
 		JWKSRefreshInterval: 100 * time.Millisecond,
@@ -176,7 +201,7 @@ func TestJWKSUnknownKIDStorm(t *testing.T) {
 		slack   = time.Second // scheduling under -race on 2 busy cores; queued fetches would take many seconds
 	)
 	iss, hanko := hankoBehindSwitch(t, jwksServe)
-	a := newAuth(t, auth.Config{
+	a := newAuth(t, auth.TestConfig{
 		HankoAPIURL:           hanko.URL,
 		Now:                   func() time.Time { return mwNow },
 		JWKSUnknownKIDEvery:   every,
@@ -244,27 +269,29 @@ func TestJWKSUnknownKIDStorm(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	tests := []struct {
 		name  string
-		cfg   auth.Config
+		cfg   auth.TestConfig
 		inErr string
 	}{
-		{"empty URL", auth.Config{}, "HankoAPIURL"},
-		{"no scheme", auth.Config{HankoAPIURL: "localhost:8000"}, "HankoAPIURL"},
-		{"host only", auth.Config{HankoAPIURL: "hanko.example"}, "HankoAPIURL"},
-		{"relative", auth.Config{HankoAPIURL: "/hanko"}, "HankoAPIURL"},
-		{"ftp", auth.Config{HankoAPIURL: "ftp://hanko.example"}, "HankoAPIURL"},
-		{"file", auth.Config{HankoAPIURL: "file:///etc/passwd"}, "HankoAPIURL"},
-		{"javascript", auth.Config{HankoAPIURL: "javascript:alert(1)"}, "HankoAPIURL"},
-		{"no host", auth.Config{HankoAPIURL: "http://"}, "HankoAPIURL"},
-		{"bad escape", auth.Config{HankoAPIURL: "http://hanko.example/%zz"}, "HankoAPIURL"},
-		{"wait equal to every", auth.Config{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second, JWKSUnknownKIDWaitMax: time.Second}, "JWKSUnknownKIDWaitMax"},
-		{"wait longer than every", auth.Config{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second, JWKSUnknownKIDWaitMax: 2 * time.Second}, "JWKSUnknownKIDWaitMax"},
-		{"wait longer than default every", auth.Config{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDWaitMax: time.Minute}, "JWKSUnknownKIDWaitMax"},
-		{"every shorter than default wait", auth.Config{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second}, "JWKSUnknownKIDWaitMax"},
+		{"credentials", auth.TestConfig{HankoAPIURL: "http://user:pw@hanko.example"}, "password"},
+		{"query", auth.TestConfig{HankoAPIURL: "http://hanko.example/?x=1"}, "query"},
+		{"empty URL", auth.TestConfig{}, "HankoAPIURL"},
+		{"no scheme", auth.TestConfig{HankoAPIURL: "localhost:8000"}, "HankoAPIURL"},
+		{"host only", auth.TestConfig{HankoAPIURL: "hanko.example"}, "HankoAPIURL"},
+		{"relative", auth.TestConfig{HankoAPIURL: "/hanko"}, "HankoAPIURL"},
+		{"ftp", auth.TestConfig{HankoAPIURL: "ftp://hanko.example"}, "HankoAPIURL"},
+		{"file", auth.TestConfig{HankoAPIURL: "file:///etc/passwd"}, "HankoAPIURL"},
+		{"javascript", auth.TestConfig{HankoAPIURL: "javascript:alert(1)"}, "HankoAPIURL"},
+		{"no host", auth.TestConfig{HankoAPIURL: "http://"}, "HankoAPIURL"},
+		{"bad escape", auth.TestConfig{HankoAPIURL: "http://hanko.example/%zz"}, "HankoAPIURL"},
+		{"wait equal to every", auth.TestConfig{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second, JWKSUnknownKIDWaitMax: time.Second}, "unknown-kid wait"},
+		{"wait longer than every", auth.TestConfig{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second, JWKSUnknownKIDWaitMax: 2 * time.Second}, "unknown-kid wait"},
+		{"wait longer than default every", auth.TestConfig{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDWaitMax: time.Minute}, "unknown-kid wait"},
+		{"every shorter than default wait", auth.TestConfig{HankoAPIURL: "http://127.0.0.1:1", JWKSUnknownKIDEvery: time.Second}, "unknown-kid wait"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.Logger = quietLogger()
-			a, err := auth.New(context.Background(), tt.cfg)
+			a, err := auth.NewForTest(context.Background(), tt.cfg)
 			if err == nil || a != nil {
 				t.Fatalf("New accepted %+v", tt.cfg)
 			}
@@ -272,6 +299,15 @@ func TestNewRefusesBadConfig(t *testing.T) {
 				t.Fatalf("error %q does not mention %s", err, tt.inErr)
 			}
 		})
+	}
+
+	for _, cfg := range []auth.Config{
+		{HankoAPIURL: "http://127.0.0.1:1", CacheSize: -1},
+		{HankoAPIURL: "http://127.0.0.1:1", SessionCheckTTL: -time.Second},
+	} {
+		if _, err := auth.New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("New(%+v) = %v, want an error about a negative value", cfg, err)
+		}
 	}
 
 	// Good URLs are accepted even while nothing listens; the JWKS URL is
@@ -282,7 +318,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		"https://127.0.0.1:1/hanko/": "https://127.0.0.1:1/hanko/.well-known/jwks.json",
 	} {
 		t.Run(url, func(t *testing.T) {
-			a := newAuth(t, auth.Config{HankoAPIURL: url, JWKSUnknownKIDWaitMax: 200 * time.Millisecond})
+			a := newAuth(t, auth.TestConfig{HankoAPIURL: url, JWKSUnknownKIDWaitMax: 200 * time.Millisecond})
 			err := a.Ready(context.Background())
 			if err == nil || !strings.Contains(err.Error(), " "+jwksURL+":") {
 				t.Fatalf("Ready = %v, want an error naming %s", err, jwksURL)

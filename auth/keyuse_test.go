@@ -47,7 +47,7 @@ func TestRefusesTokensHankoNeverIssues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			a, err := New(ctx, Config{HankoAPIURL: tt.hanko, Logger: discardLogger, Now: func() time.Time { return now }})
+			a, err := NewForTest(ctx, TestConfig{HankoAPIURL: tt.hanko, Logger: discardLogger, Now: func() time.Time { return now }})
 			if err != nil {
 				t.Fatal(err)
 			}

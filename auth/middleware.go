@@ -10,6 +10,8 @@ import (
 
 // ErrorHandler answers a request the middleware refuses. It must write a
 // response; the middleware aborts the chain afterwards.
+// Set Config.ErrorHandler to change the body; call SetChallenge in it to keep
+// the WWW-Authenticate header.
 type ErrorHandler func(c *gin.Context, err *Error)
 
 // WriteError is the default ErrorHandler: the status, a JSON body
@@ -20,13 +22,12 @@ func WriteError(c *gin.Context, err *Error) {
 	c.AbortWithStatusJSON(err.Status, gin.H{"error": err.Code, "message": err.Message})
 }
 
-// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401. Use it
-// in a custom ErrorHandler.
+// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401.
 func SetChallenge(c *gin.Context, err *Error) {
 	if err.Status != http.StatusUnauthorized {
 		return
 	}
-	if errors.Is(err.Err, ErrNoToken) {
+	if err.Code == CodeUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="hanko"`)
 		return
 	}
@@ -62,7 +63,7 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 		}
 		claims, err := a.verifyToken(c.Request.Context(), token, err)
 		if err != nil {
-			if e, ok := AsError(err); ok && e.Status == http.StatusServiceUnavailable {
+			if e, ok := errors.AsType[*Error](err); ok && e.Status == http.StatusServiceUnavailable {
 				a.refuse(c, err)
 				return
 			}
@@ -89,7 +90,7 @@ func (a *Authenticator) verifyToken(ctx context.Context, token string, extractEr
 }
 
 func (a *Authenticator) refuse(c *gin.Context, err error) {
-	e, ok := AsError(err)
+	e, ok := errors.AsType[*Error](err)
 	if !ok {
 		e = errUnavailable("The session cannot be checked right now; try again shortly.", err)
 	}

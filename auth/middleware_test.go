@@ -24,7 +24,7 @@ var mwNow = time.Unix(fixtureNow, 0)
 
 // newMWHanko starts a stand-in Hanko and an Authenticator against it, both
 // with the clock pinned at mwNow. Unknown-kid refreshes are quick.
-func newMWHanko(t *testing.T, cfg auth.Config) (*authtest.Server, *auth.Authenticator) {
+func newMWHanko(t *testing.T, cfg auth.TestConfig) (*authtest.Server, *auth.Authenticator) {
 	t.Helper()
 	hanko := authtest.NewServer(authtest.WithClock(func() time.Time { return mwNow }))
 	t.Cleanup(hanko.Close)
@@ -78,7 +78,7 @@ func claimsWith(hanko *authtest.Server, edit func(jwt.MapClaims)) jwt.MapClaims 
 }
 
 func TestRequireSession(t *testing.T) {
-	hanko, a := newMWHanko(t, auth.Config{})
+	hanko, a := newMWHanko(t, auth.TestConfig{})
 	key := hanko.SigningKey()
 	valid := hanko.Token(authtest.Session{UserID: "user-1"})
 	other := genRSA(t)
@@ -191,7 +191,7 @@ func TestRequireSession(t *testing.T) {
 }
 
 func TestRequireSessionCookieName(t *testing.T) {
-	hanko, a := newMWHanko(t, auth.Config{CookieName: "sid"})
+	hanko, a := newMWHanko(t, auth.TestConfig{CookieName: "sid"})
 	valid := hanko.Token(authtest.Session{UserID: "user-1"})
 	r, ran := protectedEngine(a.RequireSession())
 	expectUser(t, serve(r, request{cookie: &http.Cookie{Name: "sid", Value: valid}}), "user-1")
@@ -203,7 +203,7 @@ func TestRequireSessionCookieName(t *testing.T) {
 }
 
 func TestRequireSessionAudienceIssuer(t *testing.T) {
-	hanko, a := newMWHanko(t, auth.Config{Audience: []string{"app.example", "localhost"}, Issuer: "https://hanko.example"})
+	hanko, a := newMWHanko(t, auth.TestConfig{Audience: []string{"app.example", "localhost"}, Issuer: "https://hanko.example"})
 	tok := func(aud any, iss any) string {
 		return hanko.Sign(claimsWith(hanko, func(c jwt.MapClaims) {
 			if aud == nil {
@@ -256,7 +256,7 @@ func TestRequireSessionAudienceIssuer(t *testing.T) {
 }
 
 func TestOversizedTokenRefusedWithoutFetch(t *testing.T) {
-	hanko, a := newMWHanko(t, auth.Config{})
+	hanko, a := newMWHanko(t, auth.TestConfig{})
 	rogue := authtest.Key{ID: "rogue-kid", Private: genRSA(t)}
 	// A validly signed token with an unknown kid: verifying it would fetch
 	// the JWKS, so a fetch shows the token was parsed.
@@ -285,13 +285,13 @@ func TestOversizedTokenRefusedWithoutFetch(t *testing.T) {
 		t.Fatal("handler ran")
 	}
 	// A validly signed token just over a custom MaxTokenBytes is refused too.
-	_, small2 := newMWHanko(t, auth.Config{MaxTokenBytes: 512})
+	_, small2 := newMWHanko(t, auth.TestConfig{MaxTokenBytes: 512})
 	r2, _ := protectedEngine(small2.RequireSession())
 	expectRefusal(t, serve(r2, bearer(hanko.Token(authtest.Session{}))), http.StatusUnauthorized, auth.CodeInvalidToken)
 }
 
 func TestOptionalSession(t *testing.T) {
-	hanko, a := newMWHanko(t, auth.Config{})
+	hanko, a := newMWHanko(t, auth.TestConfig{})
 	valid := hanko.Token(authtest.Session{UserID: "user-1"})
 	expired := hanko.Token(authtest.Session{UserID: "user-1", IssuedAt: mwNow.Add(-13 * time.Hour)})
 	tests := []struct {
@@ -333,7 +333,7 @@ func TestCustomErrorHandler(t *testing.T) {
 		// Deliberately no Abort: the middleware must stop the chain itself.
 		c.JSON(e.Status, gin.H{"problem": "custom:" + e.Code})
 	}
-	hanko, a := newMWHanko(t, auth.Config{ErrorHandler: h})
+	hanko, a := newMWHanko(t, auth.TestConfig{ErrorHandler: h})
 	r, ran := protectedEngine(a.RequireSession())
 	tests := []struct {
 		name      string

@@ -18,10 +18,10 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// SessionValidation is Hanko's answer to POST /sessions/validate.
-type SessionValidation struct {
+// sessionValidation is Hanko's answer to POST /sessions/validate.
+type sessionValidation struct {
 	IsValid bool           `json:"is_valid"`
-	Claims  *SessionClaims `json:"claims,omitempty"`
+	Claims  *sessionClaims `json:"claims,omitempty"`
 	// IdleExpiresAt is set when Hanko has an idle timeout for sessions.
 	IdleExpiresAt *time.Time `json:"idle_expires_at,omitempty"`
 	// Deprecated by Hanko, still sent: Claims.Expiration and Claims.Subject.
@@ -29,8 +29,8 @@ type SessionValidation struct {
 	UserID         string     `json:"user_id,omitempty"`
 }
 
-// SessionClaims are the token's claims as /sessions/validate renames them.
-type SessionClaims struct {
+// sessionClaims are the token's claims as /sessions/validate renames them.
+type sessionClaims struct {
 	Subject    string     `json:"subject"`
 	SessionID  string     `json:"session_id"`
 	Audience   []string   `json:"audience,omitempty"`
@@ -51,12 +51,12 @@ var sessionClaimNames = map[string]bool{
 }
 
 // UnmarshalJSON keeps every claim: known ones in fields, the rest in Custom.
-func (s *SessionClaims) UnmarshalJSON(data []byte) error {
+func (s *sessionClaims) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
-	*s = SessionClaims{}
+	*s = sessionClaims{}
 	custom, err := decodeMembers(raw, map[string]any{
 		"subject": &s.Subject, "session_id": &s.SessionID, "audience": &s.Audience,
 		"issuer": &s.Issuer, "issued_at": &s.IssuedAt, "expiration": &s.Expiration,
@@ -71,8 +71,8 @@ func (s *SessionClaims) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON writes the known fields and the custom claims side by side, as
 // Hanko does.
-func (s SessionClaims) MarshalJSON() ([]byte, error) {
-	type plain SessionClaims
+func (s sessionClaims) MarshalJSON() ([]byte, error) {
+	type plain sessionClaims
 	known, err := json.Marshal(plain(s))
 	if err != nil || len(s.Custom) == 0 {
 		return known, err
@@ -178,7 +178,7 @@ func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, cl
 			return false, errUnavailable("Hanko's session check answered for a different session.", errors.New("hanko: /sessions/validate claims do not match the token"))
 		}
 		expires := s.now().Add(s.ttl)
-		if exp := claims.Expiry(); exp.Before(expires) {
+		if exp := claims.ExpiresAt; exp.Before(expires) {
 			expires = exp
 		}
 		if ans.IdleExpiresAt != nil && ans.IdleExpiresAt.Before(expires) {
@@ -205,7 +205,7 @@ func (s *sessionChecker) verdict(valid bool) error {
 
 // call does one POST /sessions/validate. Every failure to get a documented
 // answer is a 503: the session cannot be judged.
-func (s *sessionChecker) call(ctx context.Context, token string) (*SessionValidation, error) {
+func (s *sessionChecker) call(ctx context.Context, token string) (*sessionValidation, error) {
 	n := s.calls.Add(1)
 	body, _ := json.Marshal(map[string]string{"session_token": token})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
@@ -231,7 +231,7 @@ func (s *sessionChecker) call(ctx context.Context, token string) (*SessionValida
 	if resp.StatusCode != http.StatusOK {
 		return nil, s.unavailable("Hanko's session check failed; try again shortly.", fmt.Errorf("POST %s answered HTTP %d", s.url, resp.StatusCode))
 	}
-	var ans SessionValidation
+	var ans sessionValidation
 	var present struct {
 		IsValid *bool `json:"is_valid"`
 	}

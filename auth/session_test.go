@@ -206,15 +206,15 @@ var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // newCheckedAuth builds an Authenticator with the session check on against f,
 // with its keys loaded. edit may change the config before New.
-func newCheckedAuth(t testing.TB, f *fakeHanko, clock func() time.Time, edit func(*Config)) *Authenticator {
+func newCheckedAuth(t testing.TB, f *fakeHanko, clock func() time.Time, edit func(*TestConfig)) *Authenticator {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	cfg := Config{HankoAPIURL: f.srv.URL, SessionCheck: true, Now: clock, Logger: discardLogger}
+	cfg := TestConfig{HankoAPIURL: f.srv.URL, SessionCheck: true, Now: clock, Logger: discardLogger}
 	if edit != nil {
 		edit(&cfg)
 	}
-	a, err := New(ctx, cfg)
+	a, err := NewForTest(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestSessionCheckLiveRevokedAndTTL(t *testing.T) {
 	clock := newSCClock()
 	hanko := newFakeHanko(t, clock.Now)
 	const ttl = 5 * time.Second
-	a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheckTTL = ttl })
+	a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheckTTL = ttl })
 	r := protectedRouter(a)
 
 	sid := authtest.RandomUUID()
@@ -324,7 +324,7 @@ func TestSessionCheckLiveRevokedAndTTL(t *testing.T) {
 		t.Fatalf("Verify(live) = %v", err)
 	}
 	_, err := a.Verify(context.Background(), token)
-	if e, ok := AsError(err); !ok || e.Status != http.StatusUnauthorized || !errors.Is(err, errSessionEnded) {
+	if e, ok := errors.AsType[*Error](err); !ok || e.Status != http.StatusUnauthorized || !errors.Is(err, errSessionEnded) {
 		t.Fatalf("Verify(revoked) = %v, want 401 wrapping errSessionEnded", err)
 	}
 }
@@ -332,7 +332,7 @@ func TestSessionCheckLiveRevokedAndTTL(t *testing.T) {
 func TestSessionCheckTTLZeroAsksEveryTime(t *testing.T) {
 	clock := newSCClock()
 	hanko := newFakeHanko(t, clock.Now)
-	a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheckTTL = -1 })
+	a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheckTTL = -1 })
 	token := hanko.Token(authtest.Session{})
 	for i := 1; i <= 3; i++ {
 		if _, err := a.Verify(context.Background(), token); err != nil {
@@ -396,7 +396,7 @@ func TestSessionCheckHankoFailures(t *testing.T) {
 				defer hanko.Close()
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				a, err := New(ctx, Config{HankoAPIURL: hanko.srv.URL, SessionCheck: true, Now: clock.Now, Logger: discardLogger})
+				a, err := NewForTest(ctx, TestConfig{HankoAPIURL: hanko.srv.URL, SessionCheck: true, Now: clock.Now, Logger: discardLogger})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -461,7 +461,7 @@ func TestSessionCheckHankoFailures(t *testing.T) {
 func TestSessionCheckLocallyInvalidTokensMakeNoRemoteCall(t *testing.T) {
 	clock := newSCClock()
 	hanko := newFakeHanko(t, clock.Now)
-	a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.Audience = []string{"localhost"} })
+	a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.Audience = []string{"localhost"} })
 	r := protectedRouter(a)
 
 	stranger := authtest.NewIssuer(authtest.WithKey(authtest.Key{ID: authtest.RandomUUID(), Private: scKey().Private}))
@@ -526,7 +526,7 @@ func TestSessionCheckConcurrentRequestsOneRemoteCall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newSCClock()
 			hanko := newFakeHanko(t, clock.Now)
-			a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheckTTL = tt.ttl })
+			a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheckTTL = tt.ttl })
 			r := protectedRouter(a)
 			token := hanko.Token(authtest.Session{})
 			open := hanko.holdValidate()
@@ -569,7 +569,7 @@ func TestSessionCheckCacheBounded(t *testing.T) {
 	clock := newSCClock()
 	hanko := newFakeHanko(t, clock.Now)
 	const size = cacheShards
-	a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCacheSize = size })
+	a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCacheSize = size })
 	if c := a.sessions.answers.capacity(); c != size {
 		t.Fatalf("answer cache capacity %d, want %d", c, size)
 	}
@@ -598,7 +598,7 @@ func TestSessionCheckNeverCachedBeyondExpiry(t *testing.T) {
 	t.Run("token exp", func(t *testing.T) {
 		clock := newSCClock()
 		hanko := newFakeHanko(t, clock.Now)
-		a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheckTTL = ttl })
+		a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheckTTL = ttl })
 		now := clock.Now()
 		token := hanko.Token(authtest.Session{IssuedAt: now.Add(-time.Hour), ExpiresAt: now.Add(10 * time.Second)})
 		if _, err := a.Verify(context.Background(), token); err != nil {
@@ -615,7 +615,7 @@ func TestSessionCheckNeverCachedBeyondExpiry(t *testing.T) {
 		// Hanko is asked again, and it says the session has expired.
 		clock.Advance(time.Millisecond)
 		_, err := a.Verify(context.Background(), token)
-		if e, ok := AsError(err); !ok || e.Status != http.StatusUnauthorized {
+		if e, ok := errors.AsType[*Error](err); !ok || e.Status != http.StatusUnauthorized {
 			t.Fatalf("after exp: %v, want 401", err)
 		}
 		if n := hanko.validateCalls(); n != 2 {
@@ -626,7 +626,7 @@ func TestSessionCheckNeverCachedBeyondExpiry(t *testing.T) {
 		clock := newSCClock()
 		hanko := newFakeHanko(t, clock.Now)
 		hanko.idleFor.Store(int64(3 * time.Second))
-		a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheckTTL = ttl })
+		a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheckTTL = ttl })
 		token := hanko.Token(authtest.Session{})
 		if _, err := a.Verify(context.Background(), token); err != nil {
 			t.Fatal(err)
@@ -662,7 +662,7 @@ func TestSessionCheckAnswerForAnotherSessionIsRefused(t *testing.T) {
 			Body: io.NopCloser(bytes.NewReader(b)), Request: r}, nil
 	})
 	_, err := a.Verify(context.Background(), token)
-	if e, ok := AsError(err); !ok || e.Status != http.StatusServiceUnavailable {
+	if e, ok := errors.AsType[*Error](err); !ok || e.Status != http.StatusServiceUnavailable {
 		t.Fatalf("answer for another session: %v, want 503", err)
 	}
 }
@@ -701,7 +701,7 @@ func TestSessionCheckReadyReportsHanko(t *testing.T) {
 	})
 	t.Run("JWKS mode keeps working with keys loaded", func(t *testing.T) {
 		hanko := newFakeHanko(t, clock.Now)
-		a := newCheckedAuth(t, hanko, clock.Now, func(c *Config) { c.SessionCheck = false })
+		a := newCheckedAuth(t, hanko, clock.Now, func(c *TestConfig) { c.SessionCheck = false })
 		token := hanko.Token(authtest.Session{})
 		hanko.Close()
 		if err := a.Ready(context.Background()); err != nil {
@@ -766,7 +766,7 @@ func TestSessionValidationFixturesRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var v SessionValidation
+			var v sessionValidation
 			if err := json.Unmarshal(tt.raw, &v); err != nil {
 				t.Fatal(err)
 			}
@@ -781,7 +781,7 @@ func TestSessionValidationFixturesRoundTrip(t *testing.T) {
 	}
 
 	// Spot-check the decoded fields against the fixture's token.
-	var v SessionValidation
+	var v sessionValidation
 	if err := json.Unmarshal(custom, &v); err != nil {
 		t.Fatal(err)
 	}

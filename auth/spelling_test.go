@@ -19,7 +19,7 @@ func TestOnlyTheCanonicalSpellingVerifies(t *testing.T) {
 	defer hanko.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := New(ctx, Config{HankoAPIURL: hanko.URL, SessionCheck: true, Logger: discardLogger})
+	a, err := NewForTest(ctx, TestConfig{HankoAPIURL: hanko.URL, SessionCheck: true, Logger: discardLogger})
 	if err != nil {
 		t.Fatal(err)
 	}

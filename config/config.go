@@ -14,10 +14,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // Config is the validated set of settings. See .env.example for each one.
+// Zero durations and sizes mean "off", as in auth.Config.
 type Config struct {
 	HankoAPIURL        string
 	Port               int
@@ -33,13 +35,10 @@ type Config struct {
 	LogFormat          string // "text" or "json"
 }
 
-// Defaults for optional settings.
+// Defaults for optional settings; the auth ones are auth's own defaults.
 const (
-	DefaultPort             = 5001
-	DefaultOrigin           = "http://localhost:5173"
-	DefaultCookieName       = "hanko"
-	DefaultSessionCheckTTL  = 5 * time.Second
-	DefaultSessionCacheSize = 10000
+	DefaultPort   = 5001
+	DefaultOrigin = "http://localhost:5173"
 )
 
 // Load reads the settings through getenv (os.Getenv, or a lookup that also
@@ -56,14 +55,10 @@ func Load(getenv func(string) string) (Config, error) {
 
 	var c Config
 
-	if raw := get("HANKO_API_URL", ""); raw == "" {
-		bad("HANKO_API_URL is required: your Hanko API URL, e.g. http://localhost:8000 or https://<project-id>.hanko.io")
-	} else if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(raw, "?#") {
-		bad("HANKO_API_URL %q must be an absolute http(s) URL such as http://localhost:8000, without query or fragment", raw)
-	} else if u.User != nil {
-		bad("HANKO_API_URL must not contain a user name or password (it would be shown in logs and /readyz)")
+	if u, err := auth.CheckHankoURL(get("HANKO_API_URL", "")); err != nil {
+		bad("HANKO_API_URL %v", err)
 	} else {
-		c.HankoAPIURL = strings.TrimRight(u.String(), "/")
+		c.HankoAPIURL = u
 	}
 
 	if p, err := strconv.Atoi(get("PORT", strconv.Itoa(DefaultPort))); err != nil || p < 1 || p > 65535 {
@@ -83,7 +78,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("CORS_ALLOWED_ORIGINS must list at least one origin, e.g. %s", DefaultOrigin)
 	}
 
-	c.CookieName = get("HANKO_COOKIE_NAME", DefaultCookieName)
+	c.CookieName = get("HANKO_COOKIE_NAME", auth.DefaultCookieName)
 	if !validCookieName(c.CookieName) {
 		bad("HANKO_COOKIE_NAME %q is not a valid cookie name", c.CookieName)
 	}
@@ -101,12 +96,12 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		bad("HANKO_SESSION_CHECK %q must be true or false", v)
 	}
-	if d, err := time.ParseDuration(get("HANKO_SESSION_CHECK_TTL", DefaultSessionCheckTTL.String())); err != nil || d < 0 || d > 5*time.Minute {
+	if d, err := time.ParseDuration(get("HANKO_SESSION_CHECK_TTL", auth.DefaultSessionCheckTTL.String())); err != nil || d < 0 || d > 5*time.Minute {
 		bad("HANKO_SESSION_CHECK_TTL %q must be a duration from 0s to 5m, e.g. 5s", getenv("HANKO_SESSION_CHECK_TTL"))
 	} else {
 		c.SessionCheckTTL = d
 	}
-	if n, err := strconv.Atoi(get("HANKO_SESSION_CACHE_SIZE", strconv.Itoa(DefaultSessionCacheSize))); err != nil || n < 0 || n > 10_000_000 {
+	if n, err := strconv.Atoi(get("HANKO_SESSION_CACHE_SIZE", strconv.Itoa(auth.DefaultCacheSize))); err != nil || n < 0 || n > 10_000_000 {
 		bad("HANKO_SESSION_CACHE_SIZE %q must be a number from 0 (off) to 10000000", getenv("HANKO_SESSION_CACHE_SIZE"))
 	} else {
 		c.SessionCacheSize = n

@@ -36,14 +36,12 @@ var (
 
 // respondError is the one place where errors become HTTP responses.
 func respondError(c *gin.Context, err error) {
-	var (
-		ae *apiError
-		e  *auth.Error
-	)
+	if e, ok := errors.AsType[*auth.Error](err); ok {
+		auth.WriteError(c, e) // the same body, plus the WWW-Authenticate challenge
+		return
+	}
+	var ae *apiError
 	switch {
-	case errors.As(err, &e):
-		auth.SetChallenge(c, e)
-		ae = &apiError{e.Status, e.Code, e.Message}
 	case errors.As(err, &ae):
 	case errors.Is(err, store.ErrNotFound):
 		ae = errTodoNotFound
@@ -53,6 +51,3 @@ func respondError(c *gin.Context, err error) {
 	}
 	c.AbortWithStatusJSON(ae.status, gin.H{"error": ae.code, "message": ae.message})
 }
-
-// AuthErrorHandler lets the auth middleware answer through respondError.
-func AuthErrorHandler(c *gin.Context, err *auth.Error) { respondError(c, err) }

@@ -95,7 +95,7 @@ type meResponse struct {
 // me returns what the session token says about the user.
 func (a *api) me(c *gin.Context) {
 	claims := mustClaims(c)
-	aud := []string(claims.Audience)
+	aud := claims.Audience
 	if aud == nil {
 		aud = []string{}
 	}
@@ -106,8 +106,8 @@ func (a *api) me(c *gin.Context) {
 		Username:     claims.Username,
 		Audience:     aud,
 		Issuer:       claims.Issuer,
-		IssuedAt:     claims.Issued().UTC(),
-		ExpiresAt:    claims.Expiry().UTC(),
+		IssuedAt:     claims.IssuedAt.UTC(),
+		ExpiresAt:    claims.ExpiresAt.UTC(),
 		AMR:          claims.AMR,
 		CustomClaims: claims.Custom,
 	})

@@ -30,8 +30,6 @@ type api struct {
 }
 
 // New builds the Gin engine with every route, CORS and the CSRF defence.
-// Configure the Authenticator with ErrorHandler: routes.AuthErrorHandler so
-// auth refusals use the same error writer as everything else.
 func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = slog.Default()

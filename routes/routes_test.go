@@ -50,7 +50,7 @@ func newTestEnvWith(t *testing.T, hanko *authtest.Server, hankoURL string) *test
 	t.Cleanup(cancel)
 	logs := new(bytes.Buffer)
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hankoURL, Logger: log, ErrorHandler: AuthErrorHandler})
+	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hankoURL, CacheSize: auth.DefaultCacheSize, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func newTodoEnv(t *testing.T, b storetest.Backend) *todoEnv {
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
 	log := slog.New(slog.DiscardHandler)
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, Logger: log, ErrorHandler: AuthErrorHandler})
+	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

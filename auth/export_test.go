@@ -1,0 +1,106 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Test hooks for the external auth_test package.
+
+// TestConfig is Config plus the knobs only tests turn. Unlike Config, its
+// zero values mean the defaults and negative ones mean off, so that most
+// tests only name what they change.
+type TestConfig struct {
+	HankoAPIURL      string
+	CookieName       string
+	Audience         []string
+	Issuer           string
+	SessionCheck     bool
+	SessionCheckTTL  time.Duration // 0: DefaultSessionCheckTTL; negative: ask Hanko every time
+	SessionCacheSize int           // 0: DefaultCacheSize; negative: no caches
+	Logger           *slog.Logger
+	HTTPClient       *http.Client // its Transport is Config.Transport
+	ErrorHandler     ErrorHandler
+
+	Leeway                time.Duration
+	MaxTokenBytes         int
+	Now                   func() time.Time
+	JWKSRefreshInterval   time.Duration
+	JWKSUnknownKIDEvery   time.Duration
+	JWKSUnknownKIDWaitMax time.Duration
+}
+
+// NewForTest is New with the test knobs.
+func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
+	cfg := Config{
+		HankoAPIURL: tc.HankoAPIURL, CookieName: tc.CookieName, Audience: tc.Audience, Issuer: tc.Issuer,
+		SessionCheck: tc.SessionCheck, SessionCheckTTL: tc.SessionCheckTTL, CacheSize: tc.SessionCacheSize,
+		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler,
+	}
+	switch {
+	case tc.SessionCheckTTL == 0:
+		cfg.SessionCheckTTL = DefaultSessionCheckTTL
+	case tc.SessionCheckTTL < 0:
+		cfg.SessionCheckTTL = 0
+	}
+	switch {
+	case tc.SessionCacheSize == 0:
+		cfg.CacheSize = DefaultCacheSize
+	case tc.SessionCacheSize < 0:
+		cfg.CacheSize = 0
+	}
+	if tc.HTTPClient != nil {
+		cfg.Transport = tc.HTTPClient.Transport
+	}
+	t := defaultTuning()
+	if tc.Leeway != 0 {
+		t.leeway = tc.Leeway
+	}
+	if tc.MaxTokenBytes > 0 {
+		t.maxTokenBytes = tc.MaxTokenBytes
+	}
+	if tc.Now != nil {
+		t.now = tc.Now
+	}
+	if tc.JWKSRefreshInterval > 0 {
+		t.jwks.refreshEvery = tc.JWKSRefreshInterval
+	}
+	if tc.JWKSUnknownKIDEvery > 0 {
+		t.jwks.unknownKIDEvery = tc.JWKSUnknownKIDEvery
+	}
+	if tc.JWKSUnknownKIDWaitMax > 0 {
+		t.jwks.unknownKIDWaitMax = tc.JWKSUnknownKIDWaitMax
+	}
+	return newAuthenticator(ctx, cfg, t)
+}
+
+// DefaultMaxTokenBytes is the size bound on tokens.
+var DefaultMaxTokenBytes = defaultTuning().maxTokenBytes
+
+// SessionValidation is Hanko's /sessions/validate answer as the package decodes it.
+type SessionValidation = sessionValidation
+
+// Extractors, for the extractor tests.
+type Extractor = extractor
+
+var (
+	FirstOf            = firstOf
+	FromAuthHeader     = fromAuthHeader
+	FromCookie         = fromCookie
+	ErrAmbiguousCookie = errAmbiguousCookie
+	ErrNoToken         = errNoToken
+)
+
+// Extract returns the request's token as the middleware sees it.
+func (a *Authenticator) Extract(r *http.Request) (string, error) { return a.extract(r) }
+
+// SignatureChecks counts the tokens whose signature a has checked.
+func (a *Authenticator) SignatureChecks() int64 { return a.stats.signatureChecks.Load() }
+
+// CachedTokens is the number of entries in the verified-token cache.
+func (a *Authenticator) CachedTokens() int { return a.verified.len() }
+
+// JWKSFetches is the number of HTTP requests made for the JWKS.
+func (a *Authenticator) JWKSFetches() int64 { return a.keys.fetchCount() }
