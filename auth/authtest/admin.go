@@ -697,11 +697,9 @@ func (a *Admin) patchMetadata(w http.ResponseWriter, r *http.Request) {
 				if !sent {
 					continue
 				}
-				if o, isObj := p.(map[string]any); p != nil && !isObj {
+				if _, isObj := p.(map[string]any); p != nil && !isObj {
 					bad(k + " must be an object or null")
 					return
-				} else if isObj && len(o) == 0 {
-					continue // Hanko drops {} from the patch
 				}
 				patch[k] = p
 			}
@@ -830,15 +828,11 @@ func (a *Admin) deleteSession(w http.ResponseWriter, r *http.Request) {
 }
 
 // rolesClaim renders '{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}'
-// as Hanko does. .User.Metadata is nil unless public or unsafe metadata is
-// set; .Public "roles" is gjson's string of the value; then Hanko turns
-// "true"/"false" into booleans and text that parses as a JSON array or
-// object into that value.
+// as Hanko does: "" without metadata (the with) or without the key, else
+// gjson's string of the value, which Hanko then turns into a boolean for
+// "true"/"false" and into the value for text that parses as a JSON array or
+// object.
 func rolesClaim(meta [3]json.RawMessage) any {
-	set := func(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "{}" }
-	if !set(meta[0]) && !set(meta[2]) {
-		return ""
-	}
 	var public map[string]json.RawMessage
 	_ = json.Unmarshal(meta[0], &public)
 	s := templateString(public["roles"])
