@@ -57,9 +57,10 @@ type AdminUser struct {
 	Metadata  *AdminMetadata `json:"metadata,omitempty"`
 }
 
-// PrimaryEmail returns the primary address (the zero AdminEmail when the
-// user has none).
-func (u AdminUser) PrimaryEmail() AdminEmail {
+// PrimaryEmail returns the primary address, or "" when the user has none.
+func (u AdminUser) PrimaryEmail() string { return u.primary().Address }
+
+func (u AdminUser) primary() AdminEmail {
 	for _, e := range u.Emails {
 		if e.IsPrimary {
 			return e
@@ -325,7 +326,8 @@ func (a *Admin) DeleteUser(id string) bool {
 
 // OnUserDeleted registers fn to run after each deletion (through the admin
 // API or DeleteUser) with the user as it was, the way Hanko triggers its
-// user.delete webhook with that user as data.
+// user.delete webhook with that user as data. fn runs before the admin API
+// answers the DELETE, so a test sees its effects right after the call.
 func (a *Admin) OnUserDeleted(fn func(AdminUser)) {
 	a.mu.Lock()
 	a.onDelete = append(a.onDelete, fn)
@@ -353,7 +355,7 @@ func (a *Admin) LoginSessionWith(userID string, s Session) string {
 		s.SessionID = RandomUUID()
 	}
 	if s.Email == "" {
-		p := rec.view().PrimaryEmail()
+		p := rec.user.primary()
 		s.Email, s.EmailVerified = p.Address, p.IsVerified
 	}
 	if s.IssuedAt.IsZero() {
