@@ -8,7 +8,9 @@
 // A request's token is taken from "Authorization: Bearer" first, then from the
 // session cookie Hanko sets ("hanko"). It is verified against Hanko's JWKS
 // (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
-// POST /sessions/validate. Refusals are *Error values, answered by
+// POST /sessions/validate. RequireRole admits only sessions whose token names
+// a role (Hanko puts roles there from the user's public metadata) and always
+// confirms the session with Hanko. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
 package auth
 
@@ -94,7 +96,7 @@ type Authenticator struct {
 	keys     *jwks
 	verified *ttlCache[verifiedToken]
 	flight   singleflight.Group
-	sessions *sessionChecker // nil unless Config.SessionCheck
+	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
 	parser   *jwt.Parser
 	extract  extractor
 	onError  ErrorHandler
@@ -161,9 +163,9 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
 	a.parser = jwt.NewParser(opts...)
-	if cfg.SessionCheck {
-		a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
-	}
+	// Always built (it makes no call until asked): privileged routes confirm
+	// every session whatever Config.SessionCheck says.
+	a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
 	return a, nil
 }
 
@@ -193,6 +195,11 @@ func CheckHankoURL(raw string) (string, error) {
 // signature is checked once. Concurrent first requests with one token do one
 // verification. The returned Claims are shared: treat them as read-only.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, error) {
+	return a.verify(ctx, token, a.cfg.SessionCheck)
+}
+
+// verify is Verify, asking Hanko's /sessions/validate when confirm is set.
+func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) (*Claims, error) {
 	if token == "" {
 		return nil, errMissing()
 	}
@@ -212,7 +219,7 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 		}
 		v = got.(verifiedToken)
 	}
-	if a.sessions != nil {
+	if confirm {
 		if err := a.sessions.check(ctx, token, k, v.claims); err != nil {
 			return nil, err
 		}
@@ -288,7 +295,7 @@ func (a *Authenticator) Ready(ctx context.Context) error {
 	if err := a.keys.ready(ctx); err != nil {
 		return err
 	}
-	if a.sessions != nil {
+	if a.cfg.SessionCheck {
 		return a.sessions.ready(ctx)
 	}
 	return nil

@@ -10,6 +10,7 @@ const (
 	CodeUnauthorized    = "unauthorized"     // no session token at all
 	CodeInvalidToken    = "invalid_token"    // a token was sent but cannot be accepted
 	CodeAuthUnavailable = "auth_unavailable" // the token cannot be judged right now
+	CodeForbidden       = "forbidden"        // a valid session without a role the route needs (RequireRole)
 )
 
 // Error is the one error type the auth package returns for a request it
