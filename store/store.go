@@ -42,6 +42,9 @@ type Store interface {
 	UpdateTodo(ctx context.Context, owner, id string, patch TodoPatch) (Todo, error)
 	// DeleteTodo removes one of the owner's todos, or returns ErrNotFound.
 	DeleteTodo(ctx context.Context, owner, id string) error
+	// CountTodos returns how many todos each of owners has, every owner named
+	// (0 for none), in one query per page of owners (the admin user list).
+	CountTodos(ctx context.Context, owners []string) (map[string]int, error)
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.
