@@ -1,0 +1,262 @@
+// Package roles reads and changes users' roles in Hanko, for the admin routes
+// and the `hanko-gin roles` command.
+//
+// A user's roles are the "roles" member of their public metadata, a JSON array
+// of names such as {"roles": ["admin"]}. Only Hanko's admin API can write
+// public metadata, and Hanko copies it into every session token it issues
+// from then on through its session.jwt_template:
+//
+//	roles: '{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}'
+//
+// where auth.Claims.Roles and auth.RequireRole read it. A token already
+// issued keeps the roles it was issued with, so taking a role away also ends
+// the user's sessions at Hanko: RequireRole confirms every session with
+// Hanko, which then refuses the old tokens at once.
+package roles
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
+)
+
+// Admin is the role of the sample admin area.
+const Admin = "admin"
+
+// MaxRoles bounds how many roles one user may hold (they all travel in every
+// session token).
+const MaxRoles = 10
+
+// Concurrency bounds the admin API calls made at once for one listing: Hanko's
+// user list carries no metadata, so each user's roles are one more call.
+const Concurrency = 8
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// ValidName reports whether name may be a role: a lower-case letter, then up
+// to 31 lower-case letters, digits, "_" or "-".
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
+// Check validates a user's whole set of roles and returns it without
+// duplicates (first occurrence kept, order kept). The error is a sentence fit
+// for an API answer or a command line.
+func Check(names []string) ([]string, error) {
+	if len(names) > MaxRoles {
+		return nil, fmt.Errorf("a user can have at most %d roles (got %d)", MaxRoles, len(names))
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !ValidName(n) {
+			return nil, fmt.Errorf("%s is not a valid role name: use a lower-case letter followed by up to 31 lower-case letters, digits, _ or -", quoteName(n))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// quoteName quotes a name for a message, shortened so a stray blob stays readable.
+func quoteName(n string) string {
+	if len(n) > 40 {
+		return fmt.Sprintf("%q…", n[:40])
+	}
+	return fmt.Sprintf("%q", n)
+}
+
+// Of returns the roles in a user's metadata, read by exactly the rules
+// auth.Claims.Roles applies to the token Hanko renders from it, so what an
+// admin sees is what the next session will grant. Unsafe and private
+// metadata are never read.
+func Of(m *hankoadmin.Metadata) []string {
+	raw := m.PublicValue("roles")
+	if raw == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil
+	}
+	return (&auth.Claims{Custom: map[string]any{"roles": v}}).Roles()
+}
+
+// ErrSessionsNotEnded is what errors.Is finds when roles were saved but the
+// user's sessions could not all be ended: sessions the user already has keep
+// the removed roles until they expire (at most 12 hours), or until a Revoke
+// of that role, which ends them again.
+var ErrSessionsNotEnded = errors.New("the roles were saved, but Hanko did not end the user's sessions")
+
+// Change is what Set, Grant or Revoke did.
+type Change struct {
+	Before, After []string
+	Removed       []string // in Before but not in After
+	SessionsEnded int      // sessions ended at Hanko
+}
+
+// Set makes roles (validated with Check) the user's whole set. It writes the
+// JSON merge patch {"public_metadata": {"roles": [...]}}, which keeps every
+// other metadata member, and when a role was removed it ends all the user's
+// sessions. Concurrent changes to one user's roles: the last write wins.
+//
+// Errors: hankoadmin.ErrNotFound for an unknown user (and hankoadmin.ErrInvalidID
+// for an id that is not a UUID), a Check error, a *hankoadmin.Error when the
+// admin API cannot be used, and ErrSessionsNotEnded (with the Change made).
+func Set(ctx context.Context, c *hankoadmin.Client, userID string, roles []string) (Change, error) {
+	after, err := Check(roles)
+	if err != nil {
+		return Change{}, err
+	}
+	m, err := c.Metadata(ctx, userID)
+	if err != nil {
+		return Change{}, err
+	}
+	return write(ctx, c, userID, Of(&m), after)
+}
+
+// Grant adds role to the user's roles; a user who has it already is left as is.
+func Grant(ctx context.Context, c *hankoadmin.Client, userID, role string) (Change, error) {
+	if _, err := Check([]string{role}); err != nil {
+		return Change{}, err
+	}
+	m, err := c.Metadata(ctx, userID)
+	if err != nil {
+		return Change{}, err
+	}
+	before := Of(&m)
+	if slices.Contains(before, role) {
+		return Change{Before: before, After: before}, nil
+	}
+	return write(ctx, c, userID, before, append(slices.Clone(before), role))
+}
+
+// Revoke removes role from the user's roles and ends all their sessions. It
+// ends them also when the user no longer has the role, so running it again
+// after an ErrSessionsNotEnded finishes the job.
+func Revoke(ctx context.Context, c *hankoadmin.Client, userID, role string) (Change, error) {
+	if _, err := Check([]string{role}); err != nil {
+		return Change{}, err
+	}
+	m, err := c.Metadata(ctx, userID)
+	if err != nil {
+		return Change{}, err
+	}
+	before := Of(&m)
+	if slices.Contains(before, role) {
+		return write(ctx, c, userID, before, slices.DeleteFunc(slices.Clone(before), func(r string) bool { return r == role }))
+	}
+	ch := Change{Before: before, After: before}
+	ch.SessionsEnded, err = c.RevokeAllSessions(ctx, userID)
+	if err != nil {
+		return ch, fmt.Errorf("%w: %w", ErrSessionsNotEnded, err)
+	}
+	return ch, nil
+}
+
+// write stores after as the user's roles, checks Hanko stored exactly that,
+// and ends the user's sessions when a role of before is gone.
+func write(ctx context.Context, c *hankoadmin.Client, userID string, before, after []string) (Change, error) {
+	ch := Change{Before: before, After: after}
+	for _, r := range before {
+		if !slices.Contains(after, r) {
+			ch.Removed = append(ch.Removed, r)
+		}
+	}
+	if after == nil {
+		after = []string{} // the patch writes [], never null (which would remove the member)
+	}
+	patch := map[string]any{"public_metadata": map[string]any{"roles": after}}
+	m, err := c.PatchMetadata(ctx, userID, patch)
+	if err != nil {
+		return Change{}, err
+	}
+	if got := Of(&m); !slices.Equal(got, ch.After) {
+		return Change{}, fmt.Errorf("Hanko's admin API answered the roles patch with roles %q instead of %q: check HANKO_ADMIN_API_URL and the Hanko version", got, ch.After)
+	}
+	if len(ch.Removed) == 0 {
+		return ch, nil
+	}
+	ch.SessionsEnded, err = c.RevokeAllSessions(ctx, userID)
+	if err != nil {
+		return ch, fmt.Errorf("%w: %w", ErrSessionsNotEnded, err)
+	}
+	return ch, nil
+}
+
+// User is a Hanko user with their roles.
+type User struct {
+	hankoadmin.User
+	Roles []string
+}
+
+// UsersPage is one page of users with their roles.
+type UsersPage struct {
+	Users   []User // newest first
+	Total   int    // users in all pages
+	HasNext bool
+}
+
+// List returns a page (from 1) of perPage users (1 to hankoadmin.MaxPerPage)
+// with their roles: Hanko's user list, then each user's metadata, at most
+// Concurrency calls at a time. A user deleted in between is left out. Any
+// other failure fails the whole page: roles are never guessed.
+func List(ctx context.Context, c *hankoadmin.Client, page, perPage int) (*UsersPage, error) {
+	p, err := c.ListUsers(ctx, page, perPage)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]User, len(p.Users))
+	gone := make([]bool, len(p.Users))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(Concurrency)
+	for i, u := range p.Users {
+		g.Go(func() error {
+			m, err := c.Metadata(gctx, u.ID)
+			switch {
+			case errors.Is(err, hankoadmin.ErrNotFound):
+				gone[i] = true
+				return nil
+			case err != nil:
+				return err
+			}
+			u.Metadata = &m
+			users[i] = User{User: u, Roles: Of(&m)}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := &UsersPage{Users: make([]User, 0, len(users)), Total: p.Total, HasNext: p.HasNext}
+	for i, u := range users {
+		if !gone[i] {
+			out.Users = append(out.Users, u)
+		}
+	}
+	return out, nil
+}
+
+// FindByEmail returns the user with this address (compared without regard
+// to case), with their roles; hankoadmin.ErrNotFound when nobody has it.
+func FindByEmail(ctx context.Context, c *hankoadmin.Client, email string) (User, error) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return User{}, errors.New("an email address is required")
+	}
+	u, err := c.UserByEmail(ctx, email)
+	if err != nil {
+		return User{}, err
+	}
+	return User{User: u, Roles: Of(u.Metadata)}, nil
+}
