@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
@@ -33,6 +34,8 @@ type Config struct {
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
+	HankoAdminAPIURL   string // "" when not set: the admin area and roles command are off
+	HankoAdminAPIKey   string // Hanko Cloud's admin API key; "" for self-hosted Hanko
 }
 
 // Defaults for optional settings; the auth ones are auth's own defaults.
@@ -129,6 +132,16 @@ func Load(getenv func(string) string) (Config, error) {
 		c.LogFormat = v
 	default:
 		bad("LOG_FORMAT %q must be text or json", v)
+	}
+
+	c.HankoAdminAPIURL = get("HANKO_ADMIN_API_URL", "")
+	c.HankoAdminAPIKey = get("HANKO_ADMIN_API_KEY", "")
+	if c.HankoAdminAPIURL != "" {
+		if _, err := hankoadmin.New(c.HankoAdminAPIURL, c.HankoAdminAPIKey); err != nil {
+			bad("HANKO_ADMIN_API_URL: %v", err)
+		}
+	} else if c.HankoAdminAPIKey != "" {
+		bad("HANKO_ADMIN_API_KEY is set but HANKO_ADMIN_API_URL is not: set the admin API URL the key belongs to")
 	}
 
 	if len(problems) > 0 {

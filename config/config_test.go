@@ -45,6 +45,8 @@ func TestLoadEverySetting(t *testing.T) {
 		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
+		"HANKO_ADMIN_API_URL":      "https://api.hanko.io/admin/",
+		"HANKO_ADMIN_API_KEY":      "k3y",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,8 @@ func TestLoadEverySetting(t *testing.T) {
 		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
+		HankoAdminAPIURL:   "https://api.hanko.io/admin/",
+		HankoAdminAPIKey:   "k3y",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got  %+v\n want %+v", c, want)
@@ -103,6 +107,9 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"database scheme", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"relative admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}, "HANKO_ADMIN_API_URL"},
+		{"ftp admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "ftp://hanko:8001"}, "HANKO_ADMIN_API_URL"},
+		{"admin API key without its URL", map[string]string{"HANKO_ADMIN_API_KEY": "k3y"}, "HANKO_ADMIN_API_URL is not"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -89,6 +89,7 @@ type meResponse struct {
 	IssuedAt     time.Time      `json:"issued_at"`
 	ExpiresAt    time.Time      `json:"expires_at"`
 	AMR          []string       `json:"amr,omitempty"`
+	Roles        []string       `json:"roles"` // from the roles claim (auth.Claims.Roles); [] when none
 	CustomClaims map[string]any `json:"custom_claims,omitempty"`
 }
 
@@ -109,8 +110,16 @@ func (a *api) me(c *gin.Context) {
 		IssuedAt:     claims.IssuedAt.UTC(),
 		ExpiresAt:    claims.ExpiresAt.UTC(),
 		AMR:          claims.AMR,
+		Roles:        rolesOrEmpty(claims.Roles()),
 		CustomClaims: claims.Custom,
 	})
+}
+
+func rolesOrEmpty(r []string) []string {
+	if r == nil {
+		return []string{}
+	}
+	return r
 }
 
 // mustClaims returns the session of a route behind RequireSession. Its absence

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
@@ -20,6 +21,7 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
+	Admin          *hankoadmin.Client // Hanko's admin API, for the admin area; nil: it answers 503
 }
 
 // api holds the dependencies the handlers use.
@@ -27,6 +29,7 @@ type api struct {
 	auth  *auth.Authenticator
 	store store.Store
 	log   *slog.Logger
+	admin *hankoadmin.Client
 }
 
 // New builds the Gin engine with every route, CORS and the CSRF defence.
@@ -34,7 +37,7 @@ func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &api{auth: d.Auth, store: d.Store, log: d.Logger}
+	a := &api{auth: d.Auth, store: d.Store, log: d.Logger, admin: d.Admin}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -63,6 +66,8 @@ func New(d Deps) *gin.Engine {
 	private.PATCH("/todos/:id", a.updateTodo)
 	private.DELETE("/todos/:id", a.deleteTodo)
 
+	a.adminRoutes(r) // /api/admin/..., admin role only (routes/admin.go)
+
 	return r
 }
 
@@ -76,7 +81,7 @@ func corsFor(origins []string) gin.HandlerFunc {
 	}
 	handle := cors.New(cors.Config{
 		AllowOrigins:     origins,
-		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:     []string{"Authorization", "Content-Type"},
 		ExposeHeaders:    []string{"Location"},
 		AllowCredentials: true,
@@ -94,7 +99,7 @@ func corsFor(origins []string) gin.HandlerFunc {
 	}
 }
 
-// refuseCrossOrigin is the CSRF defence: an unsafe request (POST, PATCH,
+// refuseCrossOrigin is the CSRF defence: an unsafe request (POST, PATCH, PUT,
 // DELETE, ...) that a browser sent from an origin that is not allowed is
 // refused before any handler runs. It uses net/http's CrossOriginProtection,
 // which reads Sec-Fetch-Site and Origin; requests from non-browser clients

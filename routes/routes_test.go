@@ -190,6 +190,7 @@ func TestMeReturnsTheSession(t *testing.T) {
 		"issued_at":  iat.UTC().Format(time.RFC3339),
 		"expires_at": iat.Add(12 * time.Hour).UTC().Format(time.RFC3339),
 		"amr":        []any{"pwd"},
+		"roles":      []any{}, // a singular "role" claim is not a role (auth.Claims.Roles)
 		"custom_claims": map[string]any{
 			"role": "admin", "org": map[string]any{"id": "o1"},
 		},
@@ -266,7 +267,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("%s = %q, want %q", k, h.Get(k), want)
 			}
 		}
-		for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+		for _, m := range []string{"GET", "POST", "PATCH", "PUT", "DELETE"} {
 			if !strings.Contains(h.Get("Access-Control-Allow-Methods"), m) {
 				t.Errorf("Allow-Methods %q lacks %s", h.Get("Access-Control-Allow-Methods"), m)
 			}

@@ -1,0 +1,208 @@
+package routes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/roles"
+)
+
+// The sample admin area: Hanko's users with their roles and todo counts, and
+// changing a user's roles. Both routes need the admin role, and RequireRole
+// confirms every request's session with Hanko, so an admin whose role was
+// taken away (which ends their sessions) is refused at once.
+
+// Admin list paging bounds.
+const (
+	adminDefaultPerPage = 20
+	adminMaxPage        = 10_000
+	// adminTimeout bounds one admin request's calls to Hanko's admin API.
+	adminTimeout = 20 * time.Second
+)
+
+var (
+	errAdminNotConfigured = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
+		"The admin area is off: the backend has no HANKO_ADMIN_API_URL (Hanko's admin API) set."}
+	errAdminUnavailable = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
+		"Hanko's admin API cannot be reached right now, so users and roles cannot be read or changed; try again shortly."}
+	errUserNotFound = &apiError{http.StatusNotFound, "not_found", "No Hanko user with this id."}
+	errOwnAdminRole = &apiError{http.StatusConflict, "cannot_remove_own_admin",
+		"You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
+	errSessionsNotEnded = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
+		"The roles were saved, but Hanko did not end the user's sessions, so a session they already have keeps the removed role until it expires. " +
+			"End them with `hanko-gin roles revoke <email> <role>` on the server."}
+)
+
+// adminRoutes registers the admin area under /api/admin.
+func (a *api) adminRoutes(r *gin.Engine) {
+	admin := r.Group("/api/admin", a.auth.RequireRole(roles.Admin))
+	admin.GET("/users", a.adminListUsers)
+	admin.PUT("/users/:id/roles", a.adminSetRoles)
+}
+
+// adminUser is one user as GET /api/admin/users lists them.
+type adminUser struct {
+	ID        string    `json:"id"`
+	Email     *string   `json:"email"` // null for a user without an address
+	Roles     []string  `json:"roles"`
+	CreatedAt time.Time `json:"created_at"`
+	TodoCount int       `json:"todo_count"`
+}
+
+type adminUsersResponse struct {
+	Users   []adminUser `json:"users"`
+	Page    int         `json:"page"`
+	PerPage int         `json:"per_page"`
+	Total   int         `json:"total"`
+	HasNext bool        `json:"has_next"`
+}
+
+// adminListUsers answers one page of Hanko's users (?page=1&per_page=20).
+func (a *api) adminListUsers(c *gin.Context) {
+	page, err := queryInt(c, "page", 1, 1, adminMaxPage)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	perPage, err := queryInt(c, "per_page", adminDefaultPerPage, 1, hankoadmin.MaxPerPage)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	if a.admin == nil {
+		respondError(c, errAdminNotConfigured)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
+	defer cancel()
+	p, err := roles.List(ctx, a.admin, page, perPage)
+	if err != nil {
+		a.adminFailed(c, "listing users", err)
+		return
+	}
+	ids := make([]string, len(p.Users))
+	for i, u := range p.Users {
+		ids[i] = u.ID
+	}
+	counts, err := a.store.CountTodos(ctx, ids)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	out := adminUsersResponse{Users: make([]adminUser, len(p.Users)), Page: page, PerPage: perPage, Total: p.Total, HasNext: p.HasNext}
+	for i, u := range p.Users {
+		au := adminUser{ID: u.ID, Roles: u.Roles, CreatedAt: u.CreatedAt.UTC(), TodoCount: counts[u.ID]}
+		if au.Roles == nil {
+			au.Roles = []string{}
+		}
+		if e := u.PrimaryEmail(); e != "" {
+			au.Email = &e
+		}
+		out.Users[i] = au
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type setRolesResponse struct {
+	ID            string   `json:"id"`
+	Roles         []string `json:"roles"`
+	Removed       []string `json:"removed"`
+	SessionsEnded int      `json:"sessions_ended"`
+}
+
+// adminSetRoles replaces a user's roles: {"roles": ["admin", ...]}. Everything
+// is validated before Hanko is asked anything.
+func (a *api) adminSetRoles(c *gin.Context) {
+	in, err := decodeObject(c, "roles")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	raw, ok := in["roles"]
+	if !ok {
+		respondError(c, badRequest(`The field "roles" is required: an array of role names, e.g. {"roles": ["admin"]}.`))
+		return
+	}
+	var names []string
+	if isNull(raw) || json.Unmarshal(raw, &names) != nil {
+		respondError(c, badRequest(`The field "roles" must be an array of role names (strings), e.g. ["admin"].`))
+		return
+	}
+	want, err := roles.Check(names)
+	if err != nil {
+		respondError(c, badRequest("%s", capitalize(err.Error())+"."))
+		return
+	}
+	id := c.Param("id")
+	me := mustClaims(c)
+	if strings.EqualFold(id, me.UserID) && !slices.Contains(want, roles.Admin) {
+		respondError(c, errOwnAdminRole)
+		return
+	}
+	if !hankoadmin.IsID(id) {
+		respondError(c, errUserNotFound)
+		return
+	}
+	if a.admin == nil {
+		respondError(c, errAdminNotConfigured)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
+	defer cancel()
+	ch, err := roles.Set(ctx, a.admin, id, want)
+	switch {
+	case errors.Is(err, hankoadmin.ErrNotFound):
+		respondError(c, errUserNotFound)
+		return
+	case errors.Is(err, roles.ErrSessionsNotEnded):
+		a.log.ErrorContext(ctx, "roles changed but the user's sessions were not ended",
+			"admin_id", me.UserID, "user_id", id, "removed", ch.Removed, "error", err.Error())
+		respondError(c, errSessionsNotEnded)
+		return
+	case err != nil:
+		a.adminFailed(c, "changing roles", err)
+		return
+	}
+	a.log.InfoContext(ctx, "roles changed", "admin_id", me.UserID, "user_id", id,
+		"before", ch.Before, "after", ch.After, "sessions_ended", ch.SessionsEnded)
+	if ch.Removed == nil {
+		ch.Removed = []string{}
+	}
+	c.JSON(http.StatusOK, setRolesResponse{ID: id, Roles: want, Removed: ch.Removed, SessionsEnded: ch.SessionsEnded})
+}
+
+// adminFailed answers a failure of Hanko's admin API: a 503, never a guess.
+// The log names the cause (hankoadmin's errors never contain the API key).
+func (a *api) adminFailed(c *gin.Context, what string, err error) {
+	a.log.WarnContext(c.Request.Context(), "Hanko's admin API failed", "while", what, "error", err.Error())
+	respondError(c, errAdminUnavailable)
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
+	v, ok := c.GetQuery(name)
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi || strconv.Itoa(n) != v {
+		return 0, badRequest("The query parameter %q must be a whole number from %d to %d.", name, lo, hi)
+	}
+	return n, nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
