@@ -2,6 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+//	hanko-gin roles ...    grant, revoke and list roles through Hanko's admin API (roles_cmd.go)
 package main
 
 import (
@@ -44,8 +45,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck(ctx, getenv)
 	}
+	if len(args) > 0 && args[0] == "roles" {
+		return rolesCommand(ctx, args[1:], getenv, stdout)
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck])", args[0])
+		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list])", args[0])
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -71,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	admin, err := adminClient(cfg) // nil without HANKO_ADMIN_API_URL: the admin area answers 503
+	if err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -80,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: routes.New(routes.Deps{
-			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
+			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log, Admin: admin,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -7,16 +7,18 @@
 //   - GET /me (the Hanko SDK's getCurrentUser) and GET /sessions/validate,
 //   - POST /logout (revokes the session, clears the cookie),
 //   - the first two steps of Hanko's login flow (POST /login: preflight, then
-//     login_init), so <hanko-auth> renders its email form as with a real Hanko.
+//     login_init), so <hanko-auth> renders its email form as with a real Hanko,
+//   - Hanko's admin API on a second port (-admin-addr, see admin.go), and
+//     POST /e2e/login?user=NAME, a fresh session as after signing in again.
 //
-// On start it mints session tokens for two users, alice and bob, and writes
-// them, with its own URL, to the JSON file named by -out:
+// On start it mints session tokens for two users, alice (who has the admin
+// role) and bob, and writes them, with its own URLs, to the JSON file named by -out:
 //
-//	{"url": "http://127.0.0.1:PORT",
+//	{"url": "http://127.0.0.1:PORT", "admin_url": "http://127.0.0.1:PORT2",
 //	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "..."}, "bob": {...}}}
 //
-// With -env it also writes shell exports (HANKO_API_URL, TOKEN for alice,
-// TOKEN_BOB) for trying the API by hand, as the README shows.
+// With -env it also writes shell exports (HANKO_API_URL, HANKO_ADMIN_API_URL,
+// TOKEN for alice, TOKEN_BOB) for trying the API by hand, as the README shows.
 //
 // Usage: go run ./e2e/fakehanko -addr 127.0.0.1:0 -origin http://localhost:4173 -out /tmp/x/hanko.json
 package main
@@ -50,12 +52,14 @@ type User struct {
 
 // Output is the -out file's content.
 type Output struct {
-	URL   string          `json:"url"`
-	Users map[string]User `json:"users"`
+	URL      string          `json:"url"`
+	AdminURL string          `json:"admin_url"`
+	Users    map[string]User `json:"users"`
 }
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback; port 0 picks a free port)")
+	adminAddr := flag.String("admin-addr", "127.0.0.1:0", "listen address of the admin API (loopback)")
 	origins := flag.String("origin", "http://localhost:5173", "comma-separated browser origins allowed by CORS")
 	out := flag.String("out", "", "JSON file to write the URL and minted tokens to")
 	envFile := flag.String("env", "", "shell file to write `export HANKO_API_URL=... TOKEN=... TOKEN_BOB=...` to (for trying the API by hand)")
@@ -67,12 +71,12 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, splitList(*origins), *out, *envFile, *cookieName); err != nil {
+	if err := run(ctx, *addr, *adminAddr, splitList(*origins), *out, *envFile, *cookieName); err != nil {
 		log.Fatalf("fakehanko: %v", err)
 	}
 }
 
-func run(ctx context.Context, addr string, origins []string, out, envFile, cookieName string) error {
+func run(ctx context.Context, addr, adminAddr string, origins []string, out, envFile, cookieName string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -80,19 +84,21 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 	baseURL := "http://" + ln.Addr().String()
 
 	issuer := authtest.NewIssuer()
+	admin := newAdminSide(issuer)
+	adminURL, stopAdmin, err := admin.serve(adminAddr)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin(context.Background())
 	users := map[string]User{}
 	for _, name := range []string{"alice", "bob"} {
-		u := User{
-			UserID:    authtest.RandomUUID(),
-			SessionID: authtest.RandomUUID(),
-			Email:     name + "@example.test",
-		}
-		u.Token = issuer.Token(authtest.Session{UserID: u.UserID, SessionID: u.SessionID, Email: u.Email})
-		users[name] = u
+		users[name], _ = admin.login(name)
 	}
 
+	handler := newHandler(issuer, cookieName)
+	handler.Handle("POST /e2e/login", admin.loginHandler())
 	srv := &http.Server{
-		Handler:           withCORS(origins, newHandler(issuer, cookieName)),
+		Handler:           withCORS(origins, handler),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	errc := make(chan error, 1)
@@ -100,11 +106,11 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 
 	// Written only once the server accepts connections, and atomically, so the
 	// test can start as soon as the file exists.
-	if err := writeOutputs(out, envFile, Output{URL: baseURL, Users: users}); err != nil {
+	if err := writeOutputs(out, envFile, Output{URL: baseURL, AdminURL: adminURL, Users: users}); err != nil {
 		_ = srv.Close()
 		return err
 	}
-	log.Printf("fakehanko: serving %s for origins %v; tokens in %s", baseURL, origins, strings.Trim(out+" "+envFile, " "))
+	log.Printf("fakehanko: serving %s (admin API %s) for origins %v; tokens in %s", baseURL, adminURL, origins, strings.Trim(out+" "+envFile, " "))
 
 	select {
 	case <-ctx.Done():
@@ -119,7 +125,7 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 	}
 }
 
-func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
+func newHandler(issuer *authtest.Issuer, cookieName string) *http.ServeMux {
 	mux := http.NewServeMux()
 	// JWKS and POST /sessions/validate exactly as the test kit serves them.
 	kit := issuer.Handler()
@@ -382,8 +388,8 @@ func writeOutputs(out, envFile string, o Output) error {
 	if envFile == "" {
 		return nil
 	}
-	exports := fmt.Sprintf("export HANKO_API_URL=%s\nexport TOKEN=%s\nexport TOKEN_BOB=%s\n",
-		o.URL, o.Users["alice"].Token, o.Users["bob"].Token)
+	exports := fmt.Sprintf("export HANKO_API_URL=%s\nexport HANKO_ADMIN_API_URL=%s\nexport TOKEN=%s\nexport TOKEN_BOB=%s\n",
+		o.URL, o.AdminURL, o.Users["alice"].Token, o.Users["bob"].Token)
 	tmp := envFile + ".tmp"
 	if err := os.WriteFile(tmp, []byte(exports), 0o600); err != nil {
 		return err

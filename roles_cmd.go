@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/roles"
+)
+
+const rolesUsage = `usage:
+  hanko-gin roles grant EMAIL ROLE    give the user ROLE (in their token from their next sign-in)
+  hanko-gin roles revoke EMAIL ROLE   take ROLE away and end the user's sessions
+  hanko-gin roles list                list the users who have roles`
+
+// rolesCommand runs `hanko-gin roles ...` against Hanko's admin API, with the
+// same settings as the server (HANKO_ADMIN_API_URL, HANKO_ADMIN_API_KEY).
+func rolesCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	verb := ""
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	switch {
+	case (verb == "grant" || verb == "revoke") && len(args) == 3:
+	case verb == "list" && len(args) == 1:
+	default:
+		return fmt.Errorf("roles: %s\n%s", rolesArgsProblem(args), rolesUsage)
+	}
+	if verb != "list" {
+		if _, err := roles.Check([]string{args[2]}); err != nil {
+			return fmt.Errorf("roles %s: %v", verb, err)
+		}
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	client, err := adminClient(cfg)
+	if err != nil {
+		return fmt.Errorf("roles %s: %w", verb, err)
+	}
+	if client == nil {
+		return fmt.Errorf("roles %s: HANKO_ADMIN_API_URL is not set. Roles are changed through Hanko's admin API: "+
+			"self-hosted Hanko serves it on its admin port (in docker compose http://hanko:8001; never make it public), "+
+			"Hanko Cloud at the admin API URL of your project (console), with HANKO_ADMIN_API_KEY", verb)
+	}
+	switch verb {
+	case "grant", "revoke":
+		return changeRole(ctx, client, verb, args[1], args[2], stdout)
+	default:
+		return listRoles(ctx, client, stdout)
+	}
+}
+
+func rolesArgsProblem(args []string) string {
+	switch {
+	case len(args) == 0:
+		return "say what to do"
+	case args[0] != "grant" && args[0] != "revoke" && args[0] != "list":
+		return fmt.Sprintf("unknown command %q", args[0])
+	case args[0] == "list":
+		return "list takes no arguments"
+	default:
+		return args[0] + " needs an email address and a role"
+	}
+}
+
+// adminClient is the admin API client the settings ask for, nil when
+// HANKO_ADMIN_API_URL is not set.
+func adminClient(cfg config.Config) (*hankoadmin.Client, error) {
+	if cfg.HankoAdminAPIURL == "" {
+		return nil, nil
+	}
+	return hankoadmin.New(cfg.HankoAdminAPIURL, cfg.HankoAdminAPIKey)
+}
+
+func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, stdout io.Writer) error {
+	u, err := roles.FindByEmail(ctx, c, email)
+	if errors.Is(err, hankoadmin.ErrNotFound) {
+		return fmt.Errorf("roles %s: no Hanko user has the email address %q (check the spelling; a new user has to sign up first)", verb, strings.TrimSpace(email))
+	}
+	if err != nil {
+		return fmt.Errorf("roles %s: %w", verb, err)
+	}
+	who := fmt.Sprintf("%s (user %s)", u.PrimaryEmail(), u.ID)
+	if verb == "grant" {
+		ch, err := roles.Grant(ctx, c, u.ID, role)
+		if err != nil {
+			return fmt.Errorf("roles grant: %w", err)
+		}
+		if slices.Contains(ch.Before, role) {
+			_, err = fmt.Fprintf(stdout, "%s already has the role %q; nothing changed. Roles: %s\n", who, role, list(ch.After))
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "Granted %q to %s. Roles now: %s.\nIt is in their session token from their next sign-in.\n", role, who, list(ch.After))
+		return err
+	}
+	ch, err := roles.Revoke(ctx, c, u.ID, role)
+	if errors.Is(err, roles.ErrSessionsNotEnded) {
+		return fmt.Errorf("roles revoke: %s no longer has %q, but ending their sessions failed, so a session they already have keeps the role until it expires: run this command again. (%w)", who, role, err)
+	}
+	if err != nil {
+		return fmt.Errorf("roles revoke: %w", err)
+	}
+	had := "Revoked %q from %s. Roles now: %s."
+	if len(ch.Removed) == 0 {
+		had = "%q: %s did not have it. Roles: %s."
+	}
+	_, err = fmt.Fprintf(stdout, had+"\nEnded %d session(s) at Hanko: old sessions are refused by the admin routes from now on.\n", role, who, list(ch.After), ch.SessionsEnded)
+	return err
+}
+
+func list(r []string) string {
+	if len(r) == 0 {
+		return "none"
+	}
+	return strings.Join(r, ", ")
+}
+
+// listRoles prints every user who has a role, walking all pages of Hanko's users.
+func listRoles(ctx context.Context, c *hankoadmin.Client, stdout io.Writer) error {
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	total, withRoles := 0, 0
+	for page := 1; ; page++ {
+		p, err := roles.List(ctx, c, page, hankoadmin.MaxPerPage)
+		if err != nil {
+			return fmt.Errorf("roles list: %w", err)
+		}
+		total = p.Total
+		for _, u := range p.Users {
+			if len(u.Roles) == 0 {
+				continue
+			}
+			if withRoles == 0 {
+				fmt.Fprintln(w, "EMAIL\tROLES\tUSER ID")
+			}
+			withRoles++
+			email := u.PrimaryEmail()
+			if email == "" {
+				email = "(no email)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", email, strings.Join(u.Roles, ","), u.ID)
+		}
+		// The page count bounds the walk even if Hanko kept saying "next".
+		if !p.HasNext || len(p.Users) == 0 || page*hankoadmin.MaxPerPage >= p.Total {
+			break
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if withRoles == 0 {
+		_, err := fmt.Fprintf(stdout, "None of the %d users has a role. Grant one with: hanko-gin roles grant you@example.com admin\n", total)
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "%d of %d users have roles.\n", withRoles, total)
+	return err
+}
