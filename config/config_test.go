@@ -45,7 +45,7 @@ func TestLoadEverySetting(t *testing.T) {
 		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
-		"HANKO_ADMIN_API_URL":      "https://api.hanko.io/admin/",
+		"HANKO_ADMIN_API_URL":      "https://admin-api.example.test/",
 		"HANKO_ADMIN_API_KEY":      "k3y",
 	}))
 	if err != nil {
@@ -64,7 +64,7 @@ func TestLoadEverySetting(t *testing.T) {
 		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
-		HankoAdminAPIURL:   "https://api.hanko.io/admin/",
+		HankoAdminAPIURL:   "https://admin-api.example.test/",
 		HankoAdminAPIKey:   "k3y",
 	}
 	if !reflect.DeepEqual(c, want) {

@@ -281,6 +281,14 @@ func TestBackendEnvironment(t *testing.T) {
 	if pub, _ := AddressPort(hc.Server.Public.Address); pub != port {
 		t.Errorf("HANKO_API_URL port %s, but Hanko's public API listens on %q", port, hc.Server.Public.Address)
 	}
+	// The admin API: the hanko service's admin port, inside the network.
+	adminHost, adminPort, err := URLHostPort(mustEnv(t, backend, "HANKO_ADMIN_API_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adm, _ := AddressPort(hc.Server.Admin.Address); adminHost != "hanko" || adminPort != adm {
+		t.Errorf("HANKO_ADMIN_API_URL %s:%s, but Hanko's admin API is hanko on %q", adminHost, adminPort, hc.Server.Admin.Address)
+	}
 	_, hostPort, ok := PublishedPort(backend, 5001)
 	if !ok || hostPort != mustEnv(t, backend, "PORT") {
 		t.Errorf("backend PORT %s is not the published container port (published %q)", mustEnv(t, backend, "PORT"), hostPort)
@@ -464,6 +472,11 @@ func TestCloudOverride(t *testing.T) {
 		if v := mustEnv(t, backend, "CORS_ALLOWED_ORIGINS"); v != frontendOrigin {
 			t.Errorf("backend CORS_ALLOWED_ORIGINS = %q, want %q", v, frontendOrigin)
 		}
+		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {
+			if v, _ := Env(backend, name); v != "" {
+				t.Errorf("backend %s = %q by default; with Hanko Cloud it must come from the environment (the hanko service is off)", name, v)
+			}
+		}
 		if len(backend.DependsOn) != 0 {
 			t.Errorf("backend still depends on %v", backend.DependsOn)
 		}
@@ -476,6 +489,20 @@ func TestCloudOverride(t *testing.T) {
 		}
 		if _, err := StartOrder(p); err != nil {
 			t.Error(err)
+		}
+	})
+	t.Run("Hanko Cloud's admin API from the environment", func(t *testing.T) {
+		p, err := LoadProject([]string{composeFile, cloudFile}, []string{"HANKO_API_URL=" + cloudURL,
+			"HANKO_ADMIN_API_URL=https://admin-api.example.test", "HANKO_ADMIN_API_KEY=k3y"}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		backend := service(t, p, "backend")
+		if v := mustEnv(t, backend, "HANKO_ADMIN_API_URL"); v != "https://admin-api.example.test" {
+			t.Errorf("HANKO_ADMIN_API_URL = %q", v)
+		}
+		if v := mustEnv(t, backend, "HANKO_ADMIN_API_KEY"); v != "k3y" {
+			t.Errorf("HANKO_ADMIN_API_KEY = %q", v)
 		}
 	})
 	t.Run("refuses to start without HANKO_API_URL", func(t *testing.T) {

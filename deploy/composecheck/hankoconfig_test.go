@@ -110,6 +110,8 @@ func TestSchemaRejectsBrokenConfigs(t *testing.T) {
 		{name: "unknown cookie setting", old: "    secure: false", new: "    secure: false\n    samesite: lax", wantInError: "samesite"},
 		{name: "origins as a string", old: "    origins:\n      - http://localhost:5173", new: "    origins: http://localhost:5173", wantInError: "origins"},
 		{name: "passkey acquire value outside the enum", old: "  acquire_on_login: conditional", new: "  acquire_on_login: sometimes", wantInError: "acquire_on_login"},
+		{name: "jwt_template claims as a string", old: "    claims:\n      roles:", new: "    claims: roles\n    x_roles:", wantInError: "claims"},
+		{name: "unknown key in jwt_template", old: "  jwt_template:\n    claims:", new: "  jwt_template:\n    claim:", wantInError: "claim"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,6 +228,11 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 	}
 	if cookie != backendCookie {
 		fail("Hanko's cookie is %q but the backend reads %q", cookie, backendCookie)
+	}
+
+	// Roles: the public metadata's "roles" reach the token, guarded (see RolesClaimTemplate).
+	if got, ok := c.Session.JWTTemplate.Claims["roles"]; !ok || got != RolesClaimTemplate {
+		fail("session.jwt_template.claims.roles = %#v, want %q (the backend's RequireRole reads it; unguarded, Hanko logs a template error for users without metadata)", got, RolesClaimTemplate)
 	}
 
 	// Secrets: present, long enough, and visibly not for production.
