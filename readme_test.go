@@ -160,11 +160,16 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 
 	hanko := authtest.NewServer()
 	defer hanko.Close()
+	admin := authtest.NewAdminServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
+	defer admin.Close()
+	alice, bob := admin.AddUser("alice@example.test"), admin.AddUser("bob@example.test")
+	admin.SetPublicMetadata(alice.ID, map[string]any{"roles": []string{"admin"}})
 	port := freePort(t)
 	env := map[string]string{
-		"HANKO_API_URL": hanko.URL,
-		"PORT":          strconv.Itoa(port),
-		"DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "readme.db"),
+		"HANKO_API_URL":       hanko.URL,
+		"HANKO_ADMIN_API_URL": admin.URL,
+		"PORT":                strconv.Itoa(port),
+		"DATABASE_URL":        "sqlite://" + filepath.Join(t.TempDir(), "readme.db"),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -176,8 +181,8 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 
 	cmd := exec.Command("bash", "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
 	cmd.Env = append(os.Environ(),
-		"TOKEN="+hanko.Token(authtest.Session{Email: "alice@example.test"}),
-		"TOKEN_BOB="+hanko.Token(authtest.Session{Email: "bob@example.test"}))
+		"TOKEN="+admin.LoginSession(alice.ID),
+		"TOKEN_BOB="+admin.LoginSession(bob.ID))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("README curl lines failed (%v):\n%s", err, out)
@@ -242,7 +247,7 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 	for _, f := range []string{"go.mod", "go.sum"} {
 		copyFile(t, f, filepath.Join(dir, f))
 	}
-	for _, pkg := range []string{"auth", "auth/authtest", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "routes"} {
+	for _, pkg := range examplePackages {
 		files, _ := filepath.Glob(filepath.Join(pkg, "*"))
 		for _, f := range files {
 			if info, err := os.Stat(f); err == nil && !info.IsDir() {
@@ -268,6 +273,9 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 		t.Fatalf("the README's own-route example does not pass as written (%v):\n%s", err, out)
 	}
 }
+
+// examplePackages are what the README's route examples build with, in a copy of the project.
+var examplePackages = []string{"auth", "auth/authtest", "hankoadmin", "roles", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "routes"}
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
