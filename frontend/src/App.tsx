@@ -4,6 +4,7 @@ import { createApiClient } from "./api";
 import { Header } from "./components/Header";
 import { SessionExpiredDialog } from "./components/SessionExpiredDialog";
 import { config } from "./config";
+import { AdminPage } from "./pages/AdminPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ProfilePage } from "./pages/ProfilePage";
@@ -37,6 +38,7 @@ export function App() {
         >
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/profile" element={<ProfilePage />} />
+          <Route path="/admin" element={<AdminPage />} />
         </Route>
         <Route path="*" element={<Navigate to="/dashboard" replace />} />
       </Routes>

@@ -25,6 +25,8 @@ export interface Me {
   issued_at: string;
   expires_at: string;
   amr?: string[];
+  /** The token's roles (from Hanko's public metadata); [] when none. */
+  roles?: string[];
   custom_claims?: Record<string, unknown>;
 }
 
@@ -202,18 +204,22 @@ function asMe(value: unknown): Me {
   if (typeof o.user_id !== "string" || typeof o.expires_at !== "string") {
     throw new ApiError(200, "invalid_response", "The backend sent a session without user_id or expires_at.");
   }
-  return { email: null, audience: [], ...o } as unknown as Me;
+  return { email: null, audience: [], roles: [], ...o } as unknown as Me;
 }
 
 function isAbortError(err: unknown): boolean {
   return typeof err === "object" && err !== null && "name" in err && err.name === "AbortError";
 }
 
-export function createApiClient(options: ApiClientOptions): ApiClient {
+/** One JSON call to the backend: the parsed body, or a typed error. */
+export type Requester = (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<unknown>;
+
+/** The transport every backend client shares (this one, and the admin area's in `admin-api.ts`). */
+export function createRequester(options: ApiClientOptions): Requester {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
-  async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+  return async function request(method, path, body, signal) {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: "application/json" };
     const init: RequestInit = { method, headers, credentials: "include" };
@@ -237,7 +243,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     } catch {
       throw new ApiError(res.status, "invalid_response", `The backend sent a response to ${method} ${path} that is not JSON.`);
     }
-  }
+  };
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const request = createRequester(options);
 
   return {
     baseUrl,

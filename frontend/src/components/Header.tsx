@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { NavLink, useNavigate } from "react-router";
+import { isAdmin } from "../admin";
 import type { Me } from "../api";
 import { describeHankoError, loadHanko } from "../hanko";
 import type { LoginLocationState } from "../session-context";
@@ -32,6 +33,7 @@ export function Header({ me }: { me: Me }) {
         <nav aria-label="Main" className="main-nav">
           <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/profile">Profile</NavLink>
+          {isAdmin(me) ? <NavLink to="/admin">Admin</NavLink> : null}
         </nav>
         <div className="user-menu">
           <span className="avatar" aria-hidden="true">
