@@ -180,7 +180,7 @@ describe("AdminPage", () => {
     const admin = fakeAdmin((page) => Promise.resolve(usersPage({ page, total: 45, has_next: page < 3 })));
     renderPage(admin);
     await screen.findByText("Page 1 of 3 · 45 users");
-    expect((screen.getByRole("button", { name: "Previous" }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Previous" }).disabled).toBe(true);
     fireEvent.click(screen.getByRole("button", { name: "Next" }));
     await screen.findByText("Page 2 of 3 · 45 users");
     expect(admin.listUsers).toHaveBeenLastCalledWith(2, 20, expect.any(AbortSignal));
