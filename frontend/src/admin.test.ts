@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, AuthUnavailableError, NetworkError, NotFoundError } from "./api";
+import { ApiError, AuthUnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "./api";
 import { describeAdminError, describeChange, isAdmin, pageCount, withRole, withoutRole } from "./admin";
 
 describe("isAdmin", () => {
@@ -52,6 +52,12 @@ describe("describeAdminError", () => {
     expect(p.title).toBe(title);
     expect(p.detail).toMatch(detail);
     expect(p.retry).toBe(retry);
+    expect(p.signIn).toBeFalsy();
+  });
+
+  it("asks to sign in again when Hanko ended the session", () => {
+    const p = describeAdminError(new UnauthorizedError("invalid_token", "The session has ended; sign in again."));
+    expect(p).toMatchObject({ title: "Your session has ended", retry: false, signIn: true });
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The admin area's rules and sentences, kept out of the page so they are easy to test.
  */
-import { ApiError, NetworkError, describeError, type Me } from "./api";
+import { ApiError, NetworkError, UnauthorizedError, describeError, type Me } from "./api";
 import type { RolesChange } from "./admin-api";
 
 /** The role that opens the admin area (roles.Admin in the backend). */
@@ -32,10 +32,24 @@ export interface AdminProblem {
   detail: string;
   /** Whether trying again can help. */
   retry: boolean;
+  /** Whether the session is over, so the way on is signing in again. */
+  signIn?: boolean;
 }
 
-/** Plain words for a failed admin call (401s are handled before: they sign the user out). */
+/** Plain words for a failed admin call. */
 export function describeAdminError(err: unknown): AdminProblem {
+  // Admin routes ask Hanko about the session every time, so they can refuse a session that
+  // the rest of the app (checking only the token's signature) still accepts: one that was
+  // ended because its roles changed. Going back through the login page's "already signed
+  // in?" check would only bounce the user back here, so they are asked to sign in again.
+  if (err instanceof UnauthorizedError) {
+    return {
+      title: "Your session has ended",
+      detail: "Hanko says this session is over, for example because your roles changed. Sign in again to continue.",
+      retry: false,
+      signIn: true,
+    };
+  }
   if (err instanceof ApiError) {
     switch (`${err.status} ${err.code}`) {
       case "403 forbidden":

@@ -1,11 +1,17 @@
-import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { ApiError, AuthUnavailableError, UnauthorizedError, type ApiClient, type Me } from "../api";
 import type { AdminApi, AdminUsersPage, RolesChange } from "../admin-api";
 import { ApiProvider } from "../session";
 import { SessionContext, type SessionContextValue } from "../session-context";
+import type { LoginLocationState } from "../session-context";
 import { AdminPage } from "./AdminPage";
+
+function LoginProbe() {
+  const state = (useLocation().state ?? {}) as LoginLocationState;
+  return <p>login page (reason: {state.reason ?? "none"})</p>;
+}
 
 afterEach(cleanup);
 
@@ -56,8 +62,11 @@ function renderPage(admin: AdminApi, handleAuthError: (err: unknown) => boolean 
   return render(
     <ApiProvider client={api}>
       <SessionContext.Provider value={session}>
-        <MemoryRouter>
-          <AdminPage client={admin} />
+        <MemoryRouter initialEntries={["/admin"]}>
+          <Routes>
+            <Route path="/admin" element={<AdminPage client={admin} />} />
+            <Route path="/" element={<LoginProbe />} />
+          </Routes>
         </MemoryRouter>
       </SessionContext.Provider>
     </ApiProvider>,
@@ -150,15 +159,27 @@ describe("AdminPage", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("Hanko could not confirm your session");
   });
 
-  it("hands a 401 to the session (back to the login page)", async () => {
+  it("asks to sign in again when Hanko says the session ended, without bouncing through the login check", async () => {
     const handled = vi.fn(() => true);
     const admin = fakeAdmin(() => Promise.reject(new UnauthorizedError("invalid_token", "The session has ended; sign in again.")));
     renderPage(admin, handled);
-    await act(async () => {
-      await Promise.resolve();
-    });
-    expect(handled).toHaveBeenCalledWith(expect.any(UnauthorizedError));
-    expect(screen.queryByRole("alert")).toBeNull();
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Your session has ended");
+    fireEvent.click(within(alert).getByRole("button", { name: "Sign in again" }));
+    expect(await screen.findByText("login page (reason: expired)")).toBeTruthy();
+    expect(handled).not.toHaveBeenCalled();
+  });
+
+  it("asks to sign in again when a change is refused with 401", async () => {
+    const admin = fakeAdmin(
+      () => Promise.resolve(usersPage()),
+      () => Promise.reject(new UnauthorizedError("invalid_token", "The session has ended; sign in again.")),
+    );
+    renderPage(admin);
+    await screen.findAllByTestId("admin-user");
+    fireEvent.click(screen.getByRole("button", { name: "Grant admin to bob@example.test" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Your session has ended");
+    expect(screen.queryAllByTestId("admin-user")).toHaveLength(0);
   });
 
   it("shows a refused change as an alert and keeps the row", async () => {

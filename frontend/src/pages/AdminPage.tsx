@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { NotFoundError } from "../api";
+import { useNavigate } from "react-router";
+import { NotFoundError, UnauthorizedError } from "../api";
 import { ADMIN_ROLE, describeAdminError, describeChange, pageCount, withRole, withoutRole, type AdminProblem } from "../admin";
 import { createAdminApi, type AdminApi, type AdminUser, type AdminUsersPage } from "../admin-api";
 import { formatDateTime } from "../format";
-import { useApi, useSession } from "../session-context";
+import { useApi, useSession, type LoginLocationState } from "../session-context";
 
 const PER_PAGE = 20;
 
@@ -24,7 +25,8 @@ interface Notice {
  */
 export function AdminPage({ client }: { client?: AdminApi }) {
   const api = useApi();
-  const { me, handleAuthError } = useSession();
+  const { me } = useSession();
+  const navigate = useNavigate();
   const admin = useMemo(() => client ?? createAdminApi({ baseUrl: api.baseUrl }), [client, api.baseUrl]);
   const [page, setPage] = useState(1);
   const [attempt, setAttempt] = useState(0);
@@ -39,14 +41,14 @@ export function AdminPage({ client }: { client?: AdminApi }) {
         setList({ status: "ready", data });
       },
       (err: unknown) => {
-        if (controller.signal.aborted || handleAuthError(err)) return;
+        if (controller.signal.aborted) return;
         setList({ status: "failed", problem: describeAdminError(err) });
       },
     );
     return () => {
       controller.abort();
     };
-  }, [admin, page, attempt, handleAuthError]);
+  }, [admin, page, attempt]);
 
   const reload = useCallback(() => {
     setList((s) => (s.status === "ready" ? s : { status: "loading" }));
@@ -67,8 +69,11 @@ export function AdminPage({ client }: { client?: AdminApi }) {
       );
       setNotice({ kind: "info", text: describeChange(who, ADMIN_ROLE, result) });
     } catch (err) {
-      if (handleAuthError(err)) return;
       const problem = describeAdminError(err);
+      if (err instanceof UnauthorizedError) {
+        setList({ status: "failed", problem });
+        return;
+      }
       setNotice({ kind: "error", title: problem.title, text: problem.detail });
       if (err instanceof NotFoundError) reload();
     } finally {
@@ -117,6 +122,18 @@ export function AdminPage({ client }: { client?: AdminApi }) {
           {list.problem.retry ? (
             <button type="button" className="button primary" onClick={reload}>
               Try again
+            </button>
+          ) : null}
+          {list.problem.signIn ? (
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => {
+                const state: LoginLocationState = { reason: "expired" };
+                void navigate("/", { replace: true, state });
+              }}
+            >
+              Sign in again
             </button>
           ) : null}
         </section>
