@@ -222,6 +222,7 @@ async function main() {
     PATH: process.env.PATH,
     HOME: process.env.HOME ?? tmp,
     HANKO_API_URL: hanko.url,
+    HANKO_ADMIN_API_URL: hanko.admin_url, // the stand-in's admin API (roles, admin area)
     PORT: String(backendPort),
     CORS_ALLOWED_ORIGINS: frontendOrigin,
     DATABASE_URL: `sqlite://${path.join(tmp, "todos.db")}`,
@@ -539,10 +540,136 @@ async function main() {
     await pageB.unroute(`${hanko.url}/**`);
   });
 
+  await adminAreaChecks({ launch, api, sessionCookie, frontendOrigin, backendURL, hankoURL: hanko.url });
+
   await check("no unexpected console errors on the happy path", async () => {
     // Deliberate failures above (503s, 401 after logout) log network errors; anything else is a bug.
     const unexpected = consoleErrors.filter((t) => !/status of (401|503)|Failed to load resource/.test(t));
     assert(unexpected.length === 0, unexpected.join("\n"));
+  });
+}
+
+// ---------- roles and the admin area ----------
+// alice has the admin role in the stand-in's admin API, bob has none. Fresh sessions come from
+// fakehanko's POST /e2e/login (as if the user signed in again: the token's roles are the user's
+// public metadata at that moment), since the checks above logged alice out.
+
+async function adminAreaChecks({ launch, api, sessionCookie, frontendOrigin, backendURL, hankoURL }) {
+  const login = async (user) => {
+    const res = await request(`${hankoURL}/e2e/login?user=${user}`, { method: "POST" });
+    if (res.status !== 200) throw new Error(`fakehanko /e2e/login?user=${user}: ${res.status} ${res.text}`);
+    return res.json;
+  };
+  const newPage = async (token) => {
+    const ctx = await launch();
+    browserContexts.push(ctx);
+    await ctx.addCookies([sessionCookie(token)]);
+    const p = ctx.pages()[0] ?? (await ctx.newPage());
+    p.setDefaultTimeout(15_000);
+    return { ctx, page: p };
+  };
+  const alice = await login("alice");
+  let bob = await login("bob");
+  const adminSide = await newPage(alice.token);
+  const userSide = await newPage(bob.token);
+  const page = adminSide.page;
+  const row = (id) => page.locator(`[data-testid="admin-user"][data-user-id="${id}"]`);
+  const rolesOf = (id) => row(id).getByTestId("admin-user-roles");
+
+  await check("admin: the Admin entry opens Hanko's users with roles and todo counts", async () => {
+    currentPage = page;
+    const todos = await api(alice.token).get("/api/todos");
+    assert(todos.status === 200, `GET /api/todos ${todos.status}`);
+    const aliceTodos = todos.json.todos.length;
+    assert(aliceTodos > 0, "alice has no todos; the count proves nothing");
+    await page.goto(`${frontendOrigin}/dashboard`);
+    await page.getByRole("link", { name: "Admin" }).click();
+    await page.waitForURL(`${frontendOrigin}/admin`);
+    await row(alice.user_id).waitFor();
+    assert((await rolesOf(alice.user_id).textContent()) === "admin", `alice's roles: ${await rolesOf(alice.user_id).textContent()}`);
+    const shown = await row(alice.user_id).getByTestId("admin-user-todos").textContent();
+    assert(shown === String(aliceTodos), `alice's todo count on the page ${shown}, backend has ${aliceTodos}`);
+    assert((await row(alice.user_id).getByRole("button").count()) === 0, "the admin can change her own admin role");
+    await row(alice.user_id).getByText("You").waitFor();
+    assert((await rolesOf(bob.user_id).textContent()) === "none", `bob's roles: ${await rolesOf(bob.user_id).textContent()}`);
+    assert((await row(bob.user_id).getByTestId("admin-user-todos").textContent()) === "0", "bob's todo count");
+    await page.screenshot({ path: path.join(artifacts, "admin.png"), fullPage: true });
+  });
+
+  await check("admin: a non-admin sees no Admin entry, gets 403 from the API and a plain explanation", async () => {
+    const p = userSide.page;
+    currentPage = p;
+    await p.goto(`${frontendOrigin}/dashboard`);
+    await p.getByTestId("me-email").filter({ hasText: bob.email }).waitFor();
+    assert((await p.getByRole("link", { name: "Admin" }).count()) === 0, "bob sees the Admin entry");
+    const list = await api(bob.token).get("/api/admin/users");
+    assert(list.status === 403 && list.json?.error === "forbidden", `bob GET /api/admin/users: ${list.status} ${list.text}`);
+    const put = await api(bob.token).send("PUT", `/api/admin/users/${bob.user_id}/roles`, { roles: ["admin"] });
+    assert(put.status === 403 && put.json?.error === "forbidden", `bob PUT roles: ${put.status} ${put.text}`);
+    await p.goto(`${frontendOrigin}/admin`);
+    await p.getByRole("alert").filter({ hasText: "This page is for admins" }).waitFor();
+  });
+
+  await check("admin: granting admin reaches bob at his next sign-in", async () => {
+    currentPage = page;
+    await page.getByRole("button", { name: `Grant admin to ${bob.email}` }).click();
+    await page.getByRole("status").filter({ hasText: `${bob.email} now has the admin role` }).waitFor();
+    assert((await rolesOf(bob.user_id).textContent()) === "admin", "bob's row does not show admin");
+    const listed = (await api(alice.token).get("/api/admin/users")).json.users.find((u) => u.id === bob.user_id);
+    assert(listed?.roles.includes("admin"), `Hanko does not have bob as admin: ${JSON.stringify(listed)}`);
+    // His current token predates the grant; the next one carries the role.
+    assert((await api(bob.token).get("/api/admin/users")).status === 403, "bob's old token opened the admin API");
+    bob = await login("bob");
+    assert((await api(bob.token).get("/api/admin/users")).status === 200, "bob's new token does not open the admin API");
+    await userSide.ctx.clearCookies();
+    await userSide.ctx.addCookies([sessionCookie(bob.token)]);
+    currentPage = userSide.page;
+    await userSide.page.goto(`${frontendOrigin}/dashboard`);
+    await userSide.page.getByRole("link", { name: "Admin" }).waitFor();
+  });
+
+  await check("admin: removing admin ends bob's sessions, so his admin token stops at once", async () => {
+    currentPage = page;
+    // Pace it like a person: the page has just re-rendered bob's row.
+    await sleep(300);
+    await page.getByRole("button", { name: `Remove admin from ${bob.email}` }).click();
+    await page.getByRole("status").filter({ hasText: `Removed admin from ${bob.email}` }).waitFor();
+    assert((await rolesOf(bob.user_id).textContent()) === "none", "bob's row still shows admin");
+    // The backend reuses Hanko's answer for a session for up to HANKO_SESSION_CHECK_TTL (5 s).
+    await waitFor("bob's admin token refused", async () => (await api(bob.token).get("/api/admin/users")).status === 401, 15_000);
+    const p = userSide.page;
+    currentPage = p;
+    await p.goto(`${frontendOrigin}/admin`);
+    const alert = p.getByRole("alert").filter({ hasText: "Your session has ended" });
+    await alert.waitFor();
+    await alert.getByRole("button", { name: "Sign in again" }).click();
+    await p.waitForURL(`${frontendOrigin}/`);
+    await p.getByText("Your session expired. Sign in again").waitFor();
+  });
+
+  await check("admin: the admin cannot remove her own admin role (API)", async () => {
+    const res = await api(alice.token).send("PUT", `/api/admin/users/${alice.user_id}/roles`, { roles: [] });
+    assert(res.status === 409 && res.json?.error === "cannot_remove_own_admin", `${res.status} ${res.text}`);
+    assert((await api(alice.token).get("/api/admin/users")).status === 200, "alice lost the admin area");
+  });
+
+  await check("admin: a 503 from the admin API is explained in plain words", async () => {
+    currentPage = page;
+    const route = `${backendURL}/api/admin/users**`;
+    await page.route(route, (r) =>
+      r.fulfill({
+        status: 503,
+        contentType: "application/json",
+        headers: { "Access-Control-Allow-Origin": frontendOrigin, "Access-Control-Allow-Credentials": "true" },
+        body: JSON.stringify({ error: "admin_unavailable", message: "Hanko's admin API cannot be reached right now." }),
+      }),
+    );
+    await page.reload();
+    const alert = page.getByRole("alert").filter({ hasText: "Hanko's admin API is not available" });
+    await alert.waitFor();
+    await page.unroute(route);
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await row(alice.user_id).waitFor();
   });
 }
 
