@@ -72,18 +72,20 @@ type Config struct {
 
 // tuning holds what only tests change (see export_test.go).
 type tuning struct {
-	leeway        time.Duration // clock skew tolerated on exp, iat and nbf
-	maxTokenBytes int           // larger tokens are refused before parsing
-	now           func() time.Time
-	jwks          jwksTiming
+	leeway          time.Duration // clock skew tolerated on exp, iat and nbf
+	maxTokenBytes   int           // larger tokens are refused before parsing
+	maxWebhookBytes int           // larger webhook bodies are refused before parsing
+	now             func() time.Time
+	jwks            jwksTiming
 }
 
 func defaultTuning() tuning {
 	return tuning{
-		leeway:        30 * time.Second,
-		maxTokenBytes: 8 << 10, // Hanko's tokens are about 1.1 KiB
-		now:           time.Now,
-		jwks:          defaultJWKSTiming,
+		leeway:          30 * time.Second,
+		maxTokenBytes:   8 << 10,  // Hanko's tokens are about 1.1 KiB
+		maxWebhookBytes: 64 << 10, // a delivery is about 2 KiB; the user in it can grow
+		now:             time.Now,
+		jwks:            defaultJWKSTiming,
 	}
 }
 
@@ -96,6 +98,7 @@ type Authenticator struct {
 	flight   singleflight.Group
 	sessions *sessionChecker // nil unless Config.SessionCheck
 	parser   *jwt.Parser
+	webhooks *jwt.Parser // for VerifyWebhook: no iss check, Hanko sets none
 	extract  extractor
 	onError  ErrorHandler
 	log      *slog.Logger
@@ -157,6 +160,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
+	a.webhooks = jwt.NewParser(opts...)
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
