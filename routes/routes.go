@@ -54,6 +54,9 @@ func New(d Deps) *gin.Engine {
 
 	r.GET("/api/public", a.public)
 
+	// Hanko's webhooks: no session, the signed token in the body is the proof.
+	r.POST("/webhooks/hanko", a.hankoWebhook)
+
 	private := r.Group("/api", a.auth.RequireSession())
 	private.GET("/protected", a.protected)
 	private.GET("/me", a.me)
