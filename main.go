@@ -2,6 +2,8 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+//	hanko-gin purge-deleted-users [--dry-run]
+//	                       delete the data of users Hanko deleted (purge.go)
 package main
 
 import (
@@ -44,8 +46,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck(ctx, getenv)
 	}
+	if len(args) > 0 && args[0] == "purge-deleted-users" {
+		return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck])", args[0])
+		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | purge-deleted-users [--dry-run]])", args[0])
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {

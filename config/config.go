@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
@@ -33,6 +34,8 @@ type Config struct {
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
+	AdminAPIURL        string // empty: not configured (the purge says so)
+	AdminAPIKey        string // a secret: never log it
 }
 
 // Defaults for optional settings; the auth ones are auth's own defaults.
@@ -129,6 +132,18 @@ func Load(getenv func(string) string) (Config, error) {
 		c.LogFormat = v
 	default:
 		bad("LOG_FORMAT %q must be text or json", v)
+	}
+
+	// Hanko's admin API, for `hanko-gin purge-deleted-users`; optional here.
+	c.AdminAPIURL = get("HANKO_ADMIN_API_URL", "")
+	c.AdminAPIKey = get("HANKO_ADMIN_API_KEY", "")
+	if c.AdminAPIURL != "" {
+		if _, err := hankoadmin.New(c.AdminAPIURL, ""); err != nil {
+			bad("HANKO_ADMIN_API_URL: %v", err)
+		}
+	}
+	if strings.ContainsFunc(c.AdminAPIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		bad("HANKO_ADMIN_API_KEY contains spaces or control characters")
 	}
 
 	if len(problems) > 0 {

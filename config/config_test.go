@@ -45,6 +45,8 @@ func TestLoadEverySetting(t *testing.T) {
 		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
+		"HANKO_ADMIN_API_URL":      "http://hanko:8001",
+		"HANKO_ADMIN_API_KEY":      "key-123",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +64,8 @@ func TestLoadEverySetting(t *testing.T) {
 		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
+		AdminAPIURL:        "http://hanko:8001",
+		AdminAPIKey:        "key-123",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got  %+v\n want %+v", c, want)
@@ -103,6 +107,11 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"database scheme", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"relative admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}, "HANKO_ADMIN_API_URL"},
+		{"admin API URL without host", map[string]string{"HANKO_ADMIN_API_URL": "http://"}, "HANKO_ADMIN_API_URL"},
+		{"admin API URL with credentials", map[string]string{"HANKO_ADMIN_API_URL": "https://u:secret@x.hanko.io"}, "must not carry credentials"},
+		{"admin API URL with a query", map[string]string{"HANKO_ADMIN_API_URL": "http://hanko:8001?x=1"}, "HANKO_ADMIN_API_URL"},
+		{"admin API key with a space", map[string]string{"HANKO_ADMIN_API_URL": "https://x.hanko.io", "HANKO_ADMIN_API_KEY": "abc def"}, "HANKO_ADMIN_API_KEY"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,5 +148,26 @@ func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}
+	}
+}
+
+// The admin API key and passwords in the admin API URL never appear in a
+// problem (the message is printed at start-up and by the purge).
+func TestLoadNeverShowsAdminSecrets(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"HANKO_API_URL":       "http://localhost:8000",
+		"HANKO_ADMIN_API_URL": "https://svc:pa55word@x.hanko.io?q",
+		"HANKO_ADMIN_API_KEY": "sk_live_\x01abc",
+	}))
+	if err == nil {
+		t.Fatal("Load accepted the settings")
+	}
+	for _, secret := range []string{"pa55word", "sk_live", "abc"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %q:\n%v", secret, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "HANKO_ADMIN_API_URL") || !strings.Contains(err.Error(), "HANKO_ADMIN_API_KEY") {
+		t.Errorf("the error does not name both settings:\n%v", err)
 	}
 }
