@@ -377,10 +377,10 @@ func TestFrontendBuildArgs(t *testing.T) {
 func TestPublishedPorts(t *testing.T) {
 	p := defaultProject(t)
 	type binding struct{ service, hostIP string }
-	// host port -> the only service and interface that may publish it.
+	// host port -> the only service and interface that may publish it. Hanko's
+	// admin API (8001) is not among them: it has no authentication.
 	want := map[string]binding{
 		"8000": {"hanko", "127.0.0.1"},
-		"8001": {"hanko", "127.0.0.1"}, // admin API: never beyond localhost
 		"8025": {"mailpit", "127.0.0.1"},
 		"5001": {"backend", "127.0.0.1"},
 		"5173": {"frontend", "127.0.0.1"},
@@ -419,7 +419,7 @@ func TestPublishedPorts(t *testing.T) {
 // change where the compose backend finds Hanko.
 func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 	dotenv := filepath.Join(t.TempDir(), ".env")
-	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\n"
+	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\nHANKO_ADMIN_API_URL=http://localhost:8001\n"
 	if err := os.WriteFile(dotenv, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -433,6 +433,7 @@ func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 		"DATABASE_URL":         "postgres://todos:todos@postgres:5432/todos?sslmode=disable",
 		"CORS_ALLOWED_ORIGINS": frontendOrigin,
 		"PORT":                 "5001",
+		"HANKO_ADMIN_API_URL":  "http://hanko:8001",
 	} {
 		if got := mustEnv(t, backend, name); got != want {
 			t.Errorf("with a .env and a shell variable around, backend %s = %q, want %q", name, got, want)
@@ -457,6 +458,11 @@ func TestCloudOverride(t *testing.T) {
 		}
 		if v, _ := BuildArg(service(t, p, "frontend"), "VITE_HANKO_API_URL"); v != cloudURL {
 			t.Errorf("frontend VITE_HANKO_API_URL = %q, want %q", v, cloudURL)
+		}
+		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {
+			if v, ok := Env(backend, name); !ok || v != "" {
+				t.Errorf("backend %s = %q (set: %v); with Hanko Cloud it comes from the environment, empty when unset (never the disabled hanko service)", name, v, ok)
+			}
 		}
 		if v, ok := Env(backend, "DATABASE_URL"); ok {
 			t.Errorf("backend DATABASE_URL = %q points at the disabled postgres; it should be unset (SQLite)", v)
