@@ -7,13 +7,16 @@
 //   - GET /me (the Hanko SDK's getCurrentUser) and GET /sessions/validate,
 //   - POST /logout (revokes the session, clears the cookie),
 //   - the first two steps of Hanko's login flow (POST /login: preflight, then
-//     login_init), so <hanko-auth> renders its email form as with a real Hanko.
+//     login_init), so <hanko-auth> renders its email form as with a real Hanko,
+//   - <hanko-profile>'s "Delete account" (the profile flow's account_delete),
+//     which sends the user.delete webhook to -webhook (webhooks.go).
 //
-// On start it mints session tokens for two users, alice and bob, and writes
-// them, with its own URL, to the JSON file named by -out:
+// On start it mints session tokens for three users, alice, bob and carol (two
+// sessions each), and writes them, with its own URL, to the JSON file named by -out:
 //
 //	{"url": "http://127.0.0.1:PORT",
-//	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "..."}, "bob": {...}}}
+//	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "...",
+//	                     "second_token": "..."}, "bob": {...}, "carol": {...}}}
 //
 // With -env it also writes shell exports (HANKO_API_URL, TOKEN for alice,
 // TOKEN_BOB) for trying the API by hand, as the README shows.
@@ -46,6 +49,8 @@ type User struct {
 	UserID    string `json:"user_id"`
 	SessionID string `json:"session_id"`
 	Email     string `json:"email"`
+	// SecondToken is another session of the same user.
+	SecondToken string `json:"second_token"`
 }
 
 // Output is the -out file's content.
@@ -60,6 +65,7 @@ func main() {
 	out := flag.String("out", "", "JSON file to write the URL and minted tokens to")
 	envFile := flag.String("env", "", "shell file to write `export HANKO_API_URL=... TOKEN=... TOKEN_BOB=...` to (for trying the API by hand)")
 	cookieName := flag.String("cookie", "hanko", "session cookie name")
+	webhook := flag.String("webhook", "", "URL to POST the user.delete webhook to when an account is deleted (the backend's /webhooks/hanko)")
 	flag.Parse()
 	if *out == "" && *envFile == "" {
 		log.Fatal("fakehanko: give -out (JSON) and/or -env (shell exports)")
@@ -67,12 +73,12 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, splitList(*origins), *out, *envFile, *cookieName); err != nil {
+	if err := run(ctx, *addr, splitList(*origins), *out, *envFile, *cookieName, *webhook); err != nil {
 		log.Fatalf("fakehanko: %v", err)
 	}
 }
 
-func run(ctx context.Context, addr string, origins []string, out, envFile, cookieName string) error {
+func run(ctx context.Context, addr string, origins []string, out, envFile, cookieName, webhook string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -80,19 +86,24 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 	baseURL := "http://" + ln.Addr().String()
 
 	issuer := authtest.NewIssuer()
+	accts := newAccounts(issuer, webhook, cookieName)
 	users := map[string]User{}
-	for _, name := range []string{"alice", "bob"} {
+	for _, name := range []string{"alice", "bob", "carol"} {
 		u := User{
 			UserID:    authtest.RandomUUID(),
 			SessionID: authtest.RandomUUID(),
 			Email:     name + "@example.test",
 		}
 		u.Token = issuer.Token(authtest.Session{UserID: u.UserID, SessionID: u.SessionID, Email: u.Email})
+		second := authtest.RandomUUID()
+		u.SecondToken = issuer.Token(authtest.Session{UserID: u.UserID, SessionID: second, Email: u.Email})
+		accts.addSession(u.UserID, u.SessionID)
+		accts.addSession(u.UserID, second)
 		users[name] = u
 	}
 
 	srv := &http.Server{
-		Handler:           withCORS(origins, newHandler(issuer, cookieName)),
+		Handler:           withCORS(origins, newHandler(issuer, cookieName, accts)),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	errc := make(chan error, 1)
@@ -119,7 +130,7 @@ func run(ctx context.Context, addr string, origins []string, out, envFile, cooki
 	}
 }
 
-func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
+func newHandler(issuer *authtest.Issuer, cookieName string, accts *accounts) http.Handler {
 	mux := http.NewServeMux()
 	// JWKS and POST /sessions/validate exactly as the test kit serves them.
 	kit := issuer.Handler()
@@ -227,7 +238,11 @@ func newHandler(issuer *authtest.Issuer, cookieName string) http.Handler {
 				"session_delete": flowAction("profile", "session_delete", map[string]any{
 					"session_id": map[string]any{"name": "session_id", "type": "string", "required": true, "allowed_values": []any{}},
 				}),
+				// Offered because Hanko's account.allow_deletion is on (webhooks.go runs it).
+				"account_delete": flowAction("profile", "account_delete", map[string]any{}),
 			}))
+		case strings.HasPrefix(action, "account_delete@"):
+			accts.deleteAccount(w, r, v)
 		default:
 			writeJSONResponse(w, http.StatusOK, flowError("This stand-in Hanko does not change profiles."))
 		}
