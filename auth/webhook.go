@@ -45,7 +45,8 @@ type Webhook struct {
 // UserID returns the id of the user the event is about: data.id for user
 // events ("user.create", "user.delete", "user.update.email", ...),
 // data.user_id for session events ("session.create", ...), and "" for other
-// events (such as "email.send") or when the field is not a string.
+// events (such as "email.send") or when that field is not a UUID string
+// (Hanko's user ids are UUIDs, the session tokens' sub).
 func (w *Webhook) UserID() string {
 	field := ""
 	switch {
@@ -61,10 +62,30 @@ func (w *Webhook) UserID() string {
 		return ""
 	}
 	var id string
-	if json.Unmarshal(data[field], &id) != nil {
+	if json.Unmarshal(data[field], &id) != nil || !isUUID(id) {
 		return ""
 	}
 	return id
+}
+
+// isUUID reports whether s is a UUID in the 8-4-4-4-12 hex form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // VerifyWebhook reads a Hanko webhook delivery (a request body) and returns

@@ -428,18 +428,23 @@ func TestWebhookUnknownKIDRefreshIsBounded(t *testing.T) {
 }
 
 func TestWebhookUserID(t *testing.T) {
+	const other = "0e9c2f4a-3b1d-4c5e-8f60-7a8b9c0d1e2f"
 	for _, tc := range []struct {
 		event, data, want string
 	}{
 		{"user.delete", `{"id":"` + webhookUserID + `","emails":[]}`, webhookUserID},
 		{"user.create", `{"id":"` + webhookUserID + `"}`, webhookUserID},
-		{"user.update.email.primary", `{"id":"u-1"}`, "u-1"},
-		{"user", `{"id":"u-1"}`, "u-1"},
-		{"session.create", `{"id":"s-1","user_id":"u-1"}`, "u-1"},
-		{"email.send", `{"id":"x","user_id":"u-1","to_email_address":"a@example.test"}`, ""},
+		{"user.update.email.primary", `{"id":"` + other + `"}`, other},
+		{"user", `{"id":"` + other + `"}`, other},
+		{"session.create", `{"id":"` + webhookUserID + `","user_id":"` + other + `"}`, other},
+		{"email.send", `{"id":"` + other + `","user_id":"` + other + `","to_email_address":"a@example.test"}`, ""},
 		{"user.delete", `{"id":12}`, ""},
-		{"user.delete", `{"user_id":"u-1"}`, ""},
-		{"userdelete", `{"id":"u-1"}`, ""},
+		{"user.delete", `{"id":"alice"}`, ""},
+		{"user.delete", `{"id":"` + webhookUserID + `x"}`, ""},
+		{"user.delete", `{"id":"bc37215a_ab10-40b3-8136-3fa02ebfd450"}`, ""},
+		{"user.delete", `{"id":"bc37215a-ab10-40b3-8136-3fa02ebfd45g"}`, ""},
+		{"user.delete", `{"user_id":"` + other + `"}`, ""},
+		{"userdelete", `{"id":"` + other + `"}`, ""},
 	} {
 		w := &auth.Webhook{Event: tc.event, Data: json.RawMessage(tc.data)}
 		if got := w.UserID(); got != tc.want {
