@@ -8,7 +8,6 @@ package testenv
 import (
 	"os"
 	"os/exec"
-	"strconv"
 	"testing"
 )
 
@@ -19,6 +18,7 @@ const RequireVar = "HANKO_GIN_REQUIRE_TOOLS"
 // skipped, or failed under HANKO_GIN_REQUIRE_TOOLS=1.
 func Need(t testing.TB, program string) string {
 	t.Helper()
+	required(t) // a misspelt value fails now, not only once a program is missing
 	path, err := exec.LookPath(program)
 	if err != nil {
 		Missing(t, program+" is not on PATH: install it to run this test")
@@ -32,22 +32,22 @@ func Need(t testing.TB, program string) string {
 func Missing(t testing.TB, why string) {
 	t.Helper()
 	if required(t) {
-		t.Fatalf("%s (required because %s is set)", why, RequireVar)
+		t.Fatalf("%s (required because %s=1)", why, RequireVar)
 	}
 	t.Skipf("SKIP: %s (with %s=1, as in CI, this fails instead)", why, RequireVar)
 }
 
-// required reports whether HANKO_GIN_REQUIRE_TOOLS asks for every tool. A
-// value that is not a boolean fails t rather than being read as "no".
+// required reports whether HANKO_GIN_REQUIRE_TOOLS=1 asks for every tool. Any
+// value other than "", 0 and 1 fails t rather than being guessed at.
 func required(t testing.TB) bool {
 	t.Helper()
-	v := os.Getenv(RequireVar)
-	if v == "" {
+	switch v := os.Getenv(RequireVar); v {
+	case "", "0":
+		return false
+	case "1":
+		return true
+	default:
+		t.Fatalf("%s=%q: want 1 (tools are required) or 0", RequireVar, v)
 		return false
 	}
-	on, err := strconv.ParseBool(v)
-	if err != nil {
-		t.Fatalf("%s=%q: want 1 (tools are required) or 0", RequireVar, v)
-	}
-	return on
 }

@@ -44,11 +44,11 @@ func TestNeed(t *testing.T) {
 		{name: "missing, 0 skips", program: "hanko-gin-no-such-tool", require: "0",
 			wantSkip: []string{"hanko-gin-no-such-tool is not on PATH"}},
 		{name: "missing, required fails", program: "hanko-gin-no-such-tool", require: "1",
-			wantFatal: []string{"hanko-gin-no-such-tool is not on PATH", "required because HANKO_GIN_REQUIRE_TOOLS is set"}},
-		{name: "missing, true fails", program: "hanko-gin-no-such-tool", require: "true",
-			wantFatal: []string{"hanko-gin-no-such-tool is not on PATH"}},
-		{name: "unclear value fails", program: "hanko-gin-no-such-tool", require: "yes",
-			wantFatal: []string{`HANKO_GIN_REQUIRE_TOOLS="yes"`}},
+			wantFatal: []string{"hanko-gin-no-such-tool is not on PATH", "required because HANKO_GIN_REQUIRE_TOOLS=1"}},
+		{name: "unclear value fails", program: "hanko-gin-no-such-tool", require: "true",
+			wantFatal: []string{`HANKO_GIN_REQUIRE_TOOLS="true": want 1`}},
+		{name: "unclear value fails even when present", program: "hanko-gin-test-tool", require: "yes",
+			wantFatal: []string{`HANKO_GIN_REQUIRE_TOOLS="yes": want 1`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

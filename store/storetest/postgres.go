@@ -36,6 +36,7 @@ const missingPostgres = "PostgreSQL tests need PostgreSQL's server binaries (ini
 
 var (
 	mainCalled atomic.Bool
+	skipped    atomic.Int64 // tests that found no PostgreSQL, for Main's summary
 
 	serverOnce sync.Once
 	server     *pgServer
@@ -54,6 +55,11 @@ var (
 func Main(m *testing.M) {
 	mainCalled.Store(true)
 	code := m.Run()
+	if n := skipped.Load(); n > 0 && code == 0 {
+		// go test prints this in a package directory and with -v; a test's
+		// own skip message shows only with -v.
+		fmt.Fprintf(os.Stderr, "storetest: SKIPPED %d PostgreSQL tests: %s\n", n, missingPostgres)
+	}
 	if server != nil {
 		if err := server.stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "storetest:", err)
@@ -84,6 +90,7 @@ func throwawayURL(t testing.TB) string {
 		t.Fatalf("storetest: throwaway PostgreSQL: %v", serverErr)
 	}
 	if server == nil {
+		skipped.Add(1) // counted before Missing, which ends t
 		testenv.Missing(t, missingPostgres)
 	}
 	return server.url

@@ -116,9 +116,10 @@ func TestMissingPostgres(t *testing.T) {
 	}{
 		{"skips", []string{"HANKO_GIN_REQUIRE_TOOLS="}, false, []string{
 			"SKIP: PostgreSQL tests need PostgreSQL's server binaries (initdb on PATH or under /usr/lib/postgresql/*/bin): install postgresql, or set TEST_DATABASE_URL",
-			"--- SKIP: TestHelperProcess"}},
+			"--- SKIP: TestHelperProcess",
+			"storetest: SKIPPED 1 PostgreSQL tests: PostgreSQL tests need"}},
 		{"fails when required", []string{"HANKO_GIN_REQUIRE_TOOLS=1"}, true, []string{
-			"PostgreSQL tests need PostgreSQL's server binaries", "required because HANKO_GIN_REQUIRE_TOOLS is set",
+			"PostgreSQL tests need PostgreSQL's server binaries", "required because HANKO_GIN_REQUIRE_TOOLS=1",
 			"--- FAIL: TestHelperProcess"}},
 		{"TEST_DATABASE_URL is used instead", []string{"HANKO_GIN_REQUIRE_TOOLS=", "TEST_DATABASE_URL=mysql://elsewhere"}, true, []string{
 			`TEST_DATABASE_URL must be a postgres:// URL, got "mysql://elsewhere"`}},
