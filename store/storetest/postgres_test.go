@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hanko-gin/hanko-gin/internal/testenv"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -138,5 +140,25 @@ func TestMissingPostgres(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkStartServer measures what the first PostgreSQL test of a package
+// pays: initdb, start, first connection; and the stop after the tests.
+//
+//	go test -run '^$' -bench StartServer -benchtime 5x ./store/storetest
+func BenchmarkStartServer(b *testing.B) {
+	bin := findBinDir(exec.LookPath, pgBinGlob)
+	if bin == "" {
+		testenv.Missing(b, missingPostgres)
+	}
+	for b.Loop() {
+		s, err := startServer(bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.stop(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
