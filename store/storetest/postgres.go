@@ -184,7 +184,11 @@ func startServer(bin string) (*pgServer, error) {
 	}
 	<-exited
 	if !initdb.ProcessState.Success() {
-		return fail(fmt.Errorf("initdb: %v\n%s", initdb.ProcessState, out.Bytes()))
+		as := ""
+		if cred != nil {
+			as = " as nobody (running as root), who must be able to write to " + dir
+		}
+		return fail(fmt.Errorf("initdb%s: %v\n%s", as, initdb.ProcessState, out.Bytes()))
 	}
 	if out, err := exec.Command(filepath.Join(bin, "postgres"), "--version").Output(); err == nil {
 		s.version = strings.TrimSpace(strings.TrimPrefix(string(out), "postgres (PostgreSQL) "))
@@ -298,9 +302,10 @@ func (s *pgServer) stop() error {
 	return nil
 }
 
-// kill ends postgres and every process it started, and waits for it.
+// kill ends postgres at once and waits for it; its own child processes exit
+// when they see it gone.
 func (s *pgServer) kill() {
-	killGroup(s.cmd.Process)
+	_ = s.cmd.Process.Kill()
 	<-s.exited
 }
 
@@ -338,9 +343,9 @@ func childEnv() []string {
 type credential struct{ Uid, Gid uint32 }
 
 // unprivileged returns the user to run PostgreSQL as: nil (the current user)
-// unless running as root, then nobody.
+// unless running as root where procAttr can switch users, then nobody.
 func unprivileged() (*credential, error) {
-	if os.Geteuid() != 0 {
+	if !canSwitchUser || os.Geteuid() != 0 {
 		return nil, nil
 	}
 	u, err := user.Lookup("nobody")

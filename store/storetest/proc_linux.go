@@ -6,6 +6,8 @@ import (
 	"syscall"
 )
 
+const canSwitchUser = true
+
 // procAttr runs initdb and postgres as c (when not nil), in a process group
 // of their own (a Ctrl-C meant for the tests does not reach them half-way),
 // and makes the kernel kill postgres when the test binary dies, however it dies.
@@ -21,9 +23,7 @@ func procAttr(c *credential) *syscall.SysProcAttr {
 // quit asks postgres for an immediate shutdown.
 func quit(p *os.Process) error { return p.Signal(syscall.SIGQUIT) }
 
-// killGroup kills the process group that procAttr gave p.
-func killGroup(p *os.Process) { _ = syscall.Kill(-p.Pid, syscall.SIGKILL) }
-
+// processAlive reports whether process pid exists (perhaps as another user).
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
