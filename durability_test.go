@@ -20,6 +20,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
+// TestMain stops the throwaway PostgreSQL that TestTodosSurviveSIGKILL starts.
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 // TestTodosSurviveSIGKILL builds the real binary (CGO-free, as the Dockerfile
 // does), writes todos over HTTP, kills the process with SIGKILL, starts it
 // again on the same database and checks that every write the API acknowledged

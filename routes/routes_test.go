@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,13 +19,14 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/store"
+	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode) // main sets release mode; tests keep Gin quiet too
-	os.Exit(m.Run())
+	storetest.Main(m)         // runs the tests; stops the throwaway PostgreSQL of todos_test.go
 }
 
 // testEnv is the real router with a stand-in Hanko and a SQLite store.

@@ -23,6 +23,8 @@ const (
 	bob   = "b0b0b0b0-1111-4222-8333-444455556666"
 )
 
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 func ptr[T any](v T) *T { return &v }
 
 func ctxT(t *testing.T) context.Context {
