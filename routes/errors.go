@@ -37,8 +37,9 @@ var (
 // respondError is the one place where errors become HTTP responses.
 func respondError(c *gin.Context, err error) {
 	var (
-		ae *apiError
-		e  *auth.Error
+		ae    *apiError
+		e     *auth.Error
+		limit *store.TodoLimitError
 	)
 	switch {
 	case errors.As(err, &e):
@@ -47,6 +48,13 @@ func respondError(c *gin.Context, err error) {
 	case errors.As(err, &ae):
 	case errors.Is(err, store.ErrNotFound):
 		ae = errTodoNotFound
+	case errors.Is(err, store.ErrBadCursor):
+		ae = errBadCursor
+	case errors.As(err, &limit):
+		// 409 Conflict: the request is fine, the state of the caller's list
+		// is what refuses it, and deleting a todo resolves it (RFC 9110 15.5.10).
+		ae = &apiError{http.StatusConflict, "todo_limit_reached",
+			fmt.Sprintf("You have reached the limit of %d todos. Delete one to add another.", limit.Max)}
 	default:
 		_ = c.Error(err) // the request logger reports it
 		ae = errInternal
