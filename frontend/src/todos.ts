@@ -3,7 +3,7 @@
  * and is undone (with an error message) if the backend refuses it. The list arrives in pages
  * (newest first); `loadMore` appends the next one.
  */
-import { useCallback, useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef } from "react";
 import {
   TodoLimitError,
   checkTodoTitle,
@@ -176,7 +176,9 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
   const [state, dispatch] = useReducer(todosReducer, initialTodosState);
   const stateRef = useRef(state);
   const onErrorRef = useRef(onError);
-  useEffect(() => {
+  // A layout effect runs in the same commit that puts the state on screen, so a click on what
+  // was just rendered (a new page's Delete, Load more) never reads the state before it.
+  useLayoutEffect(() => {
     stateRef.current = state;
     onErrorRef.current = onError;
   });
