@@ -53,8 +53,12 @@ func respondError(c *gin.Context, err error) {
 	case errors.As(err, &limit):
 		// 409 Conflict: the request is fine, the state of the caller's list
 		// is what refuses it, and deleting a todo resolves it (RFC 9110 15.5.10).
+		todos := "todos"
+		if limit.Max == 1 {
+			todos = "todo"
+		}
 		ae = &apiError{http.StatusConflict, "todo_limit_reached",
-			fmt.Sprintf("You have reached the limit of %d todos. Delete one to add another.", limit.Max)}
+			fmt.Sprintf("You have reached the limit of %d %s. Delete one to add another.", limit.Max, todos)}
 	default:
 		_ = c.Error(err) // the request logger reports it
 		ae = errInternal

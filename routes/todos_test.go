@@ -559,3 +559,25 @@ func TestTodoLimitReached(t *testing.T) {
 		}
 	})
 }
+
+func TestTodoLimitMessageNamesTheCap(t *testing.T) {
+	tests := []struct {
+		cap  int
+		want string
+	}{
+		{1, "You have reached the limit of 1 todo. Delete one to add another."},
+		{2, "You have reached the limit of 2 todos. Delete one to add another."},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.cap), func(t *testing.T) {
+			e := newTodoEnv(t, storetest.Backends()[0], store.WithMaxTodosPerUser(tc.cap))
+			for range tc.cap {
+				e.create(t, e.aliceToken, "x")
+			}
+			rec := e.call(t, e.aliceToken, "POST", "/api/todos", "", `{"title": "one more"}`)
+			if got := strings.TrimSpace(rec.Body.String()); rec.Code != 409 || got != `{"error":"todo_limit_reached","message":"`+tc.want+`"}` {
+				t.Errorf("got %d %s, want 409 with %q", rec.Code, got, tc.want)
+			}
+		})
+	}
+}
