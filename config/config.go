@@ -33,6 +33,7 @@ type Config struct {
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
+	TodosMaxPerUser    int
 }
 
 // Defaults for optional settings; the auth ones are auth's own defaults.
@@ -110,6 +111,11 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DatabaseURL = get("DATABASE_URL", "")
 	if err := store.CheckURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL: %v", err)
+	}
+	if n, err := strconv.Atoi(get("TODOS_MAX_PER_USER", strconv.Itoa(store.DefaultMaxTodosPerUser))); err != nil || n < 1 || n > store.MaxTodosPerUserLimit {
+		bad("TODOS_MAX_PER_USER %q must be a number from 1 to %d", getenv("TODOS_MAX_PER_USER"), store.MaxTodosPerUserLimit)
+	} else {
+		c.TodosMaxPerUser = n
 	}
 
 	switch v := strings.ToLower(get("LOG_LEVEL", "info")); v {
