@@ -34,6 +34,7 @@ type Config struct {
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
+	TodosMaxPerUser    int
 	AdminAPIURL        string // empty: not configured (the purge says so)
 	AdminAPIKey        string // a secret: never log it
 }
@@ -113,6 +114,11 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DatabaseURL = get("DATABASE_URL", "")
 	if err := store.CheckURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL: %v", err)
+	}
+	if n, err := strconv.Atoi(get("TODOS_MAX_PER_USER", strconv.Itoa(store.DefaultMaxTodosPerUser))); err != nil || n < 1 || n > store.MaxTodosPerUserLimit {
+		bad("TODOS_MAX_PER_USER %q must be a number from 1 to %d", getenv("TODOS_MAX_PER_USER"), store.MaxTodosPerUserLimit)
+	} else {
+		c.TodosMaxPerUser = n
 	}
 
 	switch v := strings.ToLower(get("LOG_LEVEL", "info")); v {

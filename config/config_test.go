@@ -25,6 +25,7 @@ func TestLoadDefaults(t *testing.T) {
 		SessionCacheSize:   10000,
 		LogLevel:           slog.LevelInfo,
 		LogFormat:          "text",
+		TodosMaxPerUser:    1000,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load defaults\n got  %+v\n want %+v", c, want)
@@ -45,6 +46,7 @@ func TestLoadEverySetting(t *testing.T) {
 		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
+		"TODOS_MAX_PER_USER":       "25",
 		"HANKO_ADMIN_API_URL":      "http://hanko:8001",
 		"HANKO_ADMIN_API_KEY":      "key-123",
 	}))
@@ -64,6 +66,7 @@ func TestLoadEverySetting(t *testing.T) {
 		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
+		TodosMaxPerUser:    25,
 		AdminAPIURL:        "http://hanko:8001",
 		AdminAPIKey:        "key-123",
 	}
@@ -107,6 +110,10 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"database scheme", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"todo cap zero", map[string]string{"TODOS_MAX_PER_USER": "0"}, "TODOS_MAX_PER_USER"},
+		{"todo cap negative", map[string]string{"TODOS_MAX_PER_USER": "-5"}, "TODOS_MAX_PER_USER"},
+		{"todo cap not a number", map[string]string{"TODOS_MAX_PER_USER": "lots"}, "TODOS_MAX_PER_USER"},
+		{"todo cap too high", map[string]string{"TODOS_MAX_PER_USER": "1000001"}, "from 1 to 1000000"},
 		{"relative admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}, "HANKO_ADMIN_API_URL"},
 		{"admin API URL without host", map[string]string{"HANKO_ADMIN_API_URL": "http://"}, "HANKO_ADMIN_API_URL"},
 		{"admin API URL with credentials", map[string]string{"HANKO_ADMIN_API_URL": "https://u:secret@x.hanko.io"}, "must not carry credentials"},
@@ -139,12 +146,13 @@ func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
 		"PORT":                 "-3",
 		"CORS_ALLOWED_ORIGINS": "*,http://ok.example,ftp://x",
 		"LOG_FORMAT":           "xml",
+		"TODOS_MAX_PER_USER":   "0",
 	}))
 	if err == nil {
 		t.Fatal("Load accepted bad settings")
 	}
 	msg := err.Error()
-	for _, want := range []string{"invalid settings (5)", "HANKO_API_URL", "PORT", `"*"`, `"ftp://x"`, "LOG_FORMAT"} {
+	for _, want := range []string{"invalid settings (6)", "HANKO_API_URL", "PORT", `"*"`, `"ftp://x"`, "LOG_FORMAT", "TODOS_MAX_PER_USER"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}

@@ -26,6 +26,10 @@ const { chromium } = require("playwright-core");
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const OVERALL_TIMEOUT_MS = 8 * 60_000;
+// The backend's TODOS_MAX_PER_USER for this run: small, so the test reaches it, and above the
+// frontend's page of 50, so the list needs a second page first.
+const TODO_CAP = 57;
+const PAGE_SIZE = 50;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "hanko-gin-e2e-"));
 const artifacts = path.join(root, "artifacts");
@@ -227,6 +231,7 @@ async function main() {
     CORS_ALLOWED_ORIGINS: frontendOrigin,
     DATABASE_URL: `sqlite://${path.join(tmp, "todos.db")}`,
     LOG_LEVEL: "info",
+    TODOS_MAX_PER_USER: String(TODO_CAP),
   };
   const backend = start("backend", backendBin, [], { cwd: tmp, env: backendEnv });
   await waitFor("backend /readyz", async () => (await request(`http://127.0.0.1:${backendPort}/readyz`)).status === 200, 60_000, backend);
@@ -278,6 +283,19 @@ async function main() {
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
   });
+  /** Every todo of the token's user, newest first, following next_cursor. */
+  const allTodos = async (token) => {
+    const todos = [];
+    let q = "?limit=200";
+    for (let i = 0; i < 100; i += 1) {
+      const res = await api(token).get(`/api/todos${q}`);
+      assert(res.status === 200, `GET /api/todos${q}: ${res.status} ${res.text}`);
+      todos.push(...res.json.todos);
+      if (res.json.next_cursor === undefined) return todos;
+      q = `?limit=200&cursor=${encodeURIComponent(res.json.next_cursor)}`;
+    }
+    throw new Error("GET /api/todos never reached a last page");
+  };
   const sessionCookie = (token) => ({ name: "hanko", value: token, url: frontendOrigin, sameSite: "Lax" });
 
   const ctxA = await launch();
@@ -445,6 +463,55 @@ async function main() {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await check("Load more shows the next page: every todo once, newest first, as the backend lists them", async () => {
+    // Enough todos for a second page, one short of the cap.
+    const have = (await allTodos(alice.token)).length;
+    for (let i = have; i < TODO_CAP - 1; i += 1) {
+      const res = await api(alice.token).send("POST", "/api/todos", { title: `Paged todo ${String(i).padStart(2, "0")}` });
+      assert(res.status === 201, `POST /api/todos ${res.status} ${res.text}`);
+    }
+    const expected = (await allTodos(alice.token)).map((t) => t.title);
+    assert(expected.length === TODO_CAP - 1 && expected.length > PAGE_SIZE, `backend has ${expected.length} todos`);
+
+    await page.reload();
+    await page.locator("li.todo").nth(PAGE_SIZE - 1).waitFor();
+    await page.getByText("more to load").waitFor();
+    const firstPage = await page.getByTestId("todo-title").allTextContents();
+    assert(JSON.stringify(firstPage) === JSON.stringify(expected.slice(0, PAGE_SIZE)), `first page shows ${JSON.stringify(firstPage)}`);
+
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("li.todo").nth(expected.length - 1).waitFor();
+    await page.locator(".todo-more").waitFor({ state: "detached" });
+    const shown = await page.getByTestId("todo-title").allTextContents();
+    assert(JSON.stringify(shown) === JSON.stringify(expected), `after Load more the page shows\n${JSON.stringify(shown)}\nthe backend has\n${JSON.stringify(expected)}`);
+    assert((await page.getByText("more to load").count()) === 0, "still says there is more to load");
+  });
+
+  await check("at TODOS_MAX_PER_USER a new todo is taken back and the page names the limit", async () => {
+    const input = page.getByPlaceholder("What needs doing?");
+    await input.fill("The last one that fits");
+    await input.press("Enter");
+    await page.locator("li.todo", { hasText: "The last one that fits" }).waitFor();
+    await page.locator("li.todo.pending").waitFor({ state: "detached" });
+    assert((await allTodos(alice.token)).length === TODO_CAP, "the create up to the cap was not stored");
+
+    await input.fill("One too many");
+    await input.press("Enter");
+    const notice = page.getByTestId("todo-limit");
+    await notice.waitFor();
+    const text = await notice.textContent();
+    assert(text.includes("Todo limit reached.") && text.includes(`limit of ${TODO_CAP} todos`), `limit notice says: ${text}`);
+    await page.locator("li.todo", { hasText: "One too many" }).waitFor({ state: "detached" });
+    const stored = await allTodos(alice.token);
+    assert(stored.length === TODO_CAP && !stored.some((t) => t.title === "One too many"), `backend has ${stored.length} todos`);
+    await page.screenshot({ path: path.join(artifacts, "dashboard-limit.png") });
+
+    // A delete frees a slot, and the notice goes.
+    await page.getByRole("button", { name: 'Delete "The last one that fits"' }).click();
+    await notice.waitFor({ state: "detached" });
+    await waitFor("delete stored", async () => (await allTodos(alice.token)).length === TODO_CAP - 1, 10_000);
+  });
+
   await check("a backend 503 shows 'authentication service unavailable' and keeps the user signed in", async () => {
     await page.route(`${backendURL}/api/me`, (r) =>
       r.fulfill({
@@ -512,8 +579,7 @@ async function main() {
     assert(bobs.status === 200 && !bobs.json.todos.some((t) => t.id === firstId), `bob's list: ${bobs.text}`);
     const steal = await api(bob.token).send("PATCH", `/api/todos/${firstId}`, { done: false });
     assert(steal.status === 404, `bob changing alice's todo: ${steal.status}`);
-    const alices = await api(alice.token).get("/api/todos");
-    assert(alices.json.todos.some((t) => t.id === firstId), "alice's todo is gone");
+    assert((await allTodos(alice.token)).some((t) => t.id === firstId), "alice's todo is gone");
   });
 
   await check("removing the cookie sends the user to the login page, which renders <hanko-auth>", async () => {
