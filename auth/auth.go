@@ -10,6 +10,9 @@
 // (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
 // POST /sessions/validate. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
+//
+// VerifyWebhook checks Hanko's webhook deliveries (user.delete, ...) with the
+// same keys; a webhook token is never accepted as a session, nor the reverse.
 package auth
 
 import (
