@@ -20,6 +20,7 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
+	Metrics        *Metrics // nil: no metrics (see metrics.go)
 }
 
 // api holds the dependencies the handlers use.
@@ -39,6 +40,9 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // ClientIP is the peer address unless you configure your proxies
+	if d.Metrics != nil {
+		r.Use(d.Metrics.middleware(d.Auth)) // first, so it sees every request and its final status
+	}
 	r.Use(
 		requestLogger(d.Logger),
 		recoverJSON(d.Logger),
