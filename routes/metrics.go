@@ -42,7 +42,7 @@ type Metrics struct {
 	decisions   map[string]prometheus.Counter // the known results, created up front
 	decisionVec *prometheus.CounterVec
 	sessions    map[string]prometheus.Observer // by session-check outcome
-	authStats   atomic.Bool                    // the auth collector is registered
+	attached    atomic.Bool                    // set by middleware: a Metrics serves one router
 
 	// series caches the counter and histogram of each method, route and
 	// status seen, so a request costs one map lookup instead of hashing
@@ -143,7 +143,7 @@ func writeJSONError(w http.ResponseWriter, e *apiError) {
 // check after RequireSession overrides its "ok"). It registers a's counters,
 // read when metrics are scraped.
 func (m *Metrics) middleware(a *auth.Authenticator) gin.HandlerFunc {
-	if !m.authStats.CompareAndSwap(false, true) {
+	if !m.attached.CompareAndSwap(false, true) {
 		panic("routes: a Metrics serves one router; call NewMetrics for each")
 	}
 	m.reg.MustRegister(authCollector{a})
