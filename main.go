@@ -63,6 +63,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"hanko_api_url", cfg.HankoAPIURL)
 	}
 
+	var metrics *routes.Metrics // nil: METRICS_ADDR is empty, no metrics
+	var onSessionCheck func(string, time.Duration)
+	if cfg.MetricsAddr != "" {
+		metrics = routes.NewMetrics()
+		onSessionCheck = metrics.ObserveSessionCheck
+	}
 	authn, err := auth.New(ctx, auth.Config{
 		HankoAPIURL:     cfg.HankoAPIURL,
 		CookieName:      cfg.CookieName,
@@ -72,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		SessionCheckTTL: cfg.SessionCheckTTL,
 		CacheSize:       cfg.SessionCacheSize,
 		Logger:          log,
+		OnSessionCheck:  onSessionCheck,
 	})
 	if err != nil {
 		return err
@@ -85,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: routes.New(routes.Deps{
-			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
+			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log, Metrics: metrics,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -94,14 +101,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	serveErr := make(chan error, 2)
+	metricsSrv, err := startMetrics(cfg.MetricsAddr, metrics, log, serveErr)
+	if err != nil {
+		return err
+	}
+	defer metricsSrv.close()
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // when the metrics listener fails; after Shutdown it does nothing
 	log.Info("hanko-gin listening", "addr", ln.Addr().String(), "hanko_api_url", cfg.HankoAPIURL,
 		"cors_allowed_origins", cfg.CORSAllowedOrigins, "session_check", cfg.SessionCheck)
 
-	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
@@ -114,6 +127,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := metricsSrv.shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown of the metrics listener: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -71,6 +71,13 @@ type Config struct {
 	Transport http.RoundTripper
 	// ErrorHandler answers refused requests. Nil means WriteError.
 	ErrorHandler ErrorHandler
+	// OnSessionCheck, when set, is called after each call to Hanko's
+	// /sessions/validate (answers reused from the cache make no call) with the
+	// outcome (SessionValid, SessionInvalid or SessionUnavailable) and how
+	// long the call took: for a latency metric. It runs on the request's
+	// path, possibly concurrently, so it must be quick and safe for
+	// concurrent use. Nil means nothing is called.
+	OnSessionCheck func(outcome string, latency time.Duration)
 }
 
 // tuning holds what only tests change (see export_test.go).
@@ -148,7 +155,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 		onError:  cfg.ErrorHandler,
 		log:      cfg.Logger,
 	}
-	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys)
+	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys, &a.stats)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +177,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	a.parser = jwt.NewParser(opts...)
 	if cfg.SessionCheck {
 		a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
+		a.sessions.observe = cfg.OnSessionCheck
 	}
 	return a, nil
 }

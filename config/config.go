@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 type Config struct {
 	HankoAPIURL        string
 	Port               int
+	MetricsAddr        string // host:port of the /metrics listener; "" means off
 	CORSAllowedOrigins []string
 	CookieName         string
 	Audience           []string
@@ -69,6 +71,10 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("PORT %q must be a number from 1 to 65535", getenv("PORT"))
 	} else {
 		c.Port = p
+	}
+	c.MetricsAddr = get("METRICS_ADDR", "")
+	if err := checkMetricsAddr(c.MetricsAddr, c.Port); err != nil {
+		bad("METRICS_ADDR %v", err)
 	}
 
 	for _, o := range splitList(get("CORS_ALLOWED_ORIGINS", DefaultOrigin)) {
@@ -201,6 +207,41 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q: %v", o, err)
 	}
 	return nil
+}
+
+// checkMetricsAddr accepts "" (off) or host:port with a port from 1 to 65535
+// that is not the public port (0 when PORT is invalid; checked elsewhere). An
+// empty host means every interface.
+func checkMetricsAddr(addr string, publicPort int) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	switch {
+	case err != nil || strings.ContainsAny(host, " /@?#[]") || (host != "" && net.ParseIP(host) == nil && !validHostname(host)):
+		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:9090 (empty turns metrics off)", addr)
+	case perr != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port:
+		return fmt.Errorf("%q must have a port from 1 to 65535, e.g. 127.0.0.1:9090", addr)
+	case n == publicPort:
+		return fmt.Errorf("%q uses port %d, the public PORT: metrics need a port of their own, never the public one", addr, n)
+	}
+	return nil
+}
+
+// validHostname accepts DNS names: letters, digits, hyphens and dots.
+func validHostname(h string) bool {
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func validCookieName(s string) bool {

@@ -36,6 +36,7 @@ func TestLoadEverySetting(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"HANKO_API_URL":            "http://localhost:8000",
 		"PORT":                     "8080",
+		"METRICS_ADDR":             "127.0.0.1:9090",
 		"CORS_ALLOWED_ORIGINS":     "http://localhost:5173, https://app.example.com",
 		"HANKO_COOKIE_NAME":        "session",
 		"HANKO_AUDIENCE":           "localhost,example.com",
@@ -56,6 +57,7 @@ func TestLoadEverySetting(t *testing.T) {
 	want := Config{
 		HankoAPIURL:        "http://localhost:8000",
 		Port:               8080,
+		MetricsAddr:        "127.0.0.1:9090",
 		CORSAllowedOrigins: []string{"http://localhost:5173", "https://app.example.com"},
 		CookieName:         "session",
 		Audience:           []string{"localhost", "example.com"},
@@ -88,6 +90,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"port not a number", map[string]string{"PORT": "http"}, "PORT"},
 		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT"},
+		{"metrics address without port", map[string]string{"METRICS_ADDR": "127.0.0.1"}, "METRICS_ADDR"},
+		{"metrics address as a URL", map[string]string{"METRICS_ADDR": "http://127.0.0.1:9090"}, "must be host:port"},
+		{"metrics address with a path", map[string]string{"METRICS_ADDR": "localhost:9090/metrics"}, "METRICS_ADDR"},
+		{"metrics port zero", map[string]string{"METRICS_ADDR": "127.0.0.1:0"}, "port from 1 to 65535"},
+		{"metrics port out of range", map[string]string{"METRICS_ADDR": "127.0.0.1:65536"}, "port from 1 to 65535"},
+		{"metrics port by name", map[string]string{"METRICS_ADDR": "127.0.0.1:http"}, "port from 1 to 65535"},
+		{"metrics port with leading zero", map[string]string{"METRICS_ADDR": "127.0.0.1:09090"}, "port from 1 to 65535"},
+		{"metrics on the default public port", map[string]string{"METRICS_ADDR": "127.0.0.1:5001"}, "the public PORT"},
+		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_ADDR": ":8080"}, "the public PORT"},
 		{"wildcard origin", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, `"*" is not allowed`},
 		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/app"}, "not an origin"},
 		{"origin with trailing slash", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/"}, "not an origin"},
@@ -138,6 +149,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 				t.Errorf("problems = %q, want one mentioning %q", ce.Problems, tc.mention)
 			}
 		})
+	}
+}
+
+func TestLoadAcceptsMetricsAddresses(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:9090", ":9090", "[::1]:9090", "localhost:9090", "metrics.internal:9100", "0.0.0.0:5002"} {
+		c, err := Load(env(map[string]string{"HANKO_API_URL": "http://localhost:8000", "METRICS_ADDR": addr}))
+		if err != nil || c.MetricsAddr != addr {
+			t.Errorf("METRICS_ADDR %q: MetricsAddr %q, err %v", addr, c.MetricsAddr, err)
+		}
 	}
 }
 

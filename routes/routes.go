@@ -20,13 +20,15 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
+	Metrics        *Metrics // nil: no metrics (see metrics.go)
 }
 
 // api holds the dependencies the handlers use.
 type api struct {
-	auth  *auth.Authenticator
-	store store.Store
-	log   *slog.Logger
+	auth    *auth.Authenticator
+	store   store.Store
+	log     *slog.Logger
+	metrics *Metrics // nil when metrics are off
 }
 
 // New builds the Gin engine with every route, CORS and the CSRF defence.
@@ -34,11 +36,14 @@ func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &api{auth: d.Auth, store: d.Store, log: d.Logger}
+	a := &api{auth: d.Auth, store: d.Store, log: d.Logger, metrics: d.Metrics}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // ClientIP is the peer address unless you configure your proxies
+	if d.Metrics != nil {
+		r.Use(d.Metrics.middleware(d.Auth)) // first, so it sees every request and its final status
+	}
 	r.Use(
 		requestLogger(d.Logger),
 		recoverJSON(d.Logger),

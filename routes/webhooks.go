@@ -29,6 +29,7 @@ func (a *api) hankoWebhook(c *gin.Context) {
 	ctx := c.Request.Context()
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
 		a.log.WarnContext(ctx, "hanko webhook", "outcome", "refused", "status", http.StatusBadRequest, "reason", "Content-Type is not application/json")
+		a.metrics.webhookDelivery("", "refused")
 		respondError(c, badRequest("A webhook delivery must be JSON, sent with Content-Type: application/json."))
 		return
 	}
@@ -42,6 +43,7 @@ func (a *api) hankoWebhook(c *gin.Context) {
 			level = slog.LevelError // a real deletion may be lost: the purge will catch it
 		}
 		a.log.Log(ctx, level, "hanko webhook", "outcome", "refused", "status", status, "reason", err.Error())
+		a.metrics.webhookDelivery("", "refused")
 		respondError(c, err)
 		return
 	}
@@ -58,6 +60,7 @@ func (a *api) hankoWebhook(c *gin.Context) {
 	//		err := a.store.CreateProfile(ctx, wh.UserID(), ...)
 	default:
 		log.DebugContext(ctx, "hanko webhook", "outcome", "ignored")
+		a.metrics.webhookDelivery(wh.Event, "ignored")
 		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
 	}
 }
@@ -71,6 +74,7 @@ func (a *api) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger)
 	if id == "" {
 		// Hanko's user ids are UUIDs; anything else names nobody we store for.
 		log.WarnContext(ctx, "hanko webhook", "outcome", "ignored", "reason", "data.id is not a Hanko user id (a UUID); nothing deleted")
+		a.metrics.webhookDelivery(wh.Event, "ignored")
 		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
 		return
 	}
@@ -78,9 +82,11 @@ func (a *api) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger)
 	if err != nil {
 		log.ErrorContext(ctx, "hanko webhook", "outcome", "failed", "error", err,
 			"reason", "deleting the user's data failed; Hanko does not retry: run hanko-gin purge-deleted-users")
+		a.metrics.webhookDelivery(wh.Event, "failed")
 		respondError(c, err)
 		return
 	}
 	log.InfoContext(ctx, "hanko webhook", "outcome", "deleted", "deleted_rows", n)
+	a.metrics.webhookDelivery(wh.Event, "deleted")
 	c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "deleted", Deleted: &n})
 }
