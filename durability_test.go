@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
+
+// TestMain stops the throwaway PostgreSQL that TestTodosSurviveSIGKILL starts.
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // TestTodosSurviveSIGKILL builds the real binary (CGO-free, as the Dockerfile
 // does), writes todos over HTTP, kills the process with SIGKILL, starts it
@@ -294,11 +298,23 @@ func (c *durClient) delete(id string) {
 	c.must("DELETE", "/api/todos/"+id, "", http.StatusNoContent, nil)
 }
 
+// list returns every todo, following next_cursor page by page.
 func (c *durClient) list() []durTodo {
 	c.t.Helper()
-	var out struct {
-		Todos []durTodo `json:"todos"`
+	var all []durTodo
+	path := "/api/todos?limit=200"
+	for range 1000 {
+		var out struct {
+			Todos      []durTodo `json:"todos"`
+			NextCursor string    `json:"next_cursor"`
+		}
+		c.must("GET", path, "", http.StatusOK, &out)
+		all = append(all, out.Todos...)
+		if out.NextCursor == "" {
+			return all
+		}
+		path = "/api/todos?limit=200&cursor=" + url.QueryEscape(out.NextCursor)
 	}
-	c.must("GET", "/api/todos", "", http.StatusOK, &out)
-	return out.Todos
+	c.t.Fatal("GET /api/todos never reached a last page")
+	return nil
 }

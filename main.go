@@ -3,6 +3,8 @@
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
 //	hanko-gin roles ...    grant, revoke and list roles through Hanko's admin API (roles_cmd.go)
+//	hanko-gin purge-deleted-users [--dry-run]
+//	                       delete the data of users Hanko deleted (purge.go)
 package main
 
 import (
@@ -48,8 +50,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "roles" {
 		return rolesCommand(ctx, args[1:], getenv, stdout)
 	}
+	if len(args) > 0 && args[0] == "purge-deleted-users" {
+		return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list])", args[0])
+		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run]])", args[0])
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -62,6 +67,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"hanko_api_url", cfg.HankoAPIURL)
 	}
 
+	var metrics *routes.Metrics // nil: METRICS_ADDR is empty, no metrics
+	var onSessionCheck func(string, time.Duration)
+	if cfg.MetricsAddr != "" {
+		metrics = routes.NewMetrics()
+		onSessionCheck = metrics.ObserveSessionCheck
+	}
 	authn, err := auth.New(ctx, auth.Config{
 		HankoAPIURL:     cfg.HankoAPIURL,
 		CookieName:      cfg.CookieName,
@@ -71,6 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		SessionCheckTTL: cfg.SessionCheckTTL,
 		CacheSize:       cfg.SessionCacheSize,
 		Logger:          log,
+		OnSessionCheck:  onSessionCheck,
 	})
 	if err != nil {
 		return err
@@ -79,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.WithMaxTodosPerUser(cfg.TodosMaxPerUser))
 	if err != nil {
 		return err
 	}
@@ -88,7 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: routes.New(routes.Deps{
-			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log, Admin: admin,
+			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log, Metrics: metrics, Admin: admin,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -97,14 +109,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	serveErr := make(chan error, 2)
+	metricsSrv, err := startMetrics(cfg.MetricsAddr, metrics, log, serveErr)
+	if err != nil {
+		return err
+	}
+	defer metricsSrv.close()
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // when the metrics listener fails; after Shutdown it does nothing
 	log.Info("hanko-gin listening", "addr", ln.Addr().String(), "hanko_api_url", cfg.HankoAPIURL,
 		"cors_allowed_origins", cfg.CORSAllowedOrigins, "session_check", cfg.SessionCheck)
 
-	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
@@ -117,6 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := metricsSrv.shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown of the metrics listener: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -116,9 +117,7 @@ func TestReadmeRoutesMatchRouter(t *testing.T) {
 // after each curl line ("# → 201 ..."). Variables set in one block (TODO_ID)
 // carry over to the next, as in a reader's terminal.
 func TestReadmeCurlLinesRun(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is needed to check the README's examples")
-	}
+	curl, bash := testenv.Need(t, "curl"), testenv.Need(t, "bash")
 	readme := readFile(t, "README.md")
 	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(readme, -1)
 	var script strings.Builder
@@ -176,10 +175,10 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, new(syncBuffer)) }()
 	defer func() { cancel(); <-done }()
 	waitFor(t, func() bool {
-		return exec.Command("curl", "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
+		return exec.Command(curl, "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
 	})
 
-	cmd := exec.Command("bash", "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
+	cmd := exec.Command(bash, "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
 	cmd.Env = append(os.Environ(),
 		"TOKEN="+admin.LoginSession(alice.ID),
 		"TOKEN_BOB="+admin.LoginSession(bob.ID))
@@ -267,7 +266,6 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 
 	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^TestGreeting$", "./routes/")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SKIP_POSTGRES=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestGreeting") {
 		t.Fatalf("the README's own-route example does not pass as written (%v):\n%s", err, out)
@@ -275,7 +273,7 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 }
 
 // examplePackages are what the README's route examples build with, in a copy of the project.
-var examplePackages = []string{"auth", "auth/authtest", "hankoadmin", "roles", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "routes"}
+var examplePackages = []string{"auth", "auth/authtest", "hankoadmin", "roles", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "internal/testenv", "routes"}
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()

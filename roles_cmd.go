@@ -74,10 +74,10 @@ func rolesArgsProblem(args []string) string {
 // adminClient is the admin API client the settings ask for, nil when
 // HANKO_ADMIN_API_URL is not set.
 func adminClient(cfg config.Config) (*hankoadmin.Client, error) {
-	if cfg.HankoAdminAPIURL == "" {
+	if cfg.AdminAPIURL == "" {
 		return nil, nil
 	}
-	return hankoadmin.New(cfg.HankoAdminAPIURL, cfg.HankoAdminAPIKey)
+	return hankoadmin.New(cfg.AdminAPIURL, cfg.AdminAPIKey)
 }
 
 func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, stdout io.Writer) error {

@@ -12,6 +12,9 @@
 // a role (Hanko puts roles there from the user's public metadata) and always
 // confirms the session with Hanko. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
+//
+// VerifyWebhook checks Hanko's webhook deliveries (user.delete, ...) with the
+// same keys; a webhook token is never accepted as a session, nor the reverse.
 package auth
 
 import (
@@ -70,22 +73,31 @@ type Config struct {
 	Transport http.RoundTripper
 	// ErrorHandler answers refused requests. Nil means WriteError.
 	ErrorHandler ErrorHandler
+	// OnSessionCheck, when set, is called after each call to Hanko's
+	// /sessions/validate (answers reused from the cache make no call) with the
+	// outcome (SessionValid, SessionInvalid or SessionUnavailable) and how
+	// long the call took: for a latency metric. It runs on the request's
+	// path, possibly concurrently, so it must be quick and safe for
+	// concurrent use. Nil means nothing is called.
+	OnSessionCheck func(outcome string, latency time.Duration)
 }
 
 // tuning holds what only tests change (see export_test.go).
 type tuning struct {
-	leeway        time.Duration // clock skew tolerated on exp, iat and nbf
-	maxTokenBytes int           // larger tokens are refused before parsing
-	now           func() time.Time
-	jwks          jwksTiming
+	leeway          time.Duration // clock skew tolerated on exp, iat and nbf
+	maxTokenBytes   int           // larger tokens are refused before parsing
+	maxWebhookBytes int           // larger webhook bodies are refused before parsing
+	now             func() time.Time
+	jwks            jwksTiming
 }
 
 func defaultTuning() tuning {
 	return tuning{
-		leeway:        30 * time.Second,
-		maxTokenBytes: 8 << 10, // Hanko's tokens are about 1.1 KiB
-		now:           time.Now,
-		jwks:          defaultJWKSTiming,
+		leeway:          30 * time.Second,
+		maxTokenBytes:   8 << 10,  // Hanko's tokens are about 1.1 KiB
+		maxWebhookBytes: 64 << 10, // a delivery is about 2 KiB; the user in it can grow
+		now:             time.Now,
+		jwks:            defaultJWKSTiming,
 	}
 }
 
@@ -98,6 +110,7 @@ type Authenticator struct {
 	flight   singleflight.Group
 	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
 	parser   *jwt.Parser
+	webhooks *jwt.Parser // for VerifyWebhook: no iss check, Hanko sets none
 	extract  extractor
 	onError  ErrorHandler
 	log      *slog.Logger
@@ -144,7 +157,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 		onError:  cfg.ErrorHandler,
 		log:      cfg.Logger,
 	}
-	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys)
+	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys, &a.stats)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +172,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
+	a.webhooks = jwt.NewParser(opts...)
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
@@ -166,6 +180,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	// Always built (it makes no call until asked): privileged routes confirm
 	// every session whatever Config.SessionCheck says.
 	a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
+	a.sessions.observe = cfg.OnSessionCheck
 	return a, nil
 }
 

@@ -149,6 +149,8 @@ func (c *Claims) Validate() error {
 	switch {
 	case c.UserID == "":
 		return errNoSubject
+	case c.UserID == webhookSubject: // a webhook token is never a session
+		return errWebhookToken
 	case c.SessionID == "":
 		return errNoSessionID
 	case !c.ExpiresAt.IsZero() && c.ExpiresAt.Unix() <= 0:

@@ -23,6 +23,7 @@ type TestConfig struct {
 	Logger           *slog.Logger
 	HTTPClient       *http.Client // its Transport is Config.Transport
 	ErrorHandler     ErrorHandler
+	OnSessionCheck   func(outcome string, latency time.Duration)
 
 	Leeway                time.Duration
 	MaxTokenBytes         int
@@ -37,7 +38,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 	cfg := Config{
 		HankoAPIURL: tc.HankoAPIURL, CookieName: tc.CookieName, Audience: tc.Audience, Issuer: tc.Issuer,
 		SessionCheck: tc.SessionCheck, SessionCheckTTL: tc.SessionCheckTTL, CacheSize: tc.SessionCacheSize,
-		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler,
+		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler, OnSessionCheck: tc.OnSessionCheck,
 	}
 	switch {
 	case tc.SessionCheckTTL == 0:

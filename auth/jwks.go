@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -61,6 +62,8 @@ type jwks struct {
 	url string
 	log *slog.Logger
 
+	stats *stats // fetch outcomes, for Authenticator.Stats
+
 	mu      sync.Mutex
 	lastErr error // cause of the most recent failed fetch; nil after a good one
 	fetches int64 // number of HTTP requests made to the JWKS URL
@@ -68,12 +71,13 @@ type jwks struct {
 
 // newJWKS loads Hanko's JWKS. It never fails because Hanko is unreachable: the
 // keys then load in the background, and ready reports why they are missing.
-// removed is called with the kids a refresh no longer lists.
-func newJWKS(ctx context.Context, url string, o jwksTiming, base http.RoundTripper, log *slog.Logger, removed func(map[string]bool)) (*jwks, error) {
+// removed is called with the kids a refresh no longer lists; st counts the
+// outcome of every fetch.
+func newJWKS(ctx context.Context, url string, o jwksTiming, base http.RoundTripper, log *slog.Logger, removed func(map[string]bool), st *stats) (*jwks, error) {
 	if o.unknownKIDWaitMax >= o.unknownKIDEvery {
 		return nil, fmt.Errorf("auth: the unknown-kid wait (%s) must be shorter than the unknown-kid fetch interval (%s), or unknown-kid requests queue up fetches", o.unknownKIDWaitMax, o.unknownKIDEvery)
 	}
-	j := &jwks{url: url, log: log, mem: &keepingStorage{Storage: jwkset.NewMemoryStorage(), removed: removed}}
+	j := &jwks{url: url, log: log, stats: st, mem: &keepingStorage{Storage: jwkset.NewMemoryStorage(), removed: removed, stored: &st.jwksOK}}
 	if base == nil {
 		base = http.DefaultTransport
 	}
@@ -110,10 +114,12 @@ func newJWKS(ctx context.Context, url string, o jwksTiming, base http.RoundTripp
 
 // keepingStorage is the in-memory key store behind the JWKS refresh. It
 // refuses to replace loaded keys with an empty set, and reports the keys a
-// refresh removed, so tokens they signed can be forgotten at once.
+// refresh removed, so tokens they signed can be forgotten at once. Every
+// successful fetch ends here, so it counts them in stored.
 type keepingStorage struct {
 	jwkset.Storage
 	removed func(map[string]bool)
+	stored  *atomic.Int64
 }
 
 func (s *keepingStorage) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
@@ -127,6 +133,7 @@ func (s *keepingStorage) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) 
 	if err := s.Storage.KeyReplaceAll(ctx, given); err != nil {
 		return err
 	}
+	s.stored.Add(1)
 	gone := make(map[string]bool)
 	for _, k := range old {
 		gone[k.Marshal().KID] = true
@@ -161,6 +168,7 @@ func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		// it must not turn later unknown-kid requests into 503s.
 	case err != nil:
 		t.j.lastErr = err
+		t.j.stats.jwksFailed.Add(1) // fetchFailed skips transport errors
 	case resp.StatusCode != http.StatusOK:
 		t.j.lastErr = fmt.Errorf("JWKS answered HTTP %d", resp.StatusCode)
 	default:
@@ -178,8 +186,10 @@ func cutShort(r *http.Request, start time.Time, budget time.Duration) bool {
 }
 
 func (j *jwks) fetchFailed(ctx context.Context, err error) {
-	// Transport errors (*url.Error) were already judged by observedTransport.
+	// Transport errors (*url.Error) were already judged and counted by
+	// observedTransport.
 	if ue := (*url.Error)(nil); !errors.As(err, &ue) {
+		j.stats.jwksFailed.Add(1)
 		j.mu.Lock()
 		j.lastErr = err
 		j.mu.Unlock()

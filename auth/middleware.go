@@ -46,6 +46,7 @@ func (a *Authenticator) RequireSession() gin.HandlerFunc {
 			return
 		}
 		c.Set(claimsKey, claims)
+		c.Set(decisionKey, decisionOK)
 		c.Next()
 	}
 }
@@ -58,6 +59,7 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := a.extract(c.Request)
 		if token == "" && err == nil {
+			c.Set(decisionKey, decisionOK) // anonymous requests are welcome here
 			c.Next()
 			return
 		}
@@ -68,10 +70,12 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 				return
 			}
 			a.log.DebugContext(c.Request.Context(), "ignoring invalid session token", "reason", err.Error())
+			c.Set(decisionKey, decisionOK) // served as anonymous
 			c.Next()
 			return
 		}
 		c.Set(claimsKey, claims)
+		c.Set(decisionKey, decisionOK)
 		c.Next()
 	}
 }
@@ -100,6 +104,7 @@ func (a *Authenticator) refuse(c *gin.Context, err error) {
 	} else {
 		a.log.DebugContext(ctx, "session refused", "path", c.Request.URL.Path, "reason", e.Error())
 	}
+	c.Set(decisionKey, e.Code)
 	a.onError(c, e)
 	c.Abort()
 }

@@ -93,6 +93,7 @@ func (a *Authenticator) RequireRole(roles ...string) gin.HandlerFunc {
 			return
 		}
 		c.Set(claimsKey, claims)
+		c.Set(decisionKey, decisionOK)
 		c.Next()
 	}
 }

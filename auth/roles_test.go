@@ -607,3 +607,43 @@ func TestRequireRolePanicsWithoutARole(t *testing.T) {
 	expectRefusal(t, serve(r, bearer(viewer)), http.StatusForbidden, auth.CodeForbidden)
 	expectUser(t, serve(r, bearer(admin)), "in")
 }
+
+// The decision metrics read (DecisionFromContext): RequireRole's own, which
+// after RequireSession replaces the session's "ok".
+func TestRequireRoleRecordsTheDecision(t *testing.T) {
+	hanko, a := newMWHanko(t, auth.TestConfig{})
+	var mu sync.Mutex
+	var got []string
+	r := gin.New()
+	r.Use(func(c *gin.Context) {
+		c.Next()
+		d, _ := auth.DecisionFromContext(c)
+		mu.Lock()
+		got = append(got, d)
+		mu.Unlock()
+	})
+	h := func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"user": "in"}) }
+	r.GET("/p", a.RequireRole("admin"), h)
+	r.GET("/g/p", a.RequireSession(), a.RequireRole("admin"), h)
+	token := func(roles ...any) string {
+		return hanko.Token(authtest.Session{UserID: "user-1", Custom: map[string]any{"roles": roles}})
+	}
+	for _, tt := range []struct {
+		name string
+		rq   request
+		want string
+	}{
+		{"admin", bearer(token("admin")), "ok"},
+		{"viewer", bearer(token("viewer")), auth.CodeForbidden},
+		{"no token", request{}, auth.CodeUnauthorized},
+		{"garbage", bearer("x"), auth.CodeInvalidToken},
+	} {
+		for _, path := range rolePaths {
+			got = nil
+			serveAt(r, path, tt.rq)
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("%s %s: decision %q, want %q", tt.name, path, got, tt.want)
+			}
+		}
+	}
+}

@@ -114,7 +114,8 @@ type sessionChecker struct {
 	answers *ttlCache[bool] // true: session valid; false: revoked or expired
 	flight  singleflight.Group
 	calls   atomic.Int64
-	outage  atomic.Pointer[outage] // the last failure to reach Hanko, while it is fresh
+	observe func(outcome string, latency time.Duration) // Config.OnSessionCheck; may be nil
+	outage  atomic.Pointer[outage]                      // the last failure to reach Hanko, while it is fresh
 
 	readyMu  sync.Mutex // guards the memo of the last readiness probe
 	readyAt  time.Time
@@ -167,15 +168,24 @@ func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, cl
 	v, err, _ := s.flight.Do(string(k[:]), func() (any, error) {
 		// Detached from the first caller's cancellation: the answer is shared.
 		ctx := context.WithoutCancel(ctx)
+		start := time.Now()
 		ans, err := s.call(ctx, token)
+		latency := time.Since(start)
 		if err != nil {
 			s.outage.Store(&outage{err: err, until: s.now().Add(outageMemo)})
+			s.report(SessionUnavailable, latency)
 			return false, err
 		}
 		s.outage.Store(nil)
 		valid := ans.IsValid && ans.Claims != nil && ans.Claims.SessionID == claims.SessionID && ans.Claims.Subject == claims.UserID
 		if ans.IsValid && !valid {
+			s.report(SessionUnavailable, latency)
 			return false, errUnavailable("Hanko's session check answered for a different session.", errors.New("hanko: /sessions/validate claims do not match the token"))
+		}
+		if valid {
+			s.report(SessionValid, latency)
+		} else {
+			s.report(SessionInvalid, latency)
 		}
 		expires := s.now().Add(s.ttl)
 		if exp := claims.ExpiresAt; exp.Before(expires) {
@@ -194,6 +204,13 @@ func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, cl
 		return err
 	}
 	return s.verdict(v.(bool))
+}
+
+// report passes one call's outcome to Config.OnSessionCheck.
+func (s *sessionChecker) report(outcome string, latency time.Duration) {
+	if s.observe != nil {
+		s.observe(outcome, latency)
+	}
 }
 
 func (s *sessionChecker) verdict(valid bool) error {

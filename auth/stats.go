@@ -1,9 +1,77 @@
 package auth
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
 
-// stats counts what the package does, for tests and for the metrics hook.
+	"github.com/gin-gonic/gin"
+)
+
+// stats counts what the package does; Stats reads it.
 type stats struct {
 	signatureChecks atomic.Int64 // tokens whose signature was checked (cache misses)
 	cacheHits       atomic.Int64 // tokens served from the verified-token cache
+	jwksOK          atomic.Int64 // JWKS fetches whose keys were stored
+	jwksFailed      atomic.Int64 // JWKS fetches that failed (see Stats.JWKSFetchesFailed)
+}
+
+// Stats is a snapshot of an Authenticator's counters, for metrics. The
+// counters only grow. Reading them costs a few atomic loads, so read them when
+// metrics are scraped rather than on every request.
+type Stats struct {
+	// SignatureChecks counts RSA signature checks: tokens not in the
+	// verified-token cache whose key was found.
+	SignatureChecks int64
+	// CacheHits counts tokens served from the verified-token cache.
+	CacheHits int64
+	// JWKSFetchesOK counts fetches of Hanko's JWKS whose keys were loaded.
+	JWKSFetchesOK int64
+	// JWKSFetchesFailed counts fetches that failed: Hanko unreachable, an
+	// HTTP error, a body that is not a usable JWKS. A fetch that an
+	// unknown-kid request gave up because it had already spent its wait on
+	// the rate limiter says nothing about Hanko and is not counted.
+	JWKSFetchesFailed int64
+	// KeysLoaded is the number of keys loaded now (not a counter).
+	KeysLoaded int
+}
+
+// Stats returns the current counters.
+func (a *Authenticator) Stats() Stats {
+	return Stats{
+		SignatureChecks:   a.stats.signatureChecks.Load(),
+		CacheHits:         a.stats.cacheHits.Load(),
+		JWKSFetchesOK:     a.stats.jwksOK.Load(),
+		JWKSFetchesFailed: a.stats.jwksFailed.Load(),
+		KeysLoaded:        a.keys.keyCount(context.Background()),
+	}
+}
+
+// Session-check outcomes passed to Config.OnSessionCheck.
+const (
+	SessionValid       = "valid"       // Hanko confirmed the session
+	SessionInvalid     = "invalid"     // Hanko answered that the session ended (revoked, logged out, expired)
+	SessionUnavailable = "unavailable" // no usable answer: unreachable, timeout, HTTP error, unexpected body
+)
+
+const decisionKey = "hanko-gin/auth.decision"
+
+// decisionOK is what a request that auth let through records.
+const decisionOK = "ok"
+
+// DecisionFromContext returns what the auth middleware decided about the
+// request, once it has run: "ok" when it let the request through, else the
+// Code of the *Error it refused the request with (CodeUnauthorized,
+// CodeInvalidToken, CodeAuthUnavailable, CodeForbidden). When several auth middlewares run
+// for one request, the last decision wins: a request that RequireSession let
+// through and a later check refused reports the refusal. On an
+// OptionalSession route, anonymous requests and ignored invalid tokens are
+// let through, so they report "ok". ok is false when no auth middleware ran.
+// Use it after c.Next() to count one decision per request.
+func DecisionFromContext(c *gin.Context) (string, bool) {
+	v, ok := c.Get(decisionKey)
+	if !ok {
+		return "", false
+	}
+	d, ok := v.(string)
+	return d, ok
 }

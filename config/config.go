@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 type Config struct {
 	HankoAPIURL        string
 	Port               int
+	MetricsAddr        string // host:port of the /metrics listener; "" means off
 	CORSAllowedOrigins []string
 	CookieName         string
 	Audience           []string
@@ -34,8 +36,9 @@ type Config struct {
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
-	HankoAdminAPIURL   string // "" when not set: the admin area and roles command are off
-	HankoAdminAPIKey   string // Hanko Cloud's admin API key; "" for self-hosted Hanko
+	TodosMaxPerUser    int
+	AdminAPIURL        string // empty: not configured (the purge says so)
+	AdminAPIKey        string // a secret: never log it
 }
 
 // Defaults for optional settings; the auth ones are auth's own defaults.
@@ -68,6 +71,10 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("PORT %q must be a number from 1 to 65535", getenv("PORT"))
 	} else {
 		c.Port = p
+	}
+	c.MetricsAddr = get("METRICS_ADDR", "")
+	if err := checkMetricsAddr(c.MetricsAddr, c.Port); err != nil {
+		bad("METRICS_ADDR %v", err)
 	}
 
 	for _, o := range splitList(get("CORS_ALLOWED_ORIGINS", DefaultOrigin)) {
@@ -114,6 +121,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := store.CheckURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL: %v", err)
 	}
+	if n, err := strconv.Atoi(get("TODOS_MAX_PER_USER", strconv.Itoa(store.DefaultMaxTodosPerUser))); err != nil || n < 1 || n > store.MaxTodosPerUserLimit {
+		bad("TODOS_MAX_PER_USER %q must be a number from 1 to %d", getenv("TODOS_MAX_PER_USER"), store.MaxTodosPerUserLimit)
+	} else {
+		c.TodosMaxPerUser = n
+	}
 
 	switch v := strings.ToLower(get("LOG_LEVEL", "info")); v {
 	case "debug":
@@ -134,14 +146,16 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT %q must be text or json", v)
 	}
 
-	c.HankoAdminAPIURL = get("HANKO_ADMIN_API_URL", "")
-	c.HankoAdminAPIKey = get("HANKO_ADMIN_API_KEY", "")
-	if c.HankoAdminAPIURL != "" {
-		if _, err := hankoadmin.New(c.HankoAdminAPIURL, c.HankoAdminAPIKey); err != nil {
+	// Hanko's admin API, for `hanko-gin purge-deleted-users`; optional here.
+	c.AdminAPIURL = get("HANKO_ADMIN_API_URL", "")
+	c.AdminAPIKey = get("HANKO_ADMIN_API_KEY", "")
+	if c.AdminAPIURL != "" {
+		if _, err := hankoadmin.New(c.AdminAPIURL, ""); err != nil {
 			bad("HANKO_ADMIN_API_URL: %v", err)
 		}
-	} else if c.HankoAdminAPIKey != "" {
-		bad("HANKO_ADMIN_API_KEY is set but HANKO_ADMIN_API_URL is not: set the admin API URL the key belongs to")
+	}
+	if strings.ContainsFunc(c.AdminAPIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		bad("HANKO_ADMIN_API_KEY contains spaces or control characters")
 	}
 
 	if len(problems) > 0 {
@@ -193,6 +207,41 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q: %v", o, err)
 	}
 	return nil
+}
+
+// checkMetricsAddr accepts "" (off) or host:port with a port from 1 to 65535
+// that is not the public port (0 when PORT is invalid; checked elsewhere). An
+// empty host means every interface.
+func checkMetricsAddr(addr string, publicPort int) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	switch {
+	case err != nil || strings.ContainsAny(host, " /@?#[]") || (host != "" && net.ParseIP(host) == nil && !validHostname(host)):
+		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:9090 (empty turns metrics off)", addr)
+	case perr != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port:
+		return fmt.Errorf("%q must have a port from 1 to 65535, e.g. 127.0.0.1:9090", addr)
+	case n == publicPort:
+		return fmt.Errorf("%q uses port %d, the public PORT: metrics need a port of their own, never the public one", addr, n)
+	}
+	return nil
+}
+
+// validHostname accepts DNS names: letters, digits, hyphens and dots.
+func validHostname(h string) bool {
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func validCookieName(s string) bool {

@@ -25,6 +25,7 @@ func TestLoadDefaults(t *testing.T) {
 		SessionCacheSize:   10000,
 		LogLevel:           slog.LevelInfo,
 		LogFormat:          "text",
+		TodosMaxPerUser:    1000,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load defaults\n got  %+v\n want %+v", c, want)
@@ -35,6 +36,7 @@ func TestLoadEverySetting(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"HANKO_API_URL":            "http://localhost:8000",
 		"PORT":                     "8080",
+		"METRICS_ADDR":             "127.0.0.1:9090",
 		"CORS_ALLOWED_ORIGINS":     "http://localhost:5173, https://app.example.com",
 		"HANKO_COOKIE_NAME":        "session",
 		"HANKO_AUDIENCE":           "localhost,example.com",
@@ -45,8 +47,9 @@ func TestLoadEverySetting(t *testing.T) {
 		"DATABASE_URL":             "postgres://u:p@localhost:5432/todos",
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
-		"HANKO_ADMIN_API_URL":      "https://admin-api.example.test/",
-		"HANKO_ADMIN_API_KEY":      "k3y",
+		"TODOS_MAX_PER_USER":       "25",
+		"HANKO_ADMIN_API_URL":      "http://hanko:8001",
+		"HANKO_ADMIN_API_KEY":      "key-123",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +57,7 @@ func TestLoadEverySetting(t *testing.T) {
 	want := Config{
 		HankoAPIURL:        "http://localhost:8000",
 		Port:               8080,
+		MetricsAddr:        "127.0.0.1:9090",
 		CORSAllowedOrigins: []string{"http://localhost:5173", "https://app.example.com"},
 		CookieName:         "session",
 		Audience:           []string{"localhost", "example.com"},
@@ -64,8 +68,9 @@ func TestLoadEverySetting(t *testing.T) {
 		DatabaseURL:        "postgres://u:p@localhost:5432/todos",
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
-		HankoAdminAPIURL:   "https://admin-api.example.test/",
-		HankoAdminAPIKey:   "k3y",
+		TodosMaxPerUser:    25,
+		AdminAPIURL:        "http://hanko:8001",
+		AdminAPIKey:        "key-123",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got  %+v\n want %+v", c, want)
@@ -85,6 +90,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"port not a number", map[string]string{"PORT": "http"}, "PORT"},
 		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT"},
+		{"metrics address without port", map[string]string{"METRICS_ADDR": "127.0.0.1"}, "METRICS_ADDR"},
+		{"metrics address as a URL", map[string]string{"METRICS_ADDR": "http://127.0.0.1:9090"}, "must be host:port"},
+		{"metrics address with a path", map[string]string{"METRICS_ADDR": "localhost:9090/metrics"}, "METRICS_ADDR"},
+		{"metrics port zero", map[string]string{"METRICS_ADDR": "127.0.0.1:0"}, "port from 1 to 65535"},
+		{"metrics port out of range", map[string]string{"METRICS_ADDR": "127.0.0.1:65536"}, "port from 1 to 65535"},
+		{"metrics port by name", map[string]string{"METRICS_ADDR": "127.0.0.1:http"}, "port from 1 to 65535"},
+		{"metrics port with leading zero", map[string]string{"METRICS_ADDR": "127.0.0.1:09090"}, "port from 1 to 65535"},
+		{"metrics on the default public port", map[string]string{"METRICS_ADDR": "127.0.0.1:5001"}, "the public PORT"},
+		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_ADDR": ":8080"}, "the public PORT"},
 		{"wildcard origin", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, `"*" is not allowed`},
 		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/app"}, "not an origin"},
 		{"origin with trailing slash", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/"}, "not an origin"},
@@ -107,9 +121,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"database scheme", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"todo cap zero", map[string]string{"TODOS_MAX_PER_USER": "0"}, "TODOS_MAX_PER_USER"},
+		{"todo cap negative", map[string]string{"TODOS_MAX_PER_USER": "-5"}, "TODOS_MAX_PER_USER"},
+		{"todo cap not a number", map[string]string{"TODOS_MAX_PER_USER": "lots"}, "TODOS_MAX_PER_USER"},
+		{"todo cap too high", map[string]string{"TODOS_MAX_PER_USER": "1000001"}, "from 1 to 1000000"},
 		{"relative admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}, "HANKO_ADMIN_API_URL"},
-		{"ftp admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "ftp://hanko:8001"}, "HANKO_ADMIN_API_URL"},
-		{"admin API key without its URL", map[string]string{"HANKO_ADMIN_API_KEY": "k3y"}, "HANKO_ADMIN_API_URL is not"},
+		{"admin API URL without host", map[string]string{"HANKO_ADMIN_API_URL": "http://"}, "HANKO_ADMIN_API_URL"},
+		{"admin API URL with credentials", map[string]string{"HANKO_ADMIN_API_URL": "https://u:secret@x.hanko.io"}, "must not carry credentials"},
+		{"admin API URL with a query", map[string]string{"HANKO_ADMIN_API_URL": "http://hanko:8001?x=1"}, "HANKO_ADMIN_API_URL"},
+		{"admin API key with a space", map[string]string{"HANKO_ADMIN_API_URL": "https://x.hanko.io", "HANKO_ADMIN_API_KEY": "abc def"}, "HANKO_ADMIN_API_KEY"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,19 +152,50 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 }
 
+func TestLoadAcceptsMetricsAddresses(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:9090", ":9090", "[::1]:9090", "localhost:9090", "metrics.internal:9100", "0.0.0.0:5002"} {
+		c, err := Load(env(map[string]string{"HANKO_API_URL": "http://localhost:8000", "METRICS_ADDR": addr}))
+		if err != nil || c.MetricsAddr != addr {
+			t.Errorf("METRICS_ADDR %q: MetricsAddr %q, err %v", addr, c.MetricsAddr, err)
+		}
+	}
+}
+
 func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"PORT":                 "-3",
 		"CORS_ALLOWED_ORIGINS": "*,http://ok.example,ftp://x",
 		"LOG_FORMAT":           "xml",
+		"TODOS_MAX_PER_USER":   "0",
 	}))
 	if err == nil {
 		t.Fatal("Load accepted bad settings")
 	}
 	msg := err.Error()
-	for _, want := range []string{"invalid settings (5)", "HANKO_API_URL", "PORT", `"*"`, `"ftp://x"`, "LOG_FORMAT"} {
+	for _, want := range []string{"invalid settings (6)", "HANKO_API_URL", "PORT", `"*"`, `"ftp://x"`, "LOG_FORMAT", "TODOS_MAX_PER_USER"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %s:\n%s", want, msg)
 		}
+	}
+}
+
+// The admin API key and passwords in the admin API URL never appear in a
+// problem (the message is printed at start-up and by the purge).
+func TestLoadNeverShowsAdminSecrets(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"HANKO_API_URL":       "http://localhost:8000",
+		"HANKO_ADMIN_API_URL": "https://svc:pa55word@x.hanko.io?q",
+		"HANKO_ADMIN_API_KEY": "sk_live_\x01abc",
+	}))
+	if err == nil {
+		t.Fatal("Load accepted the settings")
+	}
+	for _, secret := range []string{"pa55word", "sk_live", "abc"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %q:\n%v", secret, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "HANKO_ADMIN_API_URL") || !strings.Contains(err.Error(), "HANKO_ADMIN_API_KEY") {
+		t.Errorf("the error does not name both settings:\n%v", err)
 	}
 }

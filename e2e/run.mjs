@@ -26,6 +26,10 @@ const { chromium } = require("playwright-core");
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const OVERALL_TIMEOUT_MS = 8 * 60_000;
+// The backend's TODOS_MAX_PER_USER for this run: small, so the test reaches it, and above the
+// frontend's page of 50, so the list needs a second page first.
+const TODO_CAP = 57;
+const PAGE_SIZE = 50;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "hanko-gin-e2e-"));
 const artifacts = path.join(root, "artifacts");
@@ -205,7 +209,8 @@ async function main() {
 
   // 2. Stand-in Hanko, which mints tokens for alice and bob.
   const tokensFile = path.join(tmp, "hanko.json");
-  const fake = start("fakehanko", fakeBin, ["-addr", "127.0.0.1:0", "-origin", frontendOrigin, "-out", tokensFile]);
+  const webhookURL = `http://127.0.0.1:${backendPort}/webhooks/hanko`; // where the stand-in sends user.delete
+  const fake = start("fakehanko", fakeBin, ["-addr", "127.0.0.1:0", "-origin", frontendOrigin, "-out", tokensFile, "-webhook", webhookURL]);
   const hanko = await waitFor("fakehanko tokens", () => existsSync(tokensFile) && JSON.parse(readFileSync(tokensFile, "utf8")), 30_000, fake);
   const { alice, bob } = hanko.users;
   log(`stand-in Hanko at ${hanko.url}`);
@@ -227,6 +232,7 @@ async function main() {
     CORS_ALLOWED_ORIGINS: frontendOrigin,
     DATABASE_URL: `sqlite://${path.join(tmp, "todos.db")}`,
     LOG_LEVEL: "info",
+    TODOS_MAX_PER_USER: String(TODO_CAP),
   };
   const backend = start("backend", backendBin, [], { cwd: tmp, env: backendEnv });
   await waitFor("backend /readyz", async () => (await request(`http://127.0.0.1:${backendPort}/readyz`)).status === 200, 60_000, backend);
@@ -278,6 +284,19 @@ async function main() {
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
   });
+  /** Every todo of the token's user, newest first, following next_cursor. */
+  const allTodos = async (token) => {
+    const todos = [];
+    let q = "?limit=200";
+    for (let i = 0; i < 100; i += 1) {
+      const res = await api(token).get(`/api/todos${q}`);
+      assert(res.status === 200, `GET /api/todos${q}: ${res.status} ${res.text}`);
+      todos.push(...res.json.todos);
+      if (res.json.next_cursor === undefined) return todos;
+      q = `?limit=200&cursor=${encodeURIComponent(res.json.next_cursor)}`;
+    }
+    throw new Error("GET /api/todos never reached a last page");
+  };
   const sessionCookie = (token) => ({ name: "hanko", value: token, url: frontendOrigin, sameSite: "Lax" });
 
   const ctxA = await launch();
@@ -445,6 +464,55 @@ async function main() {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await check("Load more shows the next page: every todo once, newest first, as the backend lists them", async () => {
+    // Enough todos for a second page, one short of the cap.
+    const have = (await allTodos(alice.token)).length;
+    for (let i = have; i < TODO_CAP - 1; i += 1) {
+      const res = await api(alice.token).send("POST", "/api/todos", { title: `Paged todo ${String(i).padStart(2, "0")}` });
+      assert(res.status === 201, `POST /api/todos ${res.status} ${res.text}`);
+    }
+    const expected = (await allTodos(alice.token)).map((t) => t.title);
+    assert(expected.length === TODO_CAP - 1 && expected.length > PAGE_SIZE, `backend has ${expected.length} todos`);
+
+    await page.reload();
+    await page.locator("li.todo").nth(PAGE_SIZE - 1).waitFor();
+    await page.getByText("more to load").waitFor();
+    const firstPage = await page.getByTestId("todo-title").allTextContents();
+    assert(JSON.stringify(firstPage) === JSON.stringify(expected.slice(0, PAGE_SIZE)), `first page shows ${JSON.stringify(firstPage)}`);
+
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("li.todo").nth(expected.length - 1).waitFor();
+    await page.locator(".todo-more").waitFor({ state: "detached" });
+    const shown = await page.getByTestId("todo-title").allTextContents();
+    assert(JSON.stringify(shown) === JSON.stringify(expected), `after Load more the page shows\n${JSON.stringify(shown)}\nthe backend has\n${JSON.stringify(expected)}`);
+    assert((await page.getByText("more to load").count()) === 0, "still says there is more to load");
+  });
+
+  await check("at TODOS_MAX_PER_USER a new todo is taken back and the page names the limit", async () => {
+    const input = page.getByPlaceholder("What needs doing?");
+    await input.fill("The last one that fits");
+    await input.press("Enter");
+    await page.locator("li.todo", { hasText: "The last one that fits" }).waitFor();
+    await page.locator("li.todo.pending").waitFor({ state: "detached" });
+    assert((await allTodos(alice.token)).length === TODO_CAP, "the create up to the cap was not stored");
+
+    await input.fill("One too many");
+    await input.press("Enter");
+    const notice = page.getByTestId("todo-limit");
+    await notice.waitFor();
+    const text = await notice.textContent();
+    assert(text.includes("Todo limit reached.") && text.includes(`limit of ${TODO_CAP} todos`), `limit notice says: ${text}`);
+    await page.locator("li.todo", { hasText: "One too many" }).waitFor({ state: "detached" });
+    const stored = await allTodos(alice.token);
+    assert(stored.length === TODO_CAP && !stored.some((t) => t.title === "One too many"), `backend has ${stored.length} todos`);
+    await page.screenshot({ path: path.join(artifacts, "dashboard-limit.png") });
+
+    // A delete frees a slot, and the notice goes.
+    await page.getByRole("button", { name: 'Delete "The last one that fits"' }).click();
+    await notice.waitFor({ state: "detached" });
+    await waitFor("delete stored", async () => (await allTodos(alice.token)).length === TODO_CAP - 1, 10_000);
+  });
+
   await check("a backend 503 shows 'authentication service unavailable' and keeps the user signed in", async () => {
     await page.route(`${backendURL}/api/me`, (r) =>
       r.fulfill({
@@ -512,8 +580,7 @@ async function main() {
     assert(bobs.status === 200 && !bobs.json.todos.some((t) => t.id === firstId), `bob's list: ${bobs.text}`);
     const steal = await api(bob.token).send("PATCH", `/api/todos/${firstId}`, { done: false });
     assert(steal.status === 404, `bob changing alice's todo: ${steal.status}`);
-    const alices = await api(alice.token).get("/api/todos");
-    assert(alices.json.todos.some((t) => t.id === firstId), "alice's todo is gone");
+    assert((await allTodos(alice.token)).some((t) => t.id === firstId), "alice's todo is gone");
   });
 
   await check("removing the cookie sends the user to the login page, which renders <hanko-auth>", async () => {
@@ -540,6 +607,8 @@ async function main() {
     await pageB.unroute(`${hanko.url}/**`);
   });
 
+  await accountDeletionChecks({ launch, api, sessionCookie, frontendOrigin, backend, users: hanko.users });
+
   await adminAreaChecks({ launch, api, sessionCookie, frontendOrigin, backendURL, hankoURL: hanko.url });
 
   await check("no unexpected console errors on the happy path", async () => {
@@ -548,6 +617,73 @@ async function main() {
     assert(unexpected.length === 0, unexpected.join("\n"));
   });
 }
+
+// ---------- account deletion: <hanko-profile>'s "Delete account" -> user.delete webhook -> todos gone ----------
+//
+// carol (a third user of the stand-in Hanko, in her own browser profile) stores todos, deletes her
+// account in <hanko-profile>, and lands on the login page with the app's message. The stand-in
+// Hanko delivers a signed user.delete webhook to the backend (fakehanko -webhook), which deletes
+// her todos: another session of hers then lists none, while alice and bob keep theirs.
+async function accountDeletionChecks({ launch, api, sessionCookie, frontendOrigin, backend, users }) {
+  const { alice, bob, carol } = users;
+  // hanko-elements re-applies the flow state about 500 ms after a change: act like a person.
+  const pause = () => sleep(800);
+  const ctxC = await launch();
+  browserContexts.push(ctxC);
+  const pageC = ctxC.pages()[0] ?? (await ctxC.newPage());
+  pageC.setDefaultTimeout(15_000);
+  currentPage = pageC;
+  await ctxC.addCookies([sessionCookie(carol.token)]);
+  const titles = async (token) => {
+    const res = await api(token).get("/api/todos");
+    assert(res.status === 200, `GET /api/todos ${res.status} ${res.text}`);
+    return res.json.todos.map((t) => t.title);
+  };
+  let othersBefore;
+
+  await check("account deletion: the profile page offers Delete account", async () => {
+    for (const title of ["Carol's first todo", "Carol's second todo"]) {
+      const res = await api(carol.token).send("POST", "/api/todos", { title });
+      assert(res.status === 201, `POST /api/todos as carol ${res.status}`);
+    }
+    assert((await titles(carol.second_token)).length === 2, "carol's todos are not visible to her second session");
+    othersBefore = { alice: await titles(alice.token), bob: await titles(bob.token) };
+    await pageC.goto(`${frontendOrigin}/profile`);
+    const profile = pageC.locator("hanko-profile");
+    await profile.getByText(carol.email).first().waitFor();
+    await pause();
+    await profile.getByRole("button", { name: "Delete account" }).click();
+    await profile.getByText("Are you sure you want to delete this account?").waitFor();
+  });
+
+  await check("account deletion: confirming lands on the login page saying the todos were deleted", async () => {
+    const profile = pageC.locator("hanko-profile");
+    await pause();
+    await profile.getByRole("checkbox", { name: "Yes, delete this account." }).check();
+    await pause();
+    await profile.getByRole("button", { name: "Delete", exact: true }).click();
+    await pageC.waitForURL(`${frontendOrigin}/`);
+    await pageC.getByText("Your account and your todos were deleted.").waitFor();
+    await pageC.screenshot({ path: path.join(artifacts, "account-deleted.png") });
+    const cookies = await ctxC.cookies(frontendOrigin);
+    assert(!cookies.some((c) => c.name === "hanko" && c.value), `hanko cookie still set: ${JSON.stringify(cookies)}`);
+  });
+
+  await check("account deletion: the user.delete webhook deleted her todos, and only hers", async () => {
+    // The backend answered Hanko's webhook before Hanko answered the browser, so this holds at once.
+    const left = await titles(carol.second_token);
+    assert(left.length === 0, `carol's other session still lists ${JSON.stringify(left)}`);
+    const log = readFileSync(backend.logFile, "utf8");
+    assert(
+      log.split("\n").some((l) => l.includes("hanko webhook") && l.includes("outcome=deleted") && l.includes(`user_id=${carol.user_id}`)),
+      `the backend logged no deletion for carol:\n${tail(backend.logFile)}`,
+    );
+    assert(!log.includes(carol.token) && !log.includes(carol.second_token), "the backend logged a token");
+    const othersAfter = { alice: await titles(alice.token), bob: await titles(bob.token) };
+    assert(JSON.stringify(othersAfter) === JSON.stringify(othersBefore), `other users' todos changed: ${JSON.stringify({ othersBefore, othersAfter })}`);
+  });
+}
+// ---------- end of account deletion ----------
 
 // ---------- roles and the admin area ----------
 // alice has the admin role in the stand-in's admin API, bob has none. Fresh sessions come from
@@ -578,10 +714,14 @@ async function adminAreaChecks({ launch, api, sessionCookie, frontendOrigin, bac
 
   await check("admin: the Admin entry opens Hanko's users with roles and todo counts", async () => {
     currentPage = page;
-    const todos = await api(alice.token).get("/api/todos");
-    assert(todos.status === 200, `GET /api/todos ${todos.status}`);
-    const aliceTodos = todos.json.todos.length;
-    assert(aliceTodos > 0, "alice has no todos; the count proves nothing");
+    const count = async (token) => {
+      const res = await api(token).get("/api/todos?limit=200");
+      assert(res.status === 200 && !res.json.next_cursor, `GET /api/todos: ${res.status} ${res.text.slice(0, 200)}`);
+      return res.json.todos.length;
+    };
+    const aliceTodos = await count(alice.token);
+    const bobTodos = await count(bob.token);
+    assert(aliceTodos !== bobTodos, `alice and bob both have ${aliceTodos} todos; the counts prove nothing`);
     await page.goto(`${frontendOrigin}/dashboard`);
     await page.getByRole("link", { name: "Admin" }).click();
     await page.waitForURL(`${frontendOrigin}/admin`);
@@ -592,7 +732,8 @@ async function adminAreaChecks({ launch, api, sessionCookie, frontendOrigin, bac
     assert((await row(alice.user_id).getByRole("button").count()) === 0, "the admin can change her own admin role");
     await row(alice.user_id).getByText("You").waitFor();
     assert((await rolesOf(bob.user_id).textContent()) === "none", `bob's roles: ${await rolesOf(bob.user_id).textContent()}`);
-    assert((await row(bob.user_id).getByTestId("admin-user-todos").textContent()) === "0", "bob's todo count");
+    const bobShown = await row(bob.user_id).getByTestId("admin-user-todos").textContent();
+    assert(bobShown === String(bobTodos), `bob's todo count on the page ${bobShown}, backend has ${bobTodos}`);
     await page.screenshot({ path: path.join(artifacts, "admin.png"), fullPage: true });
   });
 

@@ -40,11 +40,25 @@ func respondError(c *gin.Context, err error) {
 		auth.WriteError(c, e) // the same body, plus the WWW-Authenticate challenge
 		return
 	}
-	var ae *apiError
+	var (
+		ae    *apiError
+		limit *store.TodoLimitError
+	)
 	switch {
 	case errors.As(err, &ae):
 	case errors.Is(err, store.ErrNotFound):
 		ae = errTodoNotFound
+	case errors.Is(err, store.ErrBadCursor):
+		ae = errBadCursor
+	case errors.As(err, &limit):
+		// 409 Conflict: the request is fine, the state of the caller's list
+		// is what refuses it, and deleting a todo resolves it (RFC 9110 15.5.10).
+		todos := "todos"
+		if limit.Max == 1 {
+			todos = "todo"
+		}
+		ae = &apiError{http.StatusConflict, "todo_limit_reached",
+			fmt.Sprintf("You have reached the limit of %d %s. Delete one to add another.", limit.Max, todos)}
 	default:
 		_ = c.Error(err) // the request logger reports it
 		ae = errInternal

@@ -21,15 +21,17 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
+	Metrics        *Metrics           // nil: no metrics (see metrics.go)
 	Admin          *hankoadmin.Client // Hanko's admin API, for the admin area; nil: it answers 503
 }
 
 // api holds the dependencies the handlers use.
 type api struct {
-	auth  *auth.Authenticator
-	store store.Store
-	log   *slog.Logger
-	admin *hankoadmin.Client
+	auth    *auth.Authenticator
+	store   store.Store
+	log     *slog.Logger
+	metrics *Metrics // nil when metrics are off
+	admin   *hankoadmin.Client
 }
 
 // New builds the Gin engine with every route, CORS and the CSRF defence.
@@ -37,11 +39,14 @@ func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &api{auth: d.Auth, store: d.Store, log: d.Logger, admin: d.Admin}
+	a := &api{auth: d.Auth, store: d.Store, log: d.Logger, metrics: d.Metrics, admin: d.Admin}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // ClientIP is the peer address unless you configure your proxies
+	if d.Metrics != nil {
+		r.Use(d.Metrics.middleware(d.Auth)) // first, so it sees every request and its final status
+	}
 	r.Use(
 		requestLogger(d.Logger),
 		recoverJSON(d.Logger),
@@ -56,6 +61,9 @@ func New(d Deps) *gin.Engine {
 	r.GET("/readyz", a.readyz)
 
 	r.GET("/api/public", a.public)
+
+	// Hanko's webhooks: no session, the signed token in the body is the proof.
+	r.POST("/webhooks/hanko", a.hankoWebhook)
 
 	private := r.Group("/api", a.auth.RequireSession())
 	private.GET("/protected", a.protected)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,13 +19,14 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/store"
+	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode) // main sets release mode; tests keep Gin quiet too
-	os.Exit(m.Run())
+	storetest.Main(m)         // runs the tests; stops the throwaway PostgreSQL of todos_test.go
 }
 
 // testEnv is the real router with a stand-in Hanko and a SQLite store.
@@ -339,11 +339,7 @@ func TestCrossOriginUnsafeRequestsAreRefused(t *testing.T) {
 			if tc.status == 201 {
 				want++
 			}
-			todos, err := env.store.ListTodos(context.Background(), "victim")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(todos) != want {
+			if todos := allTodos(t, env.store, "victim"); len(todos) != want {
 				t.Errorf("victim has %d todos, want %d: a refused request changed data", len(todos), want)
 			}
 		})

@@ -7,7 +7,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,17 +25,60 @@ const (
 	maxBodyBytes  = 16 << 10
 )
 
-// listTodos returns the caller's todos, newest first.
+// todoList is one page of GET /api/todos. NextCursor is left out on the last page.
+type todoList struct {
+	Todos      []store.Todo `json:"todos"`
+	NextCursor string       `json:"next_cursor,omitempty"`
+}
+
+// listTodos returns one page of the caller's todos, newest first:
+// ?limit=1..200 (default 50), and ?cursor=<the next_cursor of the page before>.
+// Other query parameters are ignored.
 func (a *api) listTodos(c *gin.Context) {
-	todos, err := a.store.ListTodos(c.Request.Context(), mustClaims(c).UserID)
+	page, err := parsePage(c.Request.URL.Query())
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	if todos == nil {
-		todos = []store.Todo{}
+	list, err := a.store.ListTodos(c.Request.Context(), mustClaims(c).UserID, page)
+	if err != nil {
+		respondError(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"todos": todos})
+	c.JSON(http.StatusOK, todoList{Todos: list.Todos, NextCursor: list.NextCursor})
+}
+
+var (
+	errBadLimit  = badRequest(`The query parameter "limit" must be a whole number from 1 to %d.`, store.MaxPageLimit)
+	errBadCursor = badRequest(`The query parameter "cursor" must be the "next_cursor" of an earlier page; leave it out for the first page.`)
+)
+
+// parsePage reads ?limit and ?cursor. Each may be given once; an empty
+// cursor is refused rather than read as "first page", so a client that
+// loses its cursor cannot loop over page one forever.
+func parsePage(q url.Values) (store.Page, error) {
+	var page store.Page
+	for _, name := range []string{"limit", "cursor"} {
+		if len(q[name]) > 1 {
+			return page, badRequest("The query parameter %q must be given at most once.", name)
+		}
+	}
+	if vs, ok := q["limit"]; ok {
+		// Digits only: Atoi alone would also take "+5".
+		v := vs[0]
+		n, err := strconv.Atoi(v)
+		if err != nil || strings.ContainsFunc(v, func(r rune) bool { return r < '0' || r > '9' }) || n < 1 || n > store.MaxPageLimit {
+			return page, errBadLimit
+		}
+		page.Limit = n
+	}
+	if vs, ok := q["cursor"]; ok {
+		if vs[0] == "" {
+			return page, errBadCursor
+		}
+		page.Cursor = vs[0]
+	}
+	return page, nil
 }
 
 // createTodo stores a new todo for the caller: {"title": "..."}.

@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +32,7 @@ type todoEnv struct {
 	bobToken   string
 }
 
-func newTodoEnv(t *testing.T, b storetest.Backend) *todoEnv {
+func newTodoEnv(t *testing.T, b storetest.Backend, opts ...store.Option) *todoEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -40,7 +43,11 @@ func newTodoEnv(t *testing.T, b storetest.Backend) *todoEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t, b)
+	db, err := store.Open(ctx, b.NewURL(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	e := &todoEnv{
 		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
 		store:  db,
@@ -102,20 +109,52 @@ func (e *todoEnv) create(t *testing.T, token, title string) apiTodo {
 	return td
 }
 
-func (e *todoEnv) list(t *testing.T, token string) []apiTodo {
+// apiList is a page of GET /api/todos.
+type apiList struct {
+	Todos      []apiTodo `json:"todos"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+// page asks for one page of GET /api/todos with the query q.
+func (e *todoEnv) page(t *testing.T, token, q string) apiList {
 	t.Helper()
-	rec := e.call(t, token, "GET", "/api/todos", "", "")
+	rec := e.call(t, token, "GET", "/api/todos"+q, "", "")
 	if rec.Code != http.StatusOK {
-		t.Fatalf("list: status %d, body %s", rec.Code, rec.Body)
+		t.Fatalf("GET /api/todos%s: status %d, body %s", q, rec.Code, rec.Body)
 	}
-	var out struct {
-		Todos []apiTodo `json:"todos"`
-	}
+	var out apiList
 	decodeStrict(t, rec, &out)
 	if out.Todos == nil {
 		t.Fatalf("list: %s has no todos array", rec.Body)
 	}
-	return out.Todos
+	if out.NextCursor != nil && *out.NextCursor == "" {
+		t.Fatalf("list: %s has an empty next_cursor; the last page leaves it out", rec.Body)
+	}
+	return out
+}
+
+// list is the first page with the default limit.
+func (e *todoEnv) list(t *testing.T, token string) []apiTodo {
+	t.Helper()
+	return e.page(t, token, "").Todos
+}
+
+// allTodos is every todo of owner, straight from the store.
+func allTodos(t *testing.T, s store.Store, owner string) []store.Todo {
+	t.Helper()
+	all := []store.Todo{}
+	page := store.Page{Limit: store.MaxPageLimit}
+	for {
+		p, err := s.ListTodos(context.Background(), owner, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p.Todos...)
+		if p.NextCursor == "" {
+			return all
+		}
+		page.Cursor = p.NextCursor
+	}
 }
 
 // snapshot is every todo of both users, straight from the store.
@@ -123,11 +162,7 @@ func (e *todoEnv) snapshot(t *testing.T) map[string][]store.Todo {
 	t.Helper()
 	out := map[string][]store.Todo{}
 	for _, u := range []string{e.alice, e.bob} {
-		l, err := e.store.ListTodos(context.Background(), u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[u] = l
+		out[u] = allTodos(t, e.store, u)
 	}
 	return out
 }
@@ -356,4 +391,193 @@ func TestTodoValidation(t *testing.T) {
 			t.Errorf("PATCH with a charset parameter: %d %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// newestFirst orders todos as the API documents: created_at, then id, descending.
+func newestFirst(todos []apiTodo) []apiTodo {
+	out := slices.Clone(todos)
+	slices.SortFunc(out, func(a, b apiTodo) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+func ids(todos []apiTodo) []string {
+	out := make([]string, len(todos))
+	for i, td := range todos {
+		out[i] = td.ID
+	}
+	return out
+}
+
+func TestTodosPaging(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newTodoEnv(t, b)
+		var created []apiTodo
+		for i := range 7 {
+			created = append(created, e.create(t, e.aliceToken, fmt.Sprint("todo ", i)))
+			e.create(t, e.bobToken, fmt.Sprint("bob's ", i))
+		}
+		want := newestFirst(created)
+
+		// Three pages of at most three, following next_cursor.
+		var got []apiTodo
+		var sizes []int
+		q := "?limit=3"
+		for range 10 {
+			rec := e.call(t, e.aliceToken, "GET", "/api/todos"+q, "", "")
+			body := rec.Body.String()
+			var page apiList
+			decodeStrict(t, rec, &page)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET /api/todos%s: %d %s", q, rec.Code, body)
+			}
+			got = append(got, page.Todos...)
+			sizes = append(sizes, len(page.Todos))
+			if page.NextCursor == nil {
+				if strings.Contains(body, "next_cursor") {
+					t.Errorf("last page mentions next_cursor: %s", body)
+				}
+				break
+			}
+			q = "?limit=3&cursor=" + url.QueryEscape(*page.NextCursor)
+		}
+		if !slices.Equal(sizes, []int{3, 3, 1}) {
+			t.Errorf("page sizes = %v, want [3 3 1]", sizes)
+		}
+		if !slices.Equal(ids(got), ids(want)) {
+			t.Errorf("pages gave %v, want every todo once, newest first: %v", ids(got), ids(want))
+		}
+
+		// The default page is 50, and unknown query parameters change nothing.
+		for _, q := range []string{"", "?_=1712345678", "?foo=bar&limit=50", "?limit=007&Limit=1"} {
+			page := e.page(t, e.aliceToken, q)
+			if len(page.Todos) != 7 || page.NextCursor != nil {
+				t.Errorf("GET /api/todos%s: %d todos, next_cursor %v; want all 7 and none", q, len(page.Todos), page.NextCursor)
+			}
+		}
+	})
+}
+
+func TestTodosListRefusesBadQueries(t *testing.T) {
+	e := newTodoEnv(t, storetest.Backends()[0])
+	for range 3 {
+		e.create(t, e.aliceToken, "x")
+	}
+	first := e.page(t, e.aliceToken, "?limit=1")
+	if first.NextCursor == nil {
+		t.Fatal("no next_cursor on the first of three pages")
+	}
+	cursor := *first.NextCursor
+	const limitMsg, cursorMsg = `"limit" must be a whole number from 1 to 200`, `"cursor" must be the "next_cursor" of an earlier page`
+	tests := []struct {
+		name, query, msg string
+	}{
+		{"limit 0", "?limit=0", limitMsg},
+		{"limit 201", "?limit=201", limitMsg},
+		{"negative limit", "?limit=-1", limitMsg},
+		{"limit with plus sign", "?limit=%2B5", limitMsg},
+		{"limit with a space", "?limit=5%20", limitMsg},
+		{"limit not a number", "?limit=ten", limitMsg},
+		{"limit a fraction", "?limit=1.5", limitMsg},
+		{"limit in exponent form", "?limit=1e2", limitMsg},
+		{"empty limit", "?limit=", limitMsg},
+		{"limit overflowing int64", "?limit=99999999999999999999", limitMsg},
+		{"limit twice", "?limit=3&limit=4", `"limit" must be given at most once`},
+		{"garbage cursor", "?cursor=garbage", cursorMsg},
+		{"empty cursor", "?cursor=", cursorMsg},
+		{"cursor cut short", "?cursor=" + cursor[:len(cursor)-1], cursorMsg},
+		{"cursor padded", "?cursor=" + cursor + "%3D%3D", cursorMsg},
+		{"cursor as standard base64", "?cursor=" + strings.NewReplacer("-", "%2B", "_", "%2F").Replace(cursor) + "%2B", cursorMsg},
+		{"cursor twice", "?cursor=" + cursor + "&cursor=" + cursor, `"cursor" must be given at most once`},
+		{"good cursor, bad limit", "?cursor=" + cursor + "&limit=500", limitMsg},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assertError(t, e.call(t, e.aliceToken, "GET", "/api/todos"+tc.query, "", ""), 400, "bad_request", tc.msg)
+		})
+	}
+	// Their edges are fine.
+	if got := e.page(t, e.aliceToken, "?limit=1&cursor="+cursor); len(got.Todos) != 1 || got.NextCursor == nil {
+		t.Errorf("limit=1 with a cursor: %d todos, next %v", len(got.Todos), got.NextCursor)
+	}
+	if got := e.page(t, e.aliceToken, "?limit=200"); len(got.Todos) != 3 || got.NextCursor != nil {
+		t.Errorf("limit=200: %d todos, next %v", len(got.Todos), got.NextCursor)
+	}
+	// Without a session, no query is even looked at.
+	assertError(t, e.call(t, "", "GET", "/api/todos?limit=0", "", ""), 401, "unauthorized", "")
+}
+
+func TestTodoLimitReached(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		e := newTodoEnv(t, b, store.WithMaxTodosPerUser(9))
+		for i := range 9 {
+			e.create(t, e.aliceToken, fmt.Sprint("todo ", i))
+		}
+		before := e.snapshot(t)
+		assertError(t, e.call(t, e.aliceToken, "POST", "/api/todos", "", `{"title": "the tenth"}`),
+			http.StatusConflict, "todo_limit_reached", "limit of 9 todos")
+		if after := e.snapshot(t); !reflect.DeepEqual(after, before) || len(after[e.alice]) != 9 {
+			t.Errorf("the refused create changed data:\n before %+v\n after  %+v", before, after)
+		}
+		// Reads, changes and deletes still work at the cap; a delete frees a slot.
+		victim := e.list(t, e.aliceToken)[0]
+		if rec := e.call(t, e.aliceToken, "PATCH", "/api/todos/"+victim.ID, "", `{"done": true}`); rec.Code != 200 {
+			t.Errorf("PATCH at the cap: %d %s", rec.Code, rec.Body)
+		}
+		if rec := e.call(t, e.aliceToken, "DELETE", "/api/todos/"+victim.ID, "", ""); rec.Code != 204 {
+			t.Fatalf("DELETE at the cap: %d %s", rec.Code, rec.Body)
+		}
+		e.create(t, e.aliceToken, "in the freed slot")
+
+		// 50 concurrent creates for bob: exactly 9 are stored.
+		codes := make([]int, 50)
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() {
+				req := httptest.NewRequest("POST", "/api/todos", strings.NewReader(fmt.Sprintf(`{"title": "bob %d"}`, i)))
+				req.Header.Set("Authorization", "Bearer "+e.bobToken)
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				e.router.ServeHTTP(rec, req)
+				codes[i] = rec.Code
+			})
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, c := range codes {
+			count[c]++
+		}
+		if count[201] != 9 || count[409] != 41 {
+			t.Errorf("50 concurrent creates answered %v, want 9 × 201 and 41 × 409", count)
+		}
+		if n := len(allTodos(t, e.store, e.bob)); n != 9 {
+			t.Errorf("bob has %d todos, want 9", n)
+		}
+	})
+}
+
+func TestTodoLimitMessageNamesTheCap(t *testing.T) {
+	tests := []struct {
+		cap  int
+		want string
+	}{
+		{1, "You have reached the limit of 1 todo. Delete one to add another."},
+		{2, "You have reached the limit of 2 todos. Delete one to add another."},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.cap), func(t *testing.T) {
+			e := newTodoEnv(t, storetest.Backends()[0], store.WithMaxTodosPerUser(tc.cap))
+			for range tc.cap {
+				e.create(t, e.aliceToken, "x")
+			}
+			rec := e.call(t, e.aliceToken, "POST", "/api/todos", "", `{"title": "one more"}`)
+			if got := strings.TrimSpace(rec.Body.String()); rec.Code != 409 || got != `{"error":"todo_limit_reached","message":"`+tc.want+`"}` {
+				t.Errorf("got %d %s, want 409 with %q", rec.Code, got, tc.want)
+			}
+		})
+	}
 }

@@ -7,6 +7,8 @@
 #       /api/public, /api/protected (one repeated token), /api/protected (a
 #       different token on every request: cold path), with the session check
 #       off and on, plus refused tampered tokens with the session check on,
+#     and the metrics cost: two servers, METRICS_ADDR unset and set, in
+#       alternating rounds of /api/public and /api/protected on each,
 #   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
 #     /sessions/validate calls the stand-in saw,
 #   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
@@ -57,9 +59,9 @@ stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 
 port=$((20000 + RANDOM % 20000))
 server_pid=
-start_server() { # session_check cache_size
-  HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 \
-    DATABASE_URL="sqlite://$work/bench-$1-$2.db" LOG_LEVEL=info LOG_FORMAT=json \
+start_server() { # session_check cache_size [metrics_addr]
+  HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 METRICS_ADDR=${3:-} \
+    DATABASE_URL="sqlite://$work/bench-$1-$2-$port.db" LOG_LEVEL=info LOG_FORMAT=json \
     taskset -c "$SERVER_CPU" "$work/hanko-gin" >>"$work/server.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
@@ -107,6 +109,24 @@ for check in false true; do
   stop_server
 done
 
+# The metrics cost: one server without metrics, one with METRICS_ADDR set,
+# both on the server CPU (only one is loaded at a time), alternating rounds.
+echo "== metrics off and on (session check off)" >&2
+off_port=$port on_port=$((port + 1)) metrics_addr=127.0.0.1:$((port + 2))
+port=$off_port; start_server false 10000; off_pid=$server_pid
+port=$on_port; start_server false 10000 "$metrics_addr"; on_pid=$server_pid
+for round in $(seq "$ROUNDS"); do
+  port=$off_port
+  run "/api/public" "metrics off, round $round" /api/public TOKEN_FILE "$work/token"
+  run "/api/protected, repeated token" "metrics off, round $round" /api/protected TOKEN_FILE "$work/token"
+  port=$on_port
+  run "/api/public" "metrics on, round $round" /api/public TOKEN_FILE "$work/token"
+  run "/api/protected, repeated token" "metrics on, round $round" /api/protected TOKEN_FILE "$work/token"
+done
+curl -fsS "http://$metrics_addr/metrics" | grep -E '^hanko_gin_(auth_decisions_total|http_requests_total\{method="GET",route="/api/p)' >"$work/scrape"
+server_pid=$off_pid; stop_server
+server_pid=$on_pid; stop_server
+
 echo
 echo "hanko-gin load benchmark: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), $(go version | cut -d' ' -f3)"
 echo "server on CPU $SERVER_CPU, wrk -t1 -c$CONNECTIONS -d$DURATION and the stand-in Hanko on CPU $LOAD_CPU; hanko cookie $token_bytes bytes, RSA-4096"
@@ -140,6 +160,19 @@ awk -F'|' '
       list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[m, i])
       printf "repeated token, %s: median ratio to /api/public over %d rounds: %.2f (rounds: %s)\n", m, k, a[int((k + 1) / 2)], list } }
 ' "$results" | sort
+# Median over the rounds of /api/protected with metrics on over metrics off.
+awk -F'|' '
+  function rps(r,   req, dur) { match(r, /requests=[0-9]+/); req = substr(r, RSTART + 9, RLENGTH - 9)
+    match(r, /duration_us=[0-9]+/); dur = substr(r, RSTART + 12, RLENGTH - 12); return req * 1e6 / dur }
+  $1 == "/api/protected, repeated token" && $2 ~ /^metrics off, round/ { off = rps($3) }
+  $1 == "/api/protected, repeated token" && $2 ~ /^metrics on, round/ { k++; v[k] = rps($3) / off; a[k] = v[k] }
+  END { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[i])
+    printf "metrics cost, repeated token: /api/protected with metrics over without, median over %d rounds: %.2f (rounds: %s)\n", k, a[int((k + 1) / 2)], list }
+' "$results"
+echo
+echo "scraped from METRICS_ADDR after the metrics-on rounds:"
+sed 's/^/  /' "$work/scrape"
 
 if [ "$HEAP_TOKENS" != 0 ]; then
   echo

@@ -32,6 +32,18 @@ trap cleanup EXIT INT TERM
   VITE_HANKO_API_URL="${VITE_HANKO_API_URL:-http://localhost:8000}" npm run build
 )
 
+# The same rule as the Go tests' internal/testenv: without Chromium, skip saying
+# so; under HANKO_GIN_REQUIRE_TOOLS=1 (CI), fail.
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  why="the browser end-to-end test needs Chromium at $chromium: install chromium (Debian) or set CHROMIUM=/path/to/chrome"
+  case "${HANKO_GIN_REQUIRE_TOOLS:-}" in
+    1) echo "FAIL: $why (required because HANKO_GIN_REQUIRE_TOOLS=1)" >&2; exit 1 ;;
+    "" | 0) echo "== SKIP: $why (with HANKO_GIN_REQUIRE_TOOLS=1, as in CI, this fails instead)"; exit 0 ;;
+    *) echo "HANKO_GIN_REQUIRE_TOOLS=\"$HANKO_GIN_REQUIRE_TOOLS\": want 1 (tools are required) or 0" >&2; exit 1 ;;
+  esac
+fi
+
 echo "== frontend: browser end-to-end test"
 node e2e/run.mjs &
 e2e_pid=$!

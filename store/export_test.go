@@ -14,6 +14,12 @@ func SetClock(s Store, now func() time.Time) { s.(*sqlStore).now = now }
 func WriterDB(s Store) *sql.DB { return s.(*sqlStore).w }
 func ReaderDB(s Store) *sql.DB { return s.(*sqlStore).r }
 
+// ListAfterSQL is the query for a page after a cursor.
+const ListAfterSQL = listAfterSQL
+
+// TimeArg converts t into a query argument for s's database.
+func TimeArg(s Store, t time.Time) any { return s.(*sqlStore).d.timeArg(t) }
+
 // Dialect names s's database, "sqlite" or "postgres".
 func Dialect(s Store) string { return s.(*sqlStore).d.name }
 

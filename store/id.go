@@ -15,6 +15,11 @@ func newID() (string, error) {
 	}
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // variant 10
+	return formatUUID(b), nil
+}
+
+// formatUUID writes b in the canonical lowercase 8-4-4-4-12 form.
+func formatUUID(b [16]byte) string {
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])
 	s[8] = '-'
@@ -25,7 +30,21 @@ func newID() (string, error) {
 	hex.Encode(s[19:23], b[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
-	return string(s[:]), nil
+	return string(s[:])
+}
+
+// uuidBytes is formatUUID's inverse for an id that normalizeID accepts.
+func uuidBytes(id string) ([16]byte, bool) {
+	var b [16]byte
+	id, ok := normalizeID(id)
+	if !ok {
+		return b, false
+	}
+	h := id[0:8] + id[9:13] + id[14:18] + id[19:23] + id[24:]
+	if _, err := hex.Decode(b[:], []byte(h)); err != nil {
+		return b, false
+	}
+	return b, true
 }
 
 // normalizeID reports whether id is a UUID in the canonical 8-4-4-4-12 hex form

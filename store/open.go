@@ -26,17 +26,38 @@ const DefaultSQLitePath = "data/hanko-gin.db"
 //	                                    as sslmode or search_path are passed through
 //
 // Anything else is refused with an error naming the accepted forms.
-func Open(ctx context.Context, databaseURL string) (Store, error) {
+func Open(ctx context.Context, databaseURL string, opts ...Option) (Store, error) {
+	o := options{maxTodosPerUser: DefaultMaxTodosPerUser}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxTodosPerUser < 1 || o.maxTodosPerUser > MaxTodosPerUserLimit {
+		return nil, fmt.Errorf("store: the most todos per user must be from 1 to %d, got %d", MaxTodosPerUserLimit, o.maxTodosPerUser)
+	}
 	t, err := parseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
 	switch t.kind {
 	case kindSQLite:
-		return openSQLite(ctx, t.path)
+		return openSQLite(ctx, t.path, o)
 	default:
-		return openPostgres(ctx, t.url)
+		return openPostgres(ctx, t.url, o)
 	}
+}
+
+// Option changes a default of Open.
+type Option func(*options)
+
+type options struct {
+	maxTodosPerUser int
+}
+
+// WithMaxTodosPerUser sets how many todos one owner may store, from 1 to
+// MaxTodosPerUserLimit (default DefaultMaxTodosPerUser). Lowering it deletes
+// nothing: an owner above the new cap can still read and delete, not create.
+func WithMaxTodosPerUser(n int) Option {
+	return func(o *options) { o.maxTodosPerUser = n }
 }
 
 // CheckURL reports whether Open would accept databaseURL, without connecting.

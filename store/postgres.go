@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,10 +24,30 @@ const (
 // when several replicas start at once ("hankogin" in ASCII).
 const pgMigrationLockKey int64 = 0x68616e6b6f67696e
 
+// ownerLockSpace is the first key of the two-key advisory lock that
+// serializes one owner's creates ("todo" in ASCII); the second key is
+// ownerLockKey(owner). PostgreSQL keeps two-key locks apart from one-key ones
+// such as the migration lock. Two owners whose keys collide merely wait for
+// each other.
+const ownerLockSpace int32 = 0x746f646f
+
+// ownerLockKey hashes an owner into the second advisory-lock key (FNV-1a).
+func ownerLockKey(owner string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(owner))
+	return int32(h.Sum32())
+}
+
 var postgresDialect = dialect{
 	name:           "postgres",
 	timeArg:        func(t time.Time) any { return t },
 	lockMigrations: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", pgMigrationLockKey),
+	// READ COMMITTED explicitly (a server's default_transaction_isolation
+	// may say otherwise): each statement sees what committed before it, so the
+	// count after the lock includes the create that held the lock last. Under
+	// REPEATABLE READ the snapshot would date from before the lock wait.
+	writeTx:   &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+	lockOwner: "SELECT pg_advisory_xact_lock($1, $2)",
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer     NOT NULL PRIMARY KEY,
 		name       text        NOT NULL,
@@ -33,7 +55,7 @@ var postgresDialect = dialect{
 	)`,
 }
 
-func openPostgres(ctx context.Context, rawURL string) (Store, error) {
+func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		// pgx's message does not repeat the password.
@@ -50,7 +72,7 @@ func openPostgres(ctx context.Context, rawURL string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now}
+	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)

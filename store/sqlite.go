@@ -43,8 +43,11 @@ const (
 var sqliteDialect = dialect{
 	name:    "sqlite",
 	timeArg: func(t time.Time) any { return t.Format(sqliteTimeLayout) },
-	// BEGIN IMMEDIATE (from _txlock) already excludes other writers.
+	// BEGIN IMMEDIATE (from _txlock) already excludes other writers, in this
+	// process and in any other on the same file.
 	lockMigrations: "",
+	writeTx:        nil,
+	lockOwner:      "",
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
@@ -65,7 +68,7 @@ func sqliteDSN(path string, readOnly bool) string {
 	return path + "?" + q.Encode()
 }
 
-func openSQLite(ctx context.Context, path string) (Store, error) {
+func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	if strings.HasPrefix(path, "file:") {
 		// The driver would treat the rest as an SQLite URI and our pragmas
 		// as URI parameters; a file literally named "file:..." is not worth it.
@@ -96,7 +99,7 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
-	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now}
+	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser}
 	if err := retryWhileBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)

@@ -21,6 +21,8 @@ type sqlStore struct {
 	r *sql.DB
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// maxTodos is the most todos one owner may store.
+	maxTodos int
 }
 
 // dialect is what differs between the two databases.
@@ -33,6 +35,12 @@ type dialect struct {
 	lockMigrations string
 	// createMigrationsTable creates the schema_migrations bookkeeping table.
 	createMigrationsTable string
+	// writeTx are the options of CreateTodo's transaction.
+	writeTx *sql.TxOptions
+	// lockOwner, when set, is run first in CreateTodo's transaction with
+	// ($1, $2) = (ownerLockSpace, ownerLockKey(owner)); it must block until no
+	// other transaction holds the same owner's lock, and hold it to the end.
+	lockOwner string
 }
 
 // sqliteTimeLayout has a fixed width so that text order is time order.
@@ -40,28 +48,66 @@ const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 const todoColumns = `id, title, done, created_at, updated_at`
 
-func (s *sqlStore) ListTodos(ctx context.Context, owner string) ([]Todo, error) {
+// The two page queries: the first page, and the page after a cursor. Both
+// databases answer them with a seek on the (owner, created_at DESC, id DESC)
+// index and stop after LIMIT rows (TestListUsesTheIndex checks the plans).
+const (
+	listFirstSQL = `SELECT ` + todoColumns + ` FROM todos WHERE owner = $1
+		ORDER BY created_at DESC, id DESC LIMIT $2`
+	listAfterSQL = `SELECT ` + todoColumns + ` FROM todos WHERE owner = $1 AND (created_at, id) < ($2, $3)
+		ORDER BY created_at DESC, id DESC LIMIT $4`
+)
+
+func (s *sqlStore) ListTodos(ctx context.Context, owner string, page Page) (TodoPage, error) {
 	if err := checkOwner(owner); err != nil {
-		return nil, err
+		return TodoPage{}, err
 	}
-	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+todoColumns+` FROM todos WHERE owner = $1 ORDER BY created_at DESC, id DESC`, owner)
+	limit := page.Limit
+	if limit == 0 {
+		limit = DefaultPageLimit
+	}
+	if limit < 1 || limit > MaxPageLimit {
+		return TodoPage{}, fmt.Errorf("store: page limit must be from 1 to %d, got %d", MaxPageLimit, page.Limit)
+	}
+	// Keyset paging on the (owner, created_at DESC, id DESC) index: a page
+	// starts right after the cursor's position, found by an index seek, so
+	// every page costs the same however deep it is (OFFSET would read and
+	// throw away every row before it, and shift when rows come and go). One
+	// row more than asked says whether there is a next page.
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if page.Cursor == "" {
+		rows, err = s.r.QueryContext(ctx, listFirstSQL, owner, limit+1)
+	} else {
+		at, id, cerr := decodeCursor(page.Cursor)
+		if cerr != nil {
+			return TodoPage{}, cerr
+		}
+		rows, err = s.r.QueryContext(ctx, listAfterSQL, owner, s.d.timeArg(at), id, limit+1)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("store: list todos: %w", err)
+		return TodoPage{}, fmt.Errorf("store: list todos: %w", err)
 	}
 	defer rows.Close()
-	todos := []Todo{}
+	todos := make([]Todo, 0, min(limit+1, 64))
 	for rows.Next() {
 		t, err := scanTodo(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: list todos: %w", err)
+			return TodoPage{}, fmt.Errorf("store: list todos: %w", err)
 		}
 		todos = append(todos, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list todos: %w", err)
+		return TodoPage{}, fmt.Errorf("store: list todos: %w", err)
 	}
-	return todos, nil
+	out := TodoPage{Todos: todos}
+	if len(todos) > limit {
+		out.Todos = todos[:limit]
+		out.NextCursor = encodeCursor(todos[limit-1])
+	}
+	return out, nil
 }
 
 func (s *sqlStore) CreateTodo(ctx context.Context, owner, title string) (Todo, error) {
@@ -72,12 +118,40 @@ func (s *sqlStore) CreateTodo(ctx context.Context, owner, title string) (Todo, e
 	if err != nil {
 		return Todo{}, fmt.Errorf("store: create todo: %w", err)
 	}
-	now := s.timestamp()
-	_, err = s.w.ExecContext(ctx,
-		`INSERT INTO todos (id, owner, title, done, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		id, owner, title, false, s.d.timeArg(now), s.d.timeArg(now))
+	// The count and the insert are one transaction that no other create for
+	// this owner can interleave with: on SQLite the transaction holds the
+	// database's write lock from BEGIN (IMMEDIATE), on PostgreSQL it first
+	// takes a per-owner advisory lock, held until commit, and counts in
+	// READ COMMITTED, so the count sees every create committed before it.
+	tx, err := s.w.BeginTx(ctx, s.d.writeTx)
 	if err != nil {
+		return Todo{}, fmt.Errorf("store: create todo: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if s.d.lockOwner != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockOwner, ownerLockSpace, ownerLockKey(owner)); err != nil {
+			return Todo{}, fmt.Errorf("store: create todo: lock owner: %w", err)
+		}
+	}
+	var n int
+	// Counting at most the cap's rows keeps this cheap for an owner far
+	// above a lowered cap.
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM (SELECT 1 FROM todos WHERE owner = $1 LIMIT $2) AS mine`,
+		owner, s.maxTodos).Scan(&n); err != nil {
+		return Todo{}, fmt.Errorf("store: create todo: count: %w", err)
+	}
+	if n >= s.maxTodos {
+		return Todo{}, &TodoLimitError{Max: s.maxTodos}
+	}
+	now := s.timestamp()
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO todos (id, owner, title, done, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, owner, title, false, s.d.timeArg(now), s.d.timeArg(now)); err != nil {
 		return Todo{}, fmt.Errorf("store: create todo: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Todo{}, fmt.Errorf("store: create todo: commit: %w", err)
 	}
 	return Todo{ID: id, Title: title, Done: false, CreatedAt: now, UpdatedAt: now}, nil
 }

@@ -8,12 +8,60 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
 // ErrNotFound is returned when a todo does not exist or belongs to another
 // owner. Callers must not be able to tell the two apart.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrBadCursor is returned by ListTodos for a cursor it did not hand out.
+var ErrBadCursor = errors.New("store: malformed cursor")
+
+// ErrTodoLimit matches (with errors.Is) the *TodoLimitError that CreateTodo
+// returns when the owner already has the most todos allowed.
+var ErrTodoLimit = errors.New("store: todo limit reached")
+
+// TodoLimitError is CreateTodo's refusal at the per-owner cap. Nothing was stored.
+type TodoLimitError struct {
+	Max int // the cap, see WithMaxTodosPerUser
+}
+
+func (e *TodoLimitError) Error() string {
+	return fmt.Sprintf("store: todo limit reached: at most %d todos per user", e.Max)
+}
+
+// Is makes errors.Is(err, ErrTodoLimit) true.
+func (e *TodoLimitError) Is(target error) bool { return target == ErrTodoLimit }
+
+// Paging bounds for ListTodos.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// DefaultMaxTodosPerUser is the per-owner cap when Open is given no
+// WithMaxTodosPerUser; MaxTodosPerUserLimit is the highest cap it accepts.
+const (
+	DefaultMaxTodosPerUser = 1000
+	MaxTodosPerUserLimit   = 1_000_000
+)
+
+// Page asks ListTodos for one page.
+type Page struct {
+	// Limit is the most todos to return, 1 to MaxPageLimit; 0 means DefaultPageLimit.
+	Limit int
+	// Cursor is "" for the first page, else the NextCursor of the page before.
+	Cursor string
+}
+
+// TodoPage is one page of an owner's todos, newest first.
+type TodoPage struct {
+	Todos []Todo // never nil
+	// NextCursor continues after the last todo of this page; "" on the last page.
+	NextCursor string
+}
 
 // Todo is one item of a user's todo list.
 type Todo struct {
@@ -32,9 +80,16 @@ type TodoPatch struct {
 
 // Store is the persistence the HTTP API needs.
 type Store interface {
-	// ListTodos returns the owner's todos, newest first.
-	ListTodos(ctx context.Context, owner string) ([]Todo, error)
-	// CreateTodo stores a new todo and returns it once it is durable.
+	// ListTodos returns one page of the owner's todos, newest first (by
+	// created_at, then id). Pages are keyset-paged: a cursor names a position
+	// in that order, so todos added or removed between two calls never make a
+	// later page repeat or skip one that was there all along. A cursor that
+	// ListTodos did not produce is ErrBadCursor.
+	ListTodos(ctx context.Context, owner string, page Page) (TodoPage, error)
+	// CreateTodo stores a new todo and returns it once it is durable. When the
+	// owner already has the cap (WithMaxTodosPerUser), it stores nothing and
+	// returns a *TodoLimitError; the check and the insert are one transaction,
+	// so concurrent creates cannot pass the cap either.
 	CreateTodo(ctx context.Context, owner, title string) (Todo, error)
 	// GetTodo returns one of the owner's todos, or ErrNotFound.
 	GetTodo(ctx context.Context, owner, id string) (Todo, error)
@@ -42,6 +97,13 @@ type Store interface {
 	UpdateTodo(ctx context.Context, owner, id string, patch TodoPatch) (Todo, error)
 	// DeleteTodo removes one of the owner's todos, or returns ErrNotFound.
 	DeleteTodo(ctx context.Context, owner, id string) error
+	// DeleteUserData removes everything stored for owner in one transaction,
+	// durable when it returns, and says how many rows went (0 when there were
+	// none: deleting twice is harmless). See store/users.go.
+	DeleteUserData(ctx context.Context, owner string) (int, error)
+	// Owners pages through the distinct owners that have data, ascending:
+	// up to limit (1 to MaxOwnersPage) of them after the owner after.
+	Owners(ctx context.Context, after string, limit int) ([]string, error)
 	// CountTodos returns how many todos each of owners has, every owner named
 	// (0 for none), in one query per page of owners (the admin user list).
 	CountTodos(ctx context.Context, owners []string) (map[string]int, error)

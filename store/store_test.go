@@ -23,6 +23,8 @@ const (
 	bob   = "b0b0b0b0-1111-4222-8333-444455556666"
 )
 
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 func ptr[T any](v T) *T { return &v }
 
 func ctxT(t *testing.T) context.Context {
@@ -40,13 +42,37 @@ func mustCreate(t *testing.T, s store.Store, owner, title string) store.Todo {
 	return td
 }
 
+// mustList returns all of owner's todos, following next cursors page by page.
 func mustList(t *testing.T, s store.Store, owner string) []store.Todo {
 	t.Helper()
-	list, err := s.ListTodos(ctxT(t), owner)
-	if err != nil {
-		t.Fatalf("ListTodos(%s): %v", owner, err)
-	}
+	list, _ := listPages(t, s, owner, store.MaxPageLimit)
 	return list
+}
+
+// listPages pages through owner's todos with limit, returning them all and
+// the size of each page.
+func listPages(t *testing.T, s store.Store, owner string, limit int) (all []store.Todo, sizes []int) {
+	t.Helper()
+	all = []store.Todo{}
+	cursor := ""
+	for {
+		page, err := s.ListTodos(ctxT(t), owner, store.Page{Limit: limit, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("ListTodos(%s, limit %d, cursor %q): %v", owner, limit, cursor, err)
+		}
+		if page.Todos == nil {
+			t.Fatalf("ListTodos(%s) returned a nil slice", owner)
+		}
+		all = append(all, page.Todos...)
+		sizes = append(sizes, len(page.Todos))
+		if page.NextCursor == "" {
+			return all, sizes
+		}
+		if len(sizes) > 10_000 {
+			t.Fatalf("ListTodos(%s) never reaches a last page", owner)
+		}
+		cursor = page.NextCursor
+	}
 }
 
 func mustGet(t *testing.T, s store.Store, owner, id string) store.Todo {
@@ -342,7 +368,7 @@ func TestEmptyOwnerRefused(t *testing.T) {
 		ctx := ctxT(t)
 		id := mustCreate(t, s, alice, "x").ID
 		checks := map[string]error{}
-		_, checks["list"] = s.ListTodos(ctx, "")
+		_, checks["list"] = s.ListTodos(ctx, "", store.Page{})
 		_, checks["create"] = s.CreateTodo(ctx, "", "x")
 		_, checks["get"] = s.GetTodo(ctx, "", id)
 		_, checks["update"] = s.UpdateTodo(ctx, "", id, store.TodoPatch{Done: ptr(true)})
@@ -531,12 +557,12 @@ func runWorkload(t *testing.T, stores []store.Store) {
 					return
 				case <-time.After(2 * time.Millisecond):
 				}
-				list, err := s.ListTodos(ctx, owner(u))
+				page, err := s.ListTodos(ctx, owner(u), store.Page{Limit: store.MaxPageLimit})
 				if err != nil {
 					errs <- fmt.Errorf("reader %d: %w", u, err)
 					return
 				}
-				for _, td := range list {
+				for _, td := range page.Todos {
 					if td.ID == "" {
 						errs <- fmt.Errorf("reader %d: empty id", u)
 						return

@@ -385,10 +385,10 @@ func TestFrontendBuildArgs(t *testing.T) {
 func TestPublishedPorts(t *testing.T) {
 	p := defaultProject(t)
 	type binding struct{ service, hostIP string }
-	// host port -> the only service and interface that may publish it.
+	// host port -> the only service and interface that may publish it. Hanko's
+	// admin API (8001) is not among them: it has no authentication.
 	want := map[string]binding{
 		"8000": {"hanko", "127.0.0.1"},
-		"8001": {"hanko", "127.0.0.1"}, // admin API: never beyond localhost
 		"8025": {"mailpit", "127.0.0.1"},
 		"5001": {"backend", "127.0.0.1"},
 		"5173": {"frontend", "127.0.0.1"},
@@ -427,7 +427,7 @@ func TestPublishedPorts(t *testing.T) {
 // change where the compose backend finds Hanko.
 func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 	dotenv := filepath.Join(t.TempDir(), ".env")
-	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\n"
+	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\nHANKO_ADMIN_API_URL=http://localhost:8001\n"
 	if err := os.WriteFile(dotenv, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -441,6 +441,7 @@ func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 		"DATABASE_URL":         "postgres://todos:todos@postgres:5432/todos?sslmode=disable",
 		"CORS_ALLOWED_ORIGINS": frontendOrigin,
 		"PORT":                 "5001",
+		"HANKO_ADMIN_API_URL":  "http://hanko:8001",
 	} {
 		if got := mustEnv(t, backend, name); got != want {
 			t.Errorf("with a .env and a shell variable around, backend %s = %q, want %q", name, got, want)
@@ -466,16 +467,16 @@ func TestCloudOverride(t *testing.T) {
 		if v, _ := BuildArg(service(t, p, "frontend"), "VITE_HANKO_API_URL"); v != cloudURL {
 			t.Errorf("frontend VITE_HANKO_API_URL = %q, want %q", v, cloudURL)
 		}
+		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {
+			if v, ok := Env(backend, name); !ok || v != "" {
+				t.Errorf("backend %s = %q (set: %v); with Hanko Cloud it comes from the environment, empty when unset (never the disabled hanko service)", name, v, ok)
+			}
+		}
 		if v, ok := Env(backend, "DATABASE_URL"); ok {
 			t.Errorf("backend DATABASE_URL = %q points at the disabled postgres; it should be unset (SQLite)", v)
 		}
 		if v := mustEnv(t, backend, "CORS_ALLOWED_ORIGINS"); v != frontendOrigin {
 			t.Errorf("backend CORS_ALLOWED_ORIGINS = %q, want %q", v, frontendOrigin)
-		}
-		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {
-			if v, _ := Env(backend, name); v != "" {
-				t.Errorf("backend %s = %q by default; with Hanko Cloud it must come from the environment (the hanko service is off)", name, v)
-			}
 		}
 		if len(backend.DependsOn) != 0 {
 			t.Errorf("backend still depends on %v", backend.DependsOn)
@@ -493,12 +494,12 @@ func TestCloudOverride(t *testing.T) {
 	})
 	t.Run("Hanko Cloud's admin API from the environment", func(t *testing.T) {
 		p, err := LoadProject([]string{composeFile, cloudFile}, []string{"HANKO_API_URL=" + cloudURL,
-			"HANKO_ADMIN_API_URL=https://admin-api.example.test", "HANKO_ADMIN_API_KEY=k3y"}, nil, nil)
+			"HANKO_ADMIN_API_URL=" + cloudURL + "/admin", "HANKO_ADMIN_API_KEY=k3y"}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		backend := service(t, p, "backend")
-		if v := mustEnv(t, backend, "HANKO_ADMIN_API_URL"); v != "https://admin-api.example.test" {
+		if v := mustEnv(t, backend, "HANKO_ADMIN_API_URL"); v != cloudURL+"/admin" {
 			t.Errorf("HANKO_ADMIN_API_URL = %q", v)
 		}
 		if v := mustEnv(t, backend, "HANKO_ADMIN_API_KEY"); v != "k3y" {

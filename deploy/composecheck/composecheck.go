@@ -220,6 +220,16 @@ type HankoConfig struct {
 			Claims map[string]any `yaml:"claims"`
 		} `yaml:"jwt_template"`
 	} `yaml:"session"`
+	Account struct {
+		AllowDeletion *bool `yaml:"allow_deletion"`
+	} `yaml:"account"`
+	Webhooks struct {
+		Enabled *bool `yaml:"enabled"`
+		Hooks   []struct {
+			Callback string   `yaml:"callback"`
+			Events   []string `yaml:"events"`
+		} `yaml:"hooks"`
+	} `yaml:"webhooks"`
 }
 
 // ParseHankoConfig decodes the keys of a Hanko config the stack depends on.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +19,8 @@ const (
 	realAcceptedConfig = "testdata/hanko-config.real-accepted.yaml"
 	// deploy/hanko/config.yaml with CORS written the old way (server.public.cors).
 	oldCORSConfig = "testdata/hanko-config.server-public-cors.yaml"
+	// The backend's webhook route (routes/routes.go), Hanko's callback path.
+	webhookPath = "/webhooks/hanko"
 )
 
 func loadSchema(t *testing.T) *HankoSchema {
@@ -110,6 +113,9 @@ func TestSchemaRejectsBrokenConfigs(t *testing.T) {
 		{name: "unknown cookie setting", old: "    secure: false", new: "    secure: false\n    samesite: lax", wantInError: "samesite"},
 		{name: "origins as a string", old: "    origins:\n      - http://localhost:5173", new: "    origins: http://localhost:5173", wantInError: "origins"},
 		{name: "passkey acquire value outside the enum", old: "  acquire_on_login: conditional", new: "  acquire_on_login: sometimes", wantInError: "acquire_on_login"},
+		{name: "webhook event outside the enum", old: "        - user.delete", new: "        - user.deleted", wantInError: "/webhooks/hooks/0/events/0"},
+		{name: "webhook url instead of callback", old: "    - callback: http://backend", new: "    - url: http://backend", wantInError: "url"},
+		{name: "webhook events as a string", old: "      events:\n        - user.delete", new: "      events: user.delete", wantInError: "events"},
 		{name: "jwt_template claims as a string", old: "    claims:\n      roles:", new: "    claims: roles\n    x_roles:", wantInError: "claims"},
 		{name: "unknown key in jwt_template", old: "  jwt_template:\n    claims:", new: "  jwt_template:\n    claim:", wantInError: "claim"},
 	}
@@ -175,9 +181,32 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 		if err != nil || port != fmt.Sprint(l.wantPort) {
 			fail("%s = %q, want port %d", l.what, l.addr, l.wantPort)
 		}
-		if _, pub, ok := PublishedPort(hanko, l.wantPort); !ok || pub != fmt.Sprint(l.wantPort) {
-			fail("compose does not publish hanko's %s port %d as %d", l.what, l.wantPort, l.wantPort)
+	}
+	if _, pub, ok := PublishedPort(hanko, 8000); !ok || pub != "8000" {
+		fail("compose does not publish hanko's public port 8000 as 8000")
+	}
+	// The admin API has no authentication: only the backend, in the network, reaches it.
+	if ip, pub, ok := PublishedPort(hanko, 8001); ok {
+		fail("compose publishes hanko's admin API (8001) as %s:%s; it has no authentication, keep it inside the network", ip, pub)
+	}
+	if host, port, err := URLHostPort(mustString(Env(backend, "HANKO_ADMIN_API_URL"))); err != nil || host != "hanko" || port != "8001" {
+		fail("backend HANKO_ADMIN_API_URL does not reach Hanko's admin API in the network (http://hanko:8001)")
+	}
+
+	// Account deletion: the profile offers it, and Hanko tells the backend.
+	if c.Account.AllowDeletion == nil || !*c.Account.AllowDeletion {
+		fail("account.allow_deletion must be true, or <hanko-profile> offers no \"Delete account\"")
+	}
+	backendPort := mustString(Env(backend, "PORT"))
+	wantCallback := "http://backend:" + backendPort + webhookPath
+	var hooked bool
+	for _, h := range c.Webhooks.Hooks {
+		if h.Callback == wantCallback && (slices.Contains(h.Events, "user.delete") || slices.Contains(h.Events, "user")) {
+			hooked = true
 		}
+	}
+	if c.Webhooks.Enabled == nil || !*c.Webhooks.Enabled || !hooked {
+		fail("webhooks must be enabled with a hook %s for user.delete, so deleting an account deletes its todos", wantCallback)
 	}
 	if _, port, err := URLHostPort(mustString(BuildArg(frontend, "VITE_HANKO_API_URL"))); err != nil || port != "8000" {
 		fail("frontend VITE_HANKO_API_URL does not reach Hanko's public port 8000")
@@ -312,5 +341,67 @@ func TestOldCORSFixtureDiffersOnlyInCORS(t *testing.T) {
 	}
 	if strip(cur) != strip(old) {
 		t.Errorf("%s and %s differ in more than the cors block; regenerate the old-style file from the current config", oldCORSConfig, hankoConfig)
+	}
+}
+
+// The stack check catches every way the account-deletion wiring can break,
+// each for its own reason.
+func TestStackCheckCatchesAccountDeletionMistakes(t *testing.T) {
+	schema := loadSchema(t)
+	base := string(readFile(t, filepath.Join(RepoRoot, hankoConfig)))
+	tests := []struct {
+		name, old, new string
+		project        func(p *types.Project)
+		want           string // start of the one error expected
+	}{
+		{name: "deletion not allowed", old: "  allow_deletion: true", new: "  allow_deletion: false", want: "account.allow_deletion"},
+		{name: "webhooks disabled", old: "webhooks:\n  enabled: true", new: "webhooks:\n  enabled: false", want: "webhooks must be enabled"},
+		{name: "callback on the wrong port", old: "http://backend:5001/webhooks/hanko", new: "http://backend:8080/webhooks/hanko", want: "webhooks must be enabled"},
+		{name: "callback on localhost (the Hanko container itself)", old: "http://backend:5001/webhooks/hanko", new: "http://localhost:5001/webhooks/hanko", want: "webhooks must be enabled"},
+		{name: "callback to another path", old: "http://backend:5001/webhooks/hanko", new: "http://backend:5001/webhook", want: "webhooks must be enabled"},
+		{name: "only user.create", old: "        - user.delete", new: "        - user.create", want: "webhooks must be enabled"},
+		{name: "admin API published", project: func(p *types.Project) {
+			h := p.Services["hanko"]
+			h.Ports = append(h.Ports, types.ServicePortConfig{HostIP: "127.0.0.1", Target: 8001, Published: "8001", Protocol: "tcp"})
+			p.Services["hanko"] = h
+		}, want: "compose publishes hanko's admin API"},
+		{name: "backend without the admin API", project: func(p *types.Project) {
+			b := p.Services["backend"]
+			delete(b.Environment, "HANKO_ADMIN_API_URL")
+			p.Services["backend"] = b
+		}, want: "backend HANKO_ADMIN_API_URL"},
+		{name: "backend on another port than the callback", project: func(p *types.Project) {
+			b := p.Services["backend"]
+			port := "8080"
+			b.Environment["PORT"] = &port
+			p.Services["backend"] = b
+		}, want: "webhooks must be enabled"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := base
+			if tc.old != "" {
+				if strings.Count(base, tc.old) != 1 {
+					t.Fatalf("%s no longer contains %q exactly once; update this case", hankoConfig, tc.old)
+				}
+				data = strings.Replace(base, tc.old, tc.new, 1)
+			}
+			p := defaultProject(t)
+			if tc.project != nil {
+				tc.project(p)
+			}
+			errs := CheckHankoConfigForStack(schema, []byte(data), p)
+			if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), tc.want) {
+				t.Errorf("errors %v, want exactly one starting %q", errs, tc.want)
+			}
+		})
+	}
+}
+
+// Hanko's callback path is a route of the backend.
+func TestWebhookCallbackIsABackendRoute(t *testing.T) {
+	src := string(readFile(t, filepath.Join(RepoRoot, "routes/routes.go")))
+	if !strings.Contains(src, `r.POST("`+webhookPath+`", `) {
+		t.Errorf("routes/routes.go registers no POST %s, the callback in %s", webhookPath, hankoConfig)
 	}
 }

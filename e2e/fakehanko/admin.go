@@ -3,8 +3,9 @@ package main
 // Hanko's admin API for the end-to-end test and for trying roles by hand: the
 // test kit's stand-in (authtest.Admin) on its own loopback port, like Hanko's
 // 8001, over the same users and sessions whose tokens the public side signs.
-// alice has the admin role in her public metadata, bob has no roles; their
-// tokens carry a roles claim rendered as Hanko's session.jwt_template does.
+// alice has the admin role in her public metadata, bob and carol have no
+// roles; their tokens carry a roles claim rendered as Hanko's
+// session.jwt_template does.
 
 import (
 	"context"
@@ -19,12 +20,12 @@ import (
 
 type adminSide struct {
 	admin *authtest.Admin
-	users map[string]authtest.AdminUser // by name: alice, bob
+	users map[string]authtest.AdminUser // by name: alice, bob, carol
 }
 
 func newAdminSide(issuer *authtest.Issuer) *adminSide {
 	s := &adminSide{admin: authtest.NewAdmin(issuer), users: map[string]authtest.AdminUser{}}
-	for _, name := range []string{"alice", "bob"} {
+	for _, name := range []string{"alice", "bob", "carol"} {
 		s.users[name] = s.admin.AddUser(name + "@example.test")
 	}
 	s.admin.SetPublicMetadata(s.users["alice"].ID, map[string]any{"roles": []string{"admin"}})
@@ -42,6 +43,10 @@ func (s *adminSide) login(name string) (User, bool) {
 	token := s.admin.LoginSessionWith(u.ID, authtest.Session{SessionID: sid})
 	return User{Token: token, UserID: u.ID, SessionID: sid, Email: u.PrimaryEmail()}, true
 }
+
+// deleteUser deletes the user at the admin API (its sessions end), as Hanko
+// does when an account is deleted.
+func (s *adminSide) deleteUser(id string) { s.admin.DeleteUser(id) }
 
 // serve runs the admin API on addr (no CORS: browsers never call it).
 func (s *adminSide) serve(addr string) (url string, stop func(context.Context) error, err error) {

@@ -8,14 +8,19 @@
 //   - POST /logout (revokes the session, clears the cookie),
 //   - the first two steps of Hanko's login flow (POST /login: preflight, then
 //     login_init), so <hanko-auth> renders its email form as with a real Hanko,
-//   - Hanko's admin API on a second port (-admin-addr, see admin.go), and
-//     POST /e2e/login?user=NAME, a fresh session as after signing in again.
+//   - <hanko-profile>'s "Delete account" (the profile flow's account_delete),
+//     which sends the user.delete webhook to -webhook (webhooks.go),
+//   - Hanko's admin API on a second port (-admin-addr, see admin.go), over the
+//     same users, and POST /e2e/login?user=NAME, a fresh session as after
+//     signing in again.
 //
-// On start it mints session tokens for two users, alice (who has the admin
-// role) and bob, and writes them, with its own URLs, to the JSON file named by -out:
+// On start it mints session tokens for three users, alice (who has the admin
+// role), bob and carol (two sessions each), and writes them, with its own URLs,
+// to the JSON file named by -out:
 //
 //	{"url": "http://127.0.0.1:PORT", "admin_url": "http://127.0.0.1:PORT2",
-//	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "..."}, "bob": {...}}}
+//	 "users": {"alice": {"token": "...", "user_id": "...", "session_id": "...", "email": "...",
+//	                     "second_token": "..."}, "bob": {...}, "carol": {...}}}
 //
 // With -env it also writes shell exports (HANKO_API_URL, HANKO_ADMIN_API_URL,
 // TOKEN for alice, TOKEN_BOB) for trying the API by hand, as the README shows.
@@ -48,6 +53,8 @@ type User struct {
 	UserID    string `json:"user_id"`
 	SessionID string `json:"session_id"`
 	Email     string `json:"email"`
+	// SecondToken is another session of the same user.
+	SecondToken string `json:"second_token"`
 }
 
 // Output is the -out file's content.
@@ -64,6 +71,7 @@ func main() {
 	out := flag.String("out", "", "JSON file to write the URL and minted tokens to")
 	envFile := flag.String("env", "", "shell file to write `export HANKO_API_URL=... TOKEN=... TOKEN_BOB=...` to (for trying the API by hand)")
 	cookieName := flag.String("cookie", "hanko", "session cookie name")
+	webhook := flag.String("webhook", "", "URL to POST the user.delete webhook to when an account is deleted (the backend's /webhooks/hanko)")
 	flag.Parse()
 	if *out == "" && *envFile == "" {
 		log.Fatal("fakehanko: give -out (JSON) and/or -env (shell exports)")
@@ -71,12 +79,12 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *adminAddr, splitList(*origins), *out, *envFile, *cookieName); err != nil {
+	if err := run(ctx, *addr, *adminAddr, splitList(*origins), *out, *envFile, *cookieName, *webhook); err != nil {
 		log.Fatalf("fakehanko: %v", err)
 	}
 }
 
-func run(ctx context.Context, addr, adminAddr string, origins []string, out, envFile, cookieName string) error {
+func run(ctx context.Context, addr, adminAddr string, origins []string, out, envFile, cookieName, webhook string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -90,12 +98,19 @@ func run(ctx context.Context, addr, adminAddr string, origins []string, out, env
 		return err
 	}
 	defer stopAdmin(context.Background())
+	accts := newAccounts(issuer, webhook, cookieName)
+	accts.onDelete = admin.deleteUser // Hanko's admin API forgets a deleted user too
 	users := map[string]User{}
-	for _, name := range []string{"alice", "bob"} {
-		users[name], _ = admin.login(name)
+	for _, name := range []string{"alice", "bob", "carol"} {
+		u, _ := admin.login(name)
+		second, _ := admin.login(name)
+		u.SecondToken = second.Token
+		accts.addSession(u.UserID, u.SessionID)
+		accts.addSession(u.UserID, second.SessionID)
+		users[name] = u
 	}
 
-	handler := newHandler(issuer, cookieName)
+	handler := newHandler(issuer, cookieName, accts)
 	handler.Handle("POST /e2e/login", admin.loginHandler())
 	srv := &http.Server{
 		Handler:           withCORS(origins, handler),
@@ -125,7 +140,7 @@ func run(ctx context.Context, addr, adminAddr string, origins []string, out, env
 	}
 }
 
-func newHandler(issuer *authtest.Issuer, cookieName string) *http.ServeMux {
+func newHandler(issuer *authtest.Issuer, cookieName string, accts *accounts) *http.ServeMux {
 	mux := http.NewServeMux()
 	// JWKS and POST /sessions/validate exactly as the test kit serves them.
 	kit := issuer.Handler()
@@ -233,7 +248,11 @@ func newHandler(issuer *authtest.Issuer, cookieName string) *http.ServeMux {
 				"session_delete": flowAction("profile", "session_delete", map[string]any{
 					"session_id": map[string]any{"name": "session_id", "type": "string", "required": true, "allowed_values": []any{}},
 				}),
+				// Offered because Hanko's account.allow_deletion is on (webhooks.go runs it).
+				"account_delete": flowAction("profile", "account_delete", map[string]any{}),
 			}))
+		case strings.HasPrefix(action, "account_delete@"):
+			accts.deleteAccount(w, r, v)
 		default:
 			writeJSONResponse(w, http.StatusOK, flowError("This stand-in Hanko does not change profiles."))
 		}

@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import { Navigate, Route, Routes } from "react-router";
 import { createApiClient } from "./api";
+import { AccountDeletedRedirect } from "./components/AccountDeletedRedirect";
 import { Header } from "./components/Header";
 import { SessionExpiredDialog } from "./components/SessionExpiredDialog";
 import { config } from "./config";
@@ -43,6 +44,7 @@ export function App() {
         <Route path="*" element={<Navigate to="/dashboard" replace />} />
       </Routes>
       <SessionExpiredDialog />
+      <AccountDeletedRedirect />
     </ApiProvider>
   );
 }

@@ -5,6 +5,7 @@ import {
   BadRequestError,
   NetworkError,
   NotFoundError,
+  TodoLimitError,
   UnauthorizedError,
   checkTodoTitle,
   createApiClient,
@@ -98,10 +99,31 @@ describe("createApiClient requests", () => {
     expect(calls[0]?.[1]?.credentials).toBe("include");
   });
 
-  it("unwraps the todo list and rejects a malformed one", async () => {
-    const { api } = clientAnswering(jsonResponse(200, { todos: [todo] }), jsonResponse(200, { items: [] }));
-    await expect(api.listTodos()).resolves.toEqual([todo]);
+  it("unwraps a todo page and rejects a malformed one", async () => {
+    const { api, calls } = clientAnswering(
+      jsonResponse(200, { todos: [todo], next_cursor: "AQAGYZh-3LKp62ofROFzRCiJEBotZ7GuYA" }),
+      jsonResponse(200, { todos: [todo] }),
+      jsonResponse(200, { todos: [], next_cursor: null }),
+      jsonResponse(200, { items: [] }),
+      jsonResponse(200, { todos: [], next_cursor: 42 }),
+      jsonResponse(200, { todos: [], next_cursor: "" }),
+    );
+    await expect(api.listTodos()).resolves.toEqual({ todos: [todo], nextCursor: "AQAGYZh-3LKp62ofROFzRCiJEBotZ7GuYA" });
+    expect(calls[0]?.[0]).toBe("http://localhost:5001/api/todos");
+    await expect(api.listTodos()).resolves.toEqual({ todos: [todo], nextCursor: null });
+    await expect(api.listTodos()).resolves.toEqual({ todos: [], nextCursor: null });
     await expect(api.listTodos()).rejects.toMatchObject({ code: "invalid_response" });
+    await expect(api.listTodos()).rejects.toMatchObject({ code: "invalid_response" });
+    await expect(api.listTodos()).rejects.toMatchObject({ code: "invalid_response" });
+  });
+
+  it("sends limit and cursor as query parameters", async () => {
+    const { api, calls } = clientAnswering(jsonResponse(200, { todos: [] }), jsonResponse(200, { todos: [] }));
+    await api.listTodos({ limit: 50, cursor: "AQAG_Zh-3L" });
+    expect(calls[0]?.[0]).toBe("http://localhost:5001/api/todos?limit=50&cursor=AQAG_Zh-3L");
+    await api.listTodos({ cursor: "a+b/c=" }); // whatever it is, it arrives unchanged
+    expect(new URL(calls[1]?.[0] as string).searchParams.get("cursor")).toBe("a+b/c=");
+    expect(calls[1]?.[1]?.credentials).toBe("include");
   });
 
   it("rejects a todo without the required fields", async () => {
@@ -117,12 +139,21 @@ describe("createApiClient errors", () => {
     [503, "auth_unavailable", AuthUnavailableError],
     [400, "bad_request", BadRequestError],
     [404, "not_found", NotFoundError],
+    [409, "todo_limit_reached", TodoLimitError],
   ] as const)("maps %i %s to %s", async (status, code, ErrorClass) => {
     const { api } = clientAnswering(jsonResponse(status, { error: code, message: `the ${code} sentence` }));
     const err = await api.me().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ErrorClass);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status, code, message: `the ${code} sentence` });
+  });
+
+  it("keeps another 409 a plain ApiError", async () => {
+    const { api } = clientAnswering(jsonResponse(409, { error: "conflict", message: "no" }));
+    const err = await api.createTodo("x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(TodoLimitError);
+    expect(err).toMatchObject({ status: 409, code: "conflict" });
   });
 
   it("keeps other statuses as plain ApiError", async () => {

@@ -52,6 +52,21 @@ export interface TodoPatch {
   done?: boolean;
 }
 
+/** One page of `GET /api/todos`, newest first. */
+export interface TodoPage {
+  todos: Todo[];
+  /** Where the next page starts (pass it back as `cursor`); null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListTodosOptions {
+  /** 1 to 200; the backend's default is 50. */
+  limit?: number;
+  /** The `nextCursor` of the page before; leave it out for the first page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
 /** Titles are 1–200 characters after trimming, as the backend enforces. */
 export const TODO_TITLE_MAX = 200;
 
@@ -112,6 +127,17 @@ export class NotFoundError extends ApiError {
 }
 
 /**
+ * 409 `todo_limit_reached`: the user already has as many todos as the backend allows
+ * (`TODOS_MAX_PER_USER`); `message` names the limit. Nothing was stored.
+ */
+export class TodoLimitError extends ApiError {
+  constructor(message: string) {
+    super(409, "todo_limit_reached", message);
+    this.name = "TodoLimitError";
+  }
+}
+
+/**
  * The request never produced an HTTP answer the page may read: the backend is down, the URL is
  * wrong, or the browser blocked the response because CORS does not allow this origin.
  */
@@ -137,7 +163,7 @@ export interface ApiClient {
   me(signal?: AbortSignal): Promise<Me>;
   protectedMessage(signal?: AbortSignal): Promise<ProtectedAnswer>;
   publicMessage(signal?: AbortSignal): Promise<PublicAnswer>;
-  listTodos(signal?: AbortSignal): Promise<Todo[]>;
+  listTodos(options?: ListTodosOptions): Promise<TodoPage>;
   createTodo(title: string): Promise<Todo>;
   updateTodo(id: string, patch: TodoPatch): Promise<Todo>;
   deleteTodo(id: string): Promise<void>;
@@ -181,6 +207,8 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
       return new BadRequestError(code, message);
     case 404:
       return new NotFoundError(code, message);
+    case 409:
+      return code === "todo_limit_reached" ? new TodoLimitError(message) : new ApiError(409, code, message);
     default:
       return new ApiError(res.status, code, message);
   }
@@ -261,12 +289,21 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async publicMessage(signal) {
       return expectObject(await request("GET", "/api/public", undefined, signal), "answer") as unknown as PublicAnswer;
     },
-    async listTodos(signal) {
-      const body = expectObject(await request("GET", "/api/todos", undefined, signal), "todo list");
+    async listTodos({ limit, cursor, signal } = {}) {
+      const query = new URLSearchParams();
+      if (limit !== undefined) query.set("limit", String(limit));
+      if (cursor !== undefined) query.set("cursor", cursor);
+      const path = query.toString() ? `/api/todos?${query.toString()}` : "/api/todos";
+      const body = expectObject(await request("GET", path, undefined, signal), "todo list");
       if (!Array.isArray(body.todos)) {
         throw new ApiError(200, "invalid_response", "The backend's todo list has no todos array.");
       }
-      return body.todos.map(asTodo);
+      // The last page has no next_cursor (null is accepted too).
+      const next = body.next_cursor ?? null;
+      if (next !== null && (typeof next !== "string" || next === "")) {
+        throw new ApiError(200, "invalid_response", "The backend's todo list has a next_cursor that is not a string.");
+      }
+      return { todos: body.todos.map(asTodo), nextCursor: next };
     },
     async createTodo(title) {
       return asTodo(await request("POST", "/api/todos", { title }));

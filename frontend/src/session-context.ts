@@ -13,7 +13,7 @@ export function useApi(): ApiClient {
 }
 
 /** Why the login page is shown; carried in the navigation state. */
-export type LoginReason = "signed-out" | "expired" | "logged-out";
+export type LoginReason = "signed-out" | "expired" | "logged-out" | "account-deleted";
 
 export interface LoginLocationState {
   reason?: LoginReason;

@@ -1,7 +1,15 @@
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BadRequestError, NotFoundError, UnauthorizedError, type ApiClient, type Todo } from "./api";
-import { initialTodosState, isUnsaved, todosReducer, useTodos } from "./todos";
+import {
+  BadRequestError,
+  NotFoundError,
+  TodoLimitError,
+  UnauthorizedError,
+  type ApiClient,
+  type Todo,
+  type TodoPage,
+} from "./api";
+import { TODO_PAGE_SIZE, initialTodosState, isUnsaved, todosReducer, useTodos } from "./todos";
 
 afterEach(cleanup);
 
@@ -31,7 +39,7 @@ function fakeApi(initial: Todo[]) {
     me: () => Promise.reject(new Error("unused")),
     protectedMessage: () => Promise.reject(new Error("unused")),
     publicMessage: () => Promise.reject(new Error("unused")),
-    listTodos: vi.fn(() => Promise.resolve(initial)),
+    listTodos: vi.fn(() => Promise.resolve<TodoPage>({ todos: initial, nextCursor: null })),
     createTodo: vi.fn(() => pending.create.promise),
     updateTodo: vi.fn(() => pending.update.promise),
     deleteTodo: vi.fn(() => pending.remove.promise.then(() => undefined)),
@@ -182,7 +190,7 @@ describe("useTodos optimistic updates", () => {
 
 describe("todosReducer", () => {
   it("keeps a newer change when an older one fails", () => {
-    let state = todosReducer(initialTodosState, { type: "loaded", todos: [todo("a", "T", false)] });
+    let state = todosReducer(initialTodosState, { type: "loaded", page: { todos: [todo("a", "T", false)], nextCursor: null } });
     // First toggle to done, then (before it fails) back to not done.
     state = todosReducer(state, { type: "update", id: "a", patch: { done: true } });
     state = todosReducer(state, { type: "update", id: "a", patch: { done: false } });
@@ -208,12 +216,157 @@ describe("todosReducer", () => {
   });
 
   it("does not duplicate a todo when a failed delete is rolled back twice", () => {
-    let state = todosReducer(initialTodosState, { type: "loaded", todos: [todo("a", "A")] });
+    let state = todosReducer(initialTodosState, { type: "loaded", page: { todos: [todo("a", "A")], nextCursor: null } });
     const item = state.items[0];
     if (!item) throw new Error("no item");
     state = todosReducer(state, { type: "remove", id: "a" });
     state = todosReducer(state, { type: "remove-failed", item, index: 0, error: "x" });
     state = todosReducer(state, { type: "remove-failed", item, index: 0, error: "x" });
     expect(state.items).toHaveLength(1);
+  });
+});
+
+describe("useTodos paging", () => {
+  it("asks for the first page, appends the next one on loadMore, and stops at the last", async () => {
+    const { api } = fakeApi([]);
+    const more = deferred<TodoPage>();
+    vi.mocked(api.listTodos)
+      .mockResolvedValueOnce({ todos: [todo("c", "Newest"), todo("b", "Middle")], nextCursor: "cursor-1" })
+      .mockReturnValueOnce(more.promise);
+    const { result } = await loaded(api);
+    const first = vi.mocked(api.listTodos).mock.calls[0]?.[0];
+    expect(first?.limit).toBe(TODO_PAGE_SIZE);
+    expect(first?.cursor).toBeUndefined();
+    expect(result.current.state.nextCursor).toBe("cursor-1");
+
+    act(() => {
+      result.current.loadMore();
+      result.current.loadMore(); // a second click while the page is on its way does nothing
+    });
+    expect(api.listTodos).toHaveBeenCalledTimes(2);
+    expect(api.listTodos).toHaveBeenLastCalledWith(expect.objectContaining({ limit: TODO_PAGE_SIZE, cursor: "cursor-1" }));
+    expect(result.current.state.loadingMore).toBe(true);
+
+    await act(async () => {
+      more.resolve({ todos: [todo("b", "Middle"), todo("a", "Oldest")], nextCursor: null });
+      await more.promise;
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["c", "b", "a"]);
+    expect(result.current.state).toMatchObject({ nextCursor: null, loadingMore: false, error: null });
+
+    act(() => {
+      result.current.loadMore(); // nothing left
+    });
+    expect(api.listTodos).toHaveBeenCalledTimes(2);
+  });
+
+  it("keeps the list and the cursor when a page fails, so the user can try again", async () => {
+    const { api } = fakeApi([]);
+    vi.mocked(api.listTodos)
+      .mockResolvedValueOnce({ todos: [todo("b", "B")], nextCursor: "cursor-1" })
+      .mockRejectedValueOnce(new Error("backend down"))
+      .mockResolvedValueOnce({ todos: [todo("a", "A")], nextCursor: null });
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.loadMore();
+    });
+    await waitFor(() => {
+      expect(result.current.state.error).toBe("backend down");
+    });
+    expect(result.current.state).toMatchObject({ status: "ready", nextCursor: "cursor-1", loadingMore: false });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["b"]);
+
+    act(() => {
+      result.current.loadMore();
+    });
+    expect(result.current.state.error).toBeNull();
+    await waitFor(() => {
+      expect(result.current.state.items.map((t) => t.id)).toEqual(["b", "a"]);
+    });
+  });
+
+  it("drops a page that arrives after the list was reloaded", async () => {
+    const { api } = fakeApi([]);
+    const more = deferred<TodoPage>();
+    vi.mocked(api.listTodos)
+      .mockResolvedValueOnce({ todos: [todo("b", "B")], nextCursor: "cursor-1" })
+      .mockReturnValueOnce(more.promise)
+      .mockResolvedValueOnce({ todos: [todo("z", "Z")], nextCursor: "cursor-2" });
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.loadMore();
+    });
+    const signal = vi.mocked(api.listTodos).mock.calls[1]?.[0]?.signal;
+    act(() => {
+      result.current.reload();
+    });
+    await waitFor(() => {
+      expect(result.current.state.items.map((t) => t.id)).toEqual(["z"]);
+    });
+    expect(signal?.aborted).toBe(true);
+    await act(async () => {
+      more.resolve({ todos: [todo("a", "A")], nextCursor: null });
+      await more.promise;
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["z"]);
+    expect(result.current.state.nextCursor).toBe("cursor-2");
+  });
+});
+
+describe("useTodos at the limit", () => {
+  const limitMessage = "You have reached the limit of 9 todos. Delete one to add another.";
+
+  it("rolls back a create refused at the limit and says so until a delete succeeds", async () => {
+    const { api, pending } = fakeApi([todo("a", "One"), todo("b", "Two")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.add("Tenth");
+    });
+    expect(result.current.state.items.map((t) => t.title)).toEqual(["Tenth", "One", "Two"]);
+    await act(async () => {
+      pending.create.reject(new TodoLimitError(limitMessage));
+      await pending.create.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items.map((t) => t.id)).toEqual(["a", "b"]);
+    expect(result.current.state.limitReached).toBe(limitMessage);
+    expect(result.current.state.error).toBeNull();
+
+    act(() => {
+      result.current.remove("a");
+    });
+    expect(result.current.state.limitReached).toBe(limitMessage); // not until the backend confirms
+    await act(async () => {
+      pending.remove.resolve(undefined);
+      await pending.remove.promise;
+    });
+    expect(result.current.state.limitReached).toBeNull();
+  });
+
+  it("keeps the limit notice when a delete fails, and dismisses it on request", async () => {
+    const { api, pending } = fakeApi([todo("a", "One")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.add("Over");
+    });
+    await act(async () => {
+      pending.create.reject(new TodoLimitError(limitMessage));
+      await pending.create.promise.catch(() => undefined);
+    });
+    act(() => {
+      result.current.remove("a");
+    });
+    await act(async () => {
+      pending.remove.reject(new Error("server error"));
+      await pending.remove.promise.catch(() => undefined);
+    });
+    expect(result.current.state).toMatchObject({ limitReached: limitMessage, error: "server error" });
+    act(() => {
+      result.current.dismissError();
+    });
+    expect(result.current.state).toMatchObject({ limitReached: limitMessage, error: null });
+    act(() => {
+      result.current.dismissLimit();
+    });
+    expect(result.current.state.limitReached).toBeNull();
   });
 });

@@ -1,9 +1,21 @@
 /**
  * Todo list state with optimistic updates: every change shows at once, is sent to the backend,
- * and is undone (with an error message) if the backend refuses it.
+ * and is undone (with an error message) if the backend refuses it. The list arrives in pages
+ * (newest first); `loadMore` appends the next one.
  */
-import { useCallback, useEffect, useReducer, useRef } from "react";
-import { checkTodoTitle, describeError, type ApiClient, type Todo, type TodoPatch } from "./api";
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef } from "react";
+import {
+  TodoLimitError,
+  checkTodoTitle,
+  describeError,
+  type ApiClient,
+  type Todo,
+  type TodoPage,
+  type TodoPatch,
+} from "./api";
+
+/** Todos per page, the backend's default. */
+export const TODO_PAGE_SIZE = 50;
 
 export interface TodoItem extends Todo {
   /** True while a change to this item is on its way to the backend. */
@@ -13,24 +25,43 @@ export interface TodoItem extends Todo {
 export interface TodosState {
   status: "loading" | "ready" | "failed";
   items: TodoItem[];
+  /** Where the next page starts; null when every page is loaded. */
+  nextCursor: string | null;
+  /** True while the next page is on its way. */
+  loadingMore: boolean;
   /** The last error, as a sentence for the user. */
   error: string | null;
+  /** Set when the backend refused a new todo because the user has reached the limit: its sentence. */
+  limitReached: string | null;
 }
 
 export type TodosAction =
-  | { type: "loaded"; todos: Todo[] }
+  | { type: "loaded"; page: TodoPage }
   | { type: "load-failed"; error: string }
+  | { type: "load-more"; cursor: string }
+  | { type: "more-loaded"; cursor: string; page: TodoPage }
+  | { type: "more-failed"; cursor: string; error: string }
   | { type: "add"; item: TodoItem }
   | { type: "add-confirmed"; tempId: string; todo: Todo }
   | { type: "add-failed"; tempId: string; error: string }
+  | { type: "add-refused-limit"; tempId: string; message: string }
   | { type: "update"; id: string; patch: TodoPatch }
   | { type: "update-confirmed"; todo: Todo }
   | { type: "update-failed"; id: string; previous: TodoPatch; attempted: TodoPatch; error: string }
   | { type: "remove"; id: string }
+  | { type: "remove-confirmed"; id: string }
   | { type: "remove-failed"; item: TodoItem; index: number; error: string }
-  | { type: "dismiss-error" };
+  | { type: "dismiss-error" }
+  | { type: "dismiss-limit" };
 
-export const initialTodosState: TodosState = { status: "loading", items: [], error: null };
+export const initialTodosState: TodosState = {
+  status: "loading",
+  items: [],
+  nextCursor: null,
+  loadingMore: false,
+  error: null,
+  limitReached: null,
+};
 
 function settle(todo: Todo): TodoItem {
   return { ...todo, pending: false };
@@ -39,9 +70,24 @@ function settle(todo: Todo): TodoItem {
 export function todosReducer(state: TodosState, action: TodosAction): TodosState {
   switch (action.type) {
     case "loaded":
-      return { status: "ready", items: action.todos.map(settle), error: null };
+      return { ...initialTodosState, status: "ready", items: action.page.todos.map(settle), nextCursor: action.page.nextCursor };
     case "load-failed":
       return { ...state, status: "failed", error: action.error };
+    case "load-more":
+      if (action.cursor !== state.nextCursor) return state;
+      return { ...state, loadingMore: true, error: null };
+    case "more-loaded": {
+      // An answer for a cursor that is no longer ours (the list was reloaded) is dropped.
+      if (action.cursor !== state.nextCursor) return state;
+      // The next page starts after the last loaded todo, so it cannot hold one we have, except
+      // one added here in the meantime with a clock behind the server's; show each todo once.
+      const have = new Set(state.items.map((t) => t.id));
+      const more = action.page.todos.filter((t) => !have.has(t.id)).map(settle);
+      return { ...state, items: [...state.items, ...more], nextCursor: action.page.nextCursor, loadingMore: false };
+    }
+    case "more-failed":
+      if (action.cursor !== state.nextCursor) return state;
+      return { ...state, loadingMore: false, error: action.error };
     case "add":
       // Newest first, like the backend's list.
       return { ...state, items: [action.item, ...state.items], error: null };
@@ -52,6 +98,8 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
       };
     case "add-failed":
       return { ...state, items: state.items.filter((t) => t.id !== action.tempId), error: action.error };
+    case "add-refused-limit":
+      return { ...state, items: state.items.filter((t) => t.id !== action.tempId), limitReached: action.message };
     case "update":
       return {
         ...state,
@@ -82,6 +130,9 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
       };
     case "remove":
       return { ...state, items: state.items.filter((t) => t.id !== action.id), error: null };
+    case "remove-confirmed":
+      // A delete frees a slot under the limit.
+      return state.limitReached === null ? state : { ...state, limitReached: null };
     case "remove-failed": {
       if (state.items.some((t) => t.id === action.item.id)) return { ...state, error: action.error };
       const items = [...state.items];
@@ -90,6 +141,8 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
     }
     case "dismiss-error":
       return { ...state, error: null };
+    case "dismiss-limit":
+      return { ...state, limitReached: null };
   }
 }
 
@@ -100,8 +153,11 @@ export interface UseTodos {
   toggle: (id: string) => void;
   rename: (id: string, title: string) => string | null;
   remove: (id: string) => void;
+  /** Appends the next page, if there is one and it is not already on its way. */
+  loadMore: () => void;
   reload: () => void;
   dismissError: () => void;
+  dismissLimit: () => void;
 }
 
 let tempCounter = 0;
@@ -120,7 +176,9 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
   const [state, dispatch] = useReducer(todosReducer, initialTodosState);
   const stateRef = useRef(state);
   const onErrorRef = useRef(onError);
-  useEffect(() => {
+  // A layout effect runs in the same commit that puts the state on screen, so a click on what
+  // was just rendered (a new page's Delete, Load more) never reads the state before it.
+  useLayoutEffect(() => {
     stateRef.current = state;
     onErrorRef.current = onError;
   });
@@ -131,11 +189,19 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     return describeError(err);
   }, []);
 
+  // The request for the next page, while one is on its way.
+  const moreRef = useRef<AbortController | null>(null);
+  const cancelMore = useCallback(() => {
+    moreRef.current?.abort();
+    moreRef.current = null;
+  }, []);
+
   useEffect(() => {
+    cancelMore();
     const controller = new AbortController();
-    api.listTodos(controller.signal).then(
-      (todos) => {
-        dispatch({ type: "loaded", todos });
+    api.listTodos({ limit: TODO_PAGE_SIZE, signal: controller.signal }).then(
+      (page) => {
+        dispatch({ type: "loaded", page });
       },
       (err: unknown) => {
         if (!controller.signal.aborted) dispatch({ type: "load-failed", error: fail(err) });
@@ -143,8 +209,30 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     );
     return () => {
       controller.abort();
+      cancelMore();
     };
-  }, [api, fail, loadCount]);
+  }, [api, fail, cancelMore, loadCount]);
+
+  const loadMore = useCallback(() => {
+    const cursor = stateRef.current.nextCursor;
+    if (cursor === null || moreRef.current) return;
+    const controller = new AbortController();
+    moreRef.current = controller;
+    dispatch({ type: "load-more", cursor });
+    const done = () => {
+      if (moreRef.current === controller) moreRef.current = null;
+    };
+    api.listTodos({ limit: TODO_PAGE_SIZE, cursor, signal: controller.signal }).then(
+      (page) => {
+        done();
+        dispatch({ type: "more-loaded", cursor, page });
+      },
+      (err: unknown) => {
+        done();
+        if (!controller.signal.aborted) dispatch({ type: "more-failed", cursor, error: fail(err) });
+      },
+    );
+  }, [api, fail]);
 
   const add = useCallback(
     (raw: string) => {
@@ -162,6 +250,10 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
           dispatch({ type: "add-confirmed", tempId, todo });
         },
         (err: unknown) => {
+          if (err instanceof TodoLimitError) {
+            dispatch({ type: "add-refused-limit", tempId, message: err.message });
+            return;
+          }
           dispatch({ type: "add-failed", tempId, error: fail(err) });
         },
       );
@@ -216,7 +308,9 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
       if (!item || isUnsaved(item)) return;
       dispatch({ type: "remove", id });
       api.deleteTodo(id).then(
-        () => undefined,
+        () => {
+          dispatch({ type: "remove-confirmed", id });
+        },
         (err: unknown) => {
           dispatch({ type: "remove-failed", item, index, error: fail(err) });
         },
@@ -229,5 +323,9 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     dispatch({ type: "dismiss-error" });
   }, []);
 
-  return { state, add, toggle, rename, remove, reload, dismissError };
+  const dismissLimit = useCallback(() => {
+    dispatch({ type: "dismiss-limit" });
+  }, []);
+
+  return { state, add, toggle, rename, remove, loadMore, reload, dismissError, dismissLimit };
 }

@@ -1,15 +1,18 @@
 // Package storetest gives tests fresh, isolated databases for both backends.
 //
 // SQLite databases live in t.TempDir(). PostgreSQL databases are a new schema
-// in the database named by TEST_DATABASE_URL (selected with search_path, so
-// every table the store creates lands in it), dropped when the test ends.
+// (selected with search_path, so every table the store creates lands in it),
+// dropped when the test ends, in one of:
 //
-// When TEST_DATABASE_URL is unset, PostgreSQL tests FAIL with instructions,
-// unless SKIP_POSTGRES=1, in which case they skip and say so. Run
+//   - the database named by TEST_DATABASE_URL, when it is set;
+//   - otherwise a throwaway PostgreSQL that the test binary starts on first
+//     use from the server binaries (initdb on PATH or under
+//     /usr/lib/postgresql/*/bin) on a free loopback port, in a temporary
+//     directory that is removed when the tests end. As root it runs as nobody.
 //
-//	scripts/with-postgres.sh go test -race ./...
-//
-// to get a throwaway server.
+// Where neither is available, PostgreSQL tests skip with one line saying how
+// to run them, or fail under HANKO_GIN_REQUIRE_TOOLS=1 (see internal/testenv).
+// A package whose tests use PostgreSQL calls Main from its TestMain.
 package storetest
 
 import (
@@ -59,20 +62,17 @@ func SQLiteURL(t testing.TB) string {
 	return "sqlite://" + filepath.ToSlash(filepath.Join(t.TempDir(), "test.db"))
 }
 
-// PostgresURL creates a schema with a random name in TEST_DATABASE_URL's
-// database and returns a URL whose search_path selects only that schema. The
-// schema and everything in it are dropped when t ends.
+// PostgresURL creates a schema with a random name in the PostgreSQL database
+// described in the package doc and returns a URL whose search_path selects
+// only that schema. The schema and everything in it are dropped when t ends.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
+	if !mainCalled.Load() {
+		t.Fatal("storetest: this package's TestMain must call storetest.Main(m), which stops the throwaway PostgreSQL after the tests")
+	}
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
-		if os.Getenv("SKIP_POSTGRES") == "1" {
-			t.Skip("SKIPPED: PostgreSQL test not run because SKIP_POSTGRES=1")
-		}
-		t.Fatal("TEST_DATABASE_URL is not set, so the PostgreSQL tests cannot run. " +
-			"Run the tests through scripts/with-postgres.sh (it starts a throwaway PostgreSQL), " +
-			"set TEST_DATABASE_URL=postgres://... to a database you may create schemas in, " +
-			"or set SKIP_POSTGRES=1 to skip them deliberately.")
+		base = throwawayURL(t)
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {

@@ -6,7 +6,10 @@ import { isUnsaved, useTodos, type TodoItem } from "../todos";
 export function TodoList() {
   const api = useApi();
   const { handleAuthError } = useSession();
-  const { state, add, toggle, rename, remove, reload, dismissError } = useTodos(api, handleAuthError);
+  const { state, add, toggle, rename, remove, loadMore, reload, dismissError, dismissLimit } = useTodos(
+    api,
+    handleAuthError,
+  );
   const [draft, setDraft] = useState("");
   const [draftError, setDraftError] = useState<string | null>(null);
   const inputId = useId();
@@ -20,6 +23,7 @@ export function TodoList() {
   }
 
   const openCount = state.items.filter((t) => !t.done).length;
+  const hasMore = state.nextCursor !== null;
 
   return (
     <section className="card todos" aria-labelledby="todos-title">
@@ -27,7 +31,9 @@ export function TodoList() {
         <h2 id="todos-title">Your todos</h2>
         {state.status === "ready" ? (
           <span className="muted small" aria-live="polite">
-            {state.items.length === 0 ? "Nothing yet" : `${openCount} open · ${state.items.length - openCount} done`}
+            {state.items.length === 0 && !hasMore
+              ? "Nothing yet"
+              : `${openCount} open · ${state.items.length - openCount} done${hasMore ? " · more to load" : ""}`}
           </span>
         ) : null}
       </div>
@@ -61,6 +67,17 @@ export function TodoList() {
         </p>
       ) : null}
 
+      {state.limitReached ? (
+        <div className="notice warning with-action" role="alert" data-testid="todo-limit">
+          <span>
+            <strong>Todo limit reached.</strong> {state.limitReached}
+          </span>
+          <button type="button" className="button small ghost" onClick={dismissLimit} aria-label="Dismiss limit notice">
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+
       {state.error ? (
         <div className="notice error with-action" role="alert">
           <span>{state.error}</span>
@@ -80,17 +97,26 @@ export function TodoList() {
         <p className="muted" role="status">
           Loading your todos…
         </p>
-      ) : state.status === "ready" && state.items.length === 0 ? (
+      ) : state.status === "ready" && state.items.length === 0 && !hasMore ? (
         <div className="empty">
           <p>No todos yet.</p>
           <p className="muted small">Add one above; it is stored by the backend under your Hanko user id.</p>
         </div>
       ) : (
-        <ul className="todo-list" aria-label="Todos">
-          {state.items.map((item) => (
-            <TodoRow key={item.id} item={item} onToggle={toggle} onRename={rename} onRemove={remove} />
-          ))}
-        </ul>
+        <>
+          <ul className="todo-list" aria-label="Todos">
+            {state.items.map((item) => (
+              <TodoRow key={item.id} item={item} onToggle={toggle} onRename={rename} onRemove={remove} />
+            ))}
+          </ul>
+          {hasMore ? (
+            <div className="todo-more">
+              <button type="button" className="button" onClick={loadMore} disabled={state.loadingMore}>
+                {state.loadingMore ? "Loading…" : "Load more"}
+              </button>
+            </div>
+          ) : null}
+        </>
       )}
     </section>
   );

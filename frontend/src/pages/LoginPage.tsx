@@ -10,6 +10,7 @@ const reasonText: Record<NonNullable<LoginLocationState["reason"]>, string> = {
   "signed-out": "Please sign in to continue.",
   expired: "Your session expired. Sign in again to pick up where you left off.",
   "logged-out": "You are signed out. See you soon!",
+  "account-deleted": "Your account and your todos were deleted.",
 };
 
 export function LoginPage() {
@@ -56,9 +57,9 @@ export function LoginPage() {
   }, []);
 
   // Someone who is already signed in (the backend accepts their cookie) skips the form,
-  // unless they just logged out or their session expired.
+  // unless they just logged out, their session expired or they deleted their account.
   useEffect(() => {
-    if (state.reason === "logged-out" || state.reason === "expired") return;
+    if (state.reason === "logged-out" || state.reason === "expired" || state.reason === "account-deleted") return;
     const controller = new AbortController();
     api.me(controller.signal).then(
       () => {

@@ -34,7 +34,7 @@ export function ProfilePage() {
         <h1>Profile</h1>
         <p className="muted">
           Manage your email addresses, passkeys and password. These settings live in Hanko, not in this app's
-          backend.
+          backend. Deleting your account here also deletes your todos.
         </p>
       </div>
 

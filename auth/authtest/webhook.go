@@ -1,0 +1,100 @@
+package authtest
+
+// Webhook deliveries as Hanko sends them (auth/testdata/hanko/webhooks has
+// captured ones): POST <callback> with Content-Type: application/json and the
+// body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
+// session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
+// 5 minutes and data. To have a deletion through the admin stand-in deliver
+// user.delete to your handler, as Hanko does:
+//
+//	admin.OnUserDeleted(func(u authtest.AdminUser) {
+//		_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
+//			authtest.Webhook{Event: "user.delete", Data: u})
+//		...
+//	})
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Webhook describes a webhook delivery to mint. Zero fields get Hanko's
+// defaults: aud ["localhost"], iat now, exp iat+5m.
+type Webhook struct {
+	// Event is the event name, e.g. "user.delete", "user.create", "email.send".
+	Event string
+	// Data is marshalled to JSON as the token's data claim: for user events
+	// the user as the admin API shows it (an AdminUser), for session events
+	// the session.
+	Data      any
+	Audience  []string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// WebhookClaims returns the claims Hanko puts into the token of w.
+func (i *Issuer) WebhookClaims(w Webhook) jwt.MapClaims {
+	if w.Audience == nil {
+		w.Audience = []string{"localhost"}
+	}
+	if w.IssuedAt.IsZero() {
+		w.IssuedAt = i.now()
+	}
+	if w.ExpiresAt.IsZero() {
+		w.ExpiresAt = w.IssuedAt.Add(5 * time.Minute)
+	}
+	data, err := json.Marshal(w.Data)
+	if err != nil {
+		panic(fmt.Sprintf("authtest: webhook data: %v", err))
+	}
+	return jwt.MapClaims{
+		"sub":  "hanko webhooks",
+		"evt":  w.Event,
+		"aud":  w.Audience,
+		"iat":  w.IssuedAt.Unix(),
+		"exp":  w.ExpiresAt.Unix(),
+		"data": json.RawMessage(data),
+	}
+}
+
+// WebhookToken mints the signed token of w with the current signing key.
+func (i *Issuer) WebhookToken(w Webhook) string { return i.Sign(i.WebhookClaims(w)) }
+
+// WebhookBody returns the request body Hanko POSTs for w:
+// {"token": "<JWT>", "event": "<event>"}.
+func (i *Issuer) WebhookBody(w Webhook) []byte {
+	b, _ := json.Marshal(struct {
+		Token string `json:"token"`
+		Event string `json:"event"`
+	}{i.WebhookToken(w), w.Event})
+	return b
+}
+
+// DeliverWebhook POSTs w to url as Hanko does (Content-Type: application/json,
+// no Origin or other browser headers, given up after 10 seconds) and returns
+// the answer's status. Hanko counts a status of 400 or more as a failed
+// delivery, which it never retries. The error is for a request that got no
+// answer.
+func (i *Issuer) DeliverWebhook(ctx context.Context, url string, w Webhook) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(i.WebhookBody(w)))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,218 @@
+package authtest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+)
+
+// The captured user.delete delivery: its body, token header and claims.
+func capturedDelivery(t *testing.T) (body, header, claims map[string]json.RawMessage) {
+	t.Helper()
+	body = object(t, fixture(t, "webhooks/webhook-user.delete.body.json"))
+	var token string
+	_ = json.Unmarshal(body["token"], &token)
+	header, claims = segments(t, token)
+	return body, header, claims
+}
+
+func TestWebhookHasHankosShape(t *testing.T) {
+	iss := authtest.NewIssuer(authtest.WithClock(clock))
+	admin := authtest.NewAdmin(iss)
+	u := admin.AddUser("t@example.test")
+	admin.SetPublicMetadata(u.ID, map[string]any{"roles": []string{"admin"}, "team": "blue"})
+	u, _ = admin.User(u.ID)
+
+	body := object(t, iss.WebhookBody(authtest.Webhook{Event: "user.delete", Data: u}))
+	wantBody, wantHeader, wantClaims := capturedDelivery(t)
+	if !reflect.DeepEqual(kinds(t, body), kinds(t, wantBody)) {
+		t.Fatalf("body %s, want the shape of %s", body, wantBody)
+	}
+	var token string
+	_ = json.Unmarshal(body["token"], &token)
+	header, claims := segments(t, token)
+	if !reflect.DeepEqual(kinds(t, header), kinds(t, wantHeader)) || string(header["alg"]) != `"RS256"` {
+		t.Errorf("header %s, want the shape of %s", header, wantHeader)
+	}
+	if !reflect.DeepEqual(kinds(t, claims), kinds(t, wantClaims)) {
+		t.Errorf("claim kinds\n got %v\nwant %v", kinds(t, claims), kinds(t, wantClaims))
+	}
+	for name, want := range map[string]string{"sub": `"hanko webhooks"`, "evt": `"user.delete"`, "aud": `["localhost"]`} {
+		if string(claims[name]) != want || string(wantClaims[name]) != want {
+			t.Errorf("%s = %s (captured %s), want %s", name, claims[name], wantClaims[name], want)
+		}
+	}
+	if string(body["event"]) != string(claims["evt"]) {
+		t.Errorf("body event %s, token evt %s", body["event"], claims["evt"])
+	}
+	var c, w struct{ Iat, Exp int64 }
+	_ = json.Unmarshal(mustPayload(t, token), &c)
+	_ = json.Unmarshal(mustPayload(t, mustString(t, wantBody["token"])), &w)
+	if c.Iat != pinned.Unix() || c.Exp-c.Iat != w.Exp-w.Iat || w.Exp-w.Iat != 300 {
+		t.Errorf("iat %d exp %d; want iat %d and exp = iat + 300 as captured", c.Iat, c.Exp, pinned.Unix())
+	}
+	// data is the user as GET /users/{id} shows it, with the captured data's members.
+	data, wantData := object(t, claims["data"]), object(t, wantClaims["data"])
+	for k := range data {
+		if _, ok := wantData[k]; !ok {
+			t.Errorf("data member %q is not in the captured data (%v)", k, keysOf(wantData))
+		}
+	}
+	if got, _ := json.Marshal(u); !bytes.Equal(claims["data"], got) {
+		t.Errorf("data %s, want the AdminUser %s", claims["data"], got)
+	}
+	if !reflect.DeepEqual(keysOf(object(t, data["metadata"])), keysOf(object(t, wantData["metadata"]))) {
+		t.Errorf("data.metadata %s, captured %s", data["metadata"], wantData["metadata"])
+	}
+}
+
+func mustString(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// What the stand-in mints, the auth package accepts as Hanko's; with other
+// fields it refuses it as it refuses Hanko's.
+func TestWebhookVerifiesWithAuth(t *testing.T) {
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, Audience: []string{"localhost"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := authtest.NewAdmin(hanko.Issuer).AddUser("a@example.test")
+	for _, tc := range []struct {
+		name string
+		w    authtest.Webhook
+		ok   bool
+	}{
+		{"user.delete", authtest.Webhook{Event: "user.delete", Data: user}, true},
+		{"user.create", authtest.Webhook{Event: "user.create", Data: user}, true},
+		{"another audience", authtest.Webhook{Event: "user.delete", Data: user, Audience: []string{"other.example"}}, false},
+		{"expired", authtest.Webhook{Event: "user.delete", Data: user, IssuedAt: time.Now().Add(-10 * time.Minute)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wh, err := a.VerifyWebhook(ctx, bytes.NewReader(hanko.WebhookBody(tc.w)))
+			if !tc.ok {
+				if err == nil {
+					t.Fatal("accepted")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wh.Event != tc.w.Event || wh.UserID() != user.ID {
+				t.Errorf("event %q user %q, want %q %q", wh.Event, wh.UserID(), tc.w.Event, user.ID)
+			}
+		})
+	}
+}
+
+// received is one request a callback got.
+type received struct {
+	method, path string
+	header       http.Header
+	body         []byte
+}
+
+func callback(t *testing.T, status int) (*httptest.Server, func() []received) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, received{r.Method, r.URL.Path, r.Header.Clone(), b})
+		mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []received { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+}
+
+func TestDeliverWebhookPostsLikeHanko(t *testing.T) {
+	var captured map[string]string
+	if err := json.Unmarshal(fixture(t, "webhooks/webhook-user.delete.headers.json"), &captured); err != nil {
+		t.Fatal(err)
+	}
+	iss := authtest.NewIssuer()
+	for _, status := range []int{http.StatusOK, http.StatusNoContent, http.StatusServiceUnavailable} {
+		srv, got := callback(t, status)
+		code, err := iss.DeliverWebhook(context.Background(), srv.URL+"/hook", authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": "x"}})
+		if err != nil || code != status {
+			t.Fatalf("DeliverWebhook = %d, %v; want %d", code, err, status)
+		}
+		reqs := got()
+		if len(reqs) != 1 {
+			t.Fatalf("%d requests", len(reqs))
+		}
+		r := reqs[0]
+		if r.method != http.MethodPost || r.path != "/hook" || r.header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s Content-Type %q", r.method, r.path, r.header.Get("Content-Type"))
+		}
+		// The headers Hanko sends and nothing else: no Origin, no Sec-Fetch-*, no cookie.
+		for name := range r.header {
+			if _, ok := captured[name]; !ok {
+				t.Errorf("header %s is not among the captured %v", name, keysOf(captured))
+			}
+		}
+		if body := object(t, r.body); !reflect.DeepEqual(keysOf(body), []string{"event", "token"}) {
+			t.Errorf("body members %v", keysOf(body))
+		}
+	}
+
+	// No answer: an error, as Hanko only logs.
+	srv, _ := callback(t, http.StatusOK)
+	srv.Close()
+	if _, err := iss.DeliverWebhook(context.Background(), srv.URL, authtest.Webhook{Event: "user.delete"}); err == nil {
+		t.Error("delivering to a closed server did not fail")
+	}
+}
+
+// The pattern in the package doc: a deletion through the admin stand-in
+// delivers user.delete with the user as it was.
+func TestAdminDeletionDeliversUserDelete(t *testing.T) {
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	admin := authtest.NewAdminServer(hanko.Issuer)
+	defer admin.Close()
+	srv, got := callback(t, http.StatusOK)
+	admin.OnUserDeleted(func(u authtest.AdminUser) {
+		if _, err := hanko.DeliverWebhook(context.Background(), srv.URL, authtest.Webhook{Event: "user.delete", Data: u}); err != nil {
+			t.Error(err)
+		}
+	})
+	u := admin.AddUser("gone@example.test")
+	req, _ := http.NewRequest(http.MethodDelete, admin.URL+"/users/"+u.ID, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE /users/{id}: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	reqs := got()
+	if len(reqs) != 1 {
+		t.Fatalf("%d deliveries, want 1", len(reqs))
+	}
+	_, claims := segments(t, mustString(t, object(t, reqs[0].body)["token"]))
+	if want, _ := json.Marshal(u); !bytes.Equal(claims["data"], want) || string(claims["evt"]) != `"user.delete"` {
+		t.Errorf("evt %s data %s, want user.delete with %s", claims["evt"], claims["data"], want)
+	}
+}

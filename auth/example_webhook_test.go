@@ -1,0 +1,61 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+)
+
+// Receive Hanko's webhooks: register the route as a hook in Hanko's config
+// (webhooks.hooks[].callback) and act on the verified event. No session is
+// involved; the signed token in the body is the proof.
+func ExampleAuthenticator_VerifyWebhook() {
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	authn, err := auth.New(context.Background(), auth.Config{HankoAPIURL: hanko.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/webhooks/hanko", func(c *gin.Context) {
+		wh, err := authn.VerifyWebhook(c.Request.Context(), c.Request.Body)
+		if err != nil {
+			e, _ := errors.AsType[*auth.Error](err)
+			auth.WriteError(c, e) // 400, 401, 413 or 503 with {"error", "message"}
+			return
+		}
+		switch wh.Event {
+		case "user.delete":
+			// Delete what you store for wh.UserID() here; answer 2xx once it is durable.
+			c.String(http.StatusOK, "deleted the data of "+wh.UserID())
+		default:
+			c.Status(http.StatusNoContent)
+		}
+	})
+
+	deliver := func(body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body.String())
+	}
+	user := authtest.AdminUser{ID: "9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11"}
+	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: user}))
+	session := hanko.Token(authtest.Session{UserID: user.ID})
+	deliver([]byte(`{"token": "` + session + `", "event": "user.delete"}`))
+	// Output:
+	// 200 deleted the data of 9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11
+	// 401 {"error":"invalid_token","message":"The webhook token is invalid or has expired."}
+}

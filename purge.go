@@ -1,0 +1,221 @@
+package main
+
+// hanko-gin purge-deleted-users [--dry-run]
+//
+// Hanko sends each webhook once and never retries, so a user.delete that
+// arrived while this backend was down is lost and the user's data stays. The
+// purge closes that gap: it pages through the user ids that own data, asks
+// Hanko's admin API which of them still exist, and deletes the data of those
+// Hanko says are gone. It never guesses: a user is deleted only on Hanko's own
+// "user not found", and when the admin API cannot be asked (unreachable, slow,
+// any answer but 200/404) nothing is deleted for the users it could not judge
+// and the command exits non-zero with the reason. Run it daily, e.g. from cron.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+const (
+	purgeBatch   = hankoadmin.MaxBatch // user ids per admin API request
+	purgeWorkers = 4                   // admin API requests in flight at most
+)
+
+var errNoAdminAPI = errors.New("purge-deleted-users: HANKO_ADMIN_API_URL is not set. The purge asks Hanko's admin API " +
+	"which users still exist: self-hosted, its admin port (http://hanko:8001 in docker compose); Hanko Cloud, " +
+	"the admin API URL from the console, with HANKO_ADMIN_API_KEY")
+
+// purgeDeletedUsers is the subcommand: settings from getenv, report to stdout.
+func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("purge-deleted-users", flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	dryRun := flags.Bool("dry-run", false, "report whose data would be deleted, and delete nothing")
+	flags.Usage = func() {
+		fmt.Fprintln(stdout, "usage: hanko-gin purge-deleted-users [--dry-run]")
+		fmt.Fprintln(stdout, "Deletes the data of users that Hanko's admin API (HANKO_ADMIN_API_URL) no longer knows.")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("purge-deleted-users: %w", err)
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("purge-deleted-users: unexpected argument %q (usage: hanko-gin purge-deleted-users [--dry-run])", flags.Arg(0))
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.AdminAPIURL == "" {
+		return errNoAdminAPI
+	}
+	admin, err := hankoadmin.New(cfg.AdminAPIURL, cfg.AdminAPIKey)
+	if err != nil {
+		return fmt.Errorf("purge-deleted-users: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p := &purger{store: db, admin: admin, out: stdout, dryRun: *dryRun, batch: purgeBatch, workers: purgeWorkers}
+	return p.run(ctx)
+}
+
+// purger is one run of the purge.
+type purger struct {
+	store   store.Store
+	admin   *hankoadmin.Client
+	out     io.Writer
+	dryRun  bool
+	batch   int // owners per admin API request
+	workers int // admin API requests in flight
+
+	mu       sync.Mutex
+	tally    purgeTally
+	adminErr error // the first failed admin API call: judging stops there
+	storeErr error // the first failed deletion
+}
+
+// purgeTally counts owners: checked = deleted + kept + unjudged + failed.
+type purgeTally struct{ checked, deleted, kept, unjudged, failed int }
+
+func (t purgeTally) String(dryRun bool) string {
+	var b strings.Builder
+	if dryRun {
+		fmt.Fprintf(&b, "dry run: checked %d, would delete %d, kept %d", t.checked, t.deleted, t.kept)
+	} else {
+		fmt.Fprintf(&b, "checked %d, deleted %d, kept %d", t.checked, t.deleted, t.kept)
+	}
+	if t.unjudged > 0 {
+		fmt.Fprintf(&b, ", unjudged %d", t.unjudged)
+	}
+	if t.failed > 0 {
+		fmt.Fprintf(&b, ", failed %d", t.failed)
+	}
+	return b.String()
+}
+
+// run pages through the owners, judges them in batches with bounded
+// concurrency, prints one line per deletion and a summary, and returns an
+// error when any owner could not be judged or deleted.
+func (p *purger) run(ctx context.Context) error {
+	batches := make(chan []string)
+	var wg sync.WaitGroup
+	for range p.workers {
+		wg.Go(func() {
+			for b := range batches {
+				p.judge(ctx, b)
+			}
+		})
+	}
+	var listErr error
+	for after := ""; ; {
+		owners, err := p.store.Owners(ctx, after, p.batch)
+		if err != nil {
+			listErr = fmt.Errorf("listing the users that own data failed, so some were not checked: %w", err)
+			break
+		}
+		if len(owners) == 0 {
+			break
+		}
+		after = owners[len(owners)-1]
+		batches <- owners
+	}
+	close(batches)
+	wg.Wait()
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintln(p.out, p.tally.String(p.dryRun))
+	var errs []error
+	if p.adminErr != nil {
+		errs = append(errs, fmt.Errorf("%d users could not be judged, so their data was kept: %w", p.tally.unjudged, p.adminErr))
+	}
+	if p.storeErr != nil {
+		errs = append(errs, fmt.Errorf("deleting the data of %d users Hanko deleted failed: %w", p.tally.failed, p.storeErr))
+	}
+	if listErr != nil {
+		errs = append(errs, listErr)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("purge-deleted-users: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// judge asks Hanko about one batch of owners and deletes the data of those it
+// says are deleted.
+func (p *purger) judge(ctx context.Context, owners []string) {
+	var ids []string
+	for _, o := range owners {
+		if hankoadmin.IsID(o) {
+			ids = append(ids, o)
+			continue
+		}
+		// Not a Hanko user id, so Hanko cannot say anything about it: keep.
+		p.report(func(t *purgeTally) { t.checked++; t.kept++ }, "kept the data of %q: not a Hanko user id", o)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	p.mu.Lock()
+	stopped := p.adminErr != nil
+	p.mu.Unlock()
+	if stopped { // after one failure, ask no more: the rest stays as it is
+		p.report(func(t *purgeTally) { t.checked += len(ids); t.unjudged += len(ids) }, "")
+		return
+	}
+	exist, err := p.admin.UsersByID(ctx, ids)
+	if err != nil {
+		p.mu.Lock()
+		if p.adminErr == nil {
+			p.adminErr = err
+		}
+		p.mu.Unlock()
+		p.report(func(t *purgeTally) { t.checked += len(ids); t.unjudged += len(ids) }, "")
+		return
+	}
+	for _, id := range ids {
+		if _, ok := exist[id]; ok {
+			p.report(func(t *purgeTally) { t.checked++; t.kept++ }, "")
+			continue
+		}
+		if p.dryRun {
+			p.report(func(t *purgeTally) { t.checked++; t.deleted++ }, "would delete the data of user %s (deleted in Hanko)", id)
+			continue
+		}
+		n, err := p.store.DeleteUserData(ctx, id)
+		if err != nil {
+			p.mu.Lock()
+			if p.storeErr == nil {
+				p.storeErr = err
+			}
+			p.mu.Unlock()
+			p.report(func(t *purgeTally) { t.checked++; t.failed++ }, "could not delete the data of user %s (deleted in Hanko): %v", id, err)
+			continue
+		}
+		p.report(func(t *purgeTally) { t.checked++; t.deleted++ }, "deleted the data of user %s (deleted in Hanko): %d rows", id, n)
+	}
+}
+
+// report counts and, when format is not empty, prints one line.
+func (p *purger) report(count func(*purgeTally), format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	count(&p.tally)
+	if format != "" {
+		fmt.Fprintf(p.out, format+"\n", args...)
+	}
+}

@@ -1,0 +1,269 @@
+package routes
+
+// Prometheus metrics. Everything about them is in this file; routes.New adds
+// the middleware when Deps.Metrics is set, and main serves Metrics.Handler on
+// METRICS_ADDR. To remove the feature, delete this file (and its tests) and
+// the lines that mention Metrics in routes.go and main.go.
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hanko-gin/hanko-gin/auth"
+)
+
+// unmatchedRoute is the route label of requests that match no route (404s,
+// 405s, CORS preflights answered before routing). Raw paths never become
+// labels: anyone could create a new series per request with them.
+const unmatchedRoute = "unmatched"
+
+// decisionResults are the values of hanko_gin_auth_decisions_total's result
+// label: "ok", or the error code auth refused the request with ("forbidden"
+// is a role check's refusal).
+var decisionResults = []string{"ok", auth.CodeUnauthorized, auth.CodeInvalidToken, auth.CodeAuthUnavailable, auth.CodeForbidden}
+
+// Metrics holds the API's Prometheus metrics on a registry of its own (never
+// the global default one). Build it with NewMetrics, pass ObserveSessionCheck
+// as auth.Config.OnSessionCheck and the Metrics as Deps.Metrics, and serve
+// Handler on a listener of its own. A Metrics serves one router.
+type Metrics struct {
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec        // method, route, status
+	durations   *prometheus.HistogramVec      // method, route
+	decisions   map[string]prometheus.Counter // the known results, created up front
+	decisionVec *prometheus.CounterVec
+	sessions    map[string]prometheus.Observer // by session-check outcome
+	webhooks    *prometheus.CounterVec         // event, outcome
+	attached    atomic.Bool                    // set by middleware: a Metrics serves one router
+
+	// series caches the counter and histogram of each method, route and
+	// status seen, so a request costs one map lookup instead of hashing
+	// label values. The map is replaced, never changed: readers take no lock.
+	series  atomic.Pointer[map[seriesKey]requestSeries]
+	seriesM sync.Mutex // serialises the writers of series
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// NewMetrics registers the HTTP, auth, Go runtime and process metrics.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hanko_gin_http_requests_total",
+			Help: "HTTP requests answered, by method, route template (\"unmatched\" for no route) and status.",
+		}, []string{"method", "route", "status"}),
+		durations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hanko_gin_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by method and route template.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+		decisions: map[string]prometheus.Counter{},
+		sessions:  map[string]prometheus.Observer{},
+	}
+	m.decisionVec = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hanko_gin_auth_decisions_total",
+		Help: "Requests judged by the auth middleware, one per request, by result: ok (let through) or the error code it refused with.",
+	}, []string{"result"})
+	for _, r := range decisionResults {
+		m.decisions[r] = m.decisionVec.WithLabelValues(r) // every result is exported from the start, at 0
+	}
+	sessions := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "hanko_gin_auth_session_check_duration_seconds",
+		Help: "Calls to Hanko's /sessions/validate (HANKO_SESSION_CHECK) by outcome (valid, invalid, unavailable) and how long they took; _count is the number of calls.",
+		// A call gives up after 3s.
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"outcome"})
+	for _, o := range []string{auth.SessionValid, auth.SessionInvalid, auth.SessionUnavailable} {
+		m.sessions[o] = sessions.WithLabelValues(o)
+	}
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hanko_gin_webhook_deliveries_total",
+		Help: "Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, ignored, refused, failed).",
+	}, []string{"event", "outcome"})
+	m.series.Store(&map[seriesKey]requestSeries{})
+	m.reg.MustRegister(
+		m.requests, m.durations, m.decisionVec, sessions, m.webhooks,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// ObserveSessionCheck records one call to Hanko's /sessions/validate. It is
+// meant for auth.Config.OnSessionCheck.
+func (m *Metrics) ObserveSessionCheck(outcome string, latency time.Duration) {
+	if o, ok := m.sessions[outcome]; ok {
+		o.Observe(latency.Seconds())
+	}
+}
+
+// webhookDelivery counts one delivery to POST /webhooks/hanko. Only events of
+// verified tokens (signed by Hanko) become label values; a refused delivery
+// is "unverified". Nil-safe, so handlers call it whether metrics are on or not.
+func (m *Metrics) webhookDelivery(event, outcome string) {
+	if m == nil {
+		return
+	}
+	if event == "" {
+		event = "unverified"
+	}
+	m.webhooks.WithLabelValues(event, outcome).Inc()
+}
+
+// Handler serves the metrics in Prometheus' text format at GET /metrics, and
+// the usual JSON 404 for any other path. Serve it on METRICS_ADDR only: it
+// must not be reachable from the public port.
+func (m *Metrics) Handler(log *slog.Logger) http.Handler {
+	metrics := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
+		ErrorHandling: promhttp.ContinueOnError, // a failing collector does not hide the others
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path != "/metrics":
+			writeJSONError(w, errRouteNotFound)
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSONError(w, errMethodNotAllowed)
+		default:
+			metrics.ServeHTTP(w, r)
+		}
+	})
+}
+
+// writeJSONError writes the one error shape outside Gin.
+func writeJSONError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(e.status)
+	_, _ = w.Write([]byte(`{"error":` + strconv.Quote(e.code) + `,"message":` + strconv.Quote(e.message) + `}`))
+}
+
+// middleware counts and times every request, and counts the auth
+// middleware's decision once per request, after every handler ran (a role
+// check after RequireSession overrides its "ok"). It registers a's counters,
+// read when metrics are scraped.
+func (m *Metrics) middleware(a *auth.Authenticator) gin.HandlerFunc {
+	if !m.attached.CompareAndSwap(false, true) {
+		panic("routes: a Metrics serves one router; call NewMetrics for each")
+	}
+	m.reg.MustRegister(authCollector{a})
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		s := m.seriesFor(boundedMethod(c.Request.Method), c.FullPath(), c.Writer.Status())
+		s.count.Inc()
+		s.duration.Observe(time.Since(start).Seconds())
+		if d, ok := auth.DecisionFromContext(c); ok {
+			if counter, known := m.decisions[d]; known {
+				counter.Inc()
+			} else {
+				// A code that a middleware of your own refused with: set by
+				// code, never by the request, so the label stays bounded.
+				m.decisionVec.WithLabelValues(d).Inc()
+			}
+		}
+	}
+}
+
+// seriesFor returns the request counter and histogram for one method, route
+// and status, creating them on first use.
+func (m *Metrics) seriesFor(method, route string, status int) requestSeries {
+	if route == "" {
+		route = unmatchedRoute
+	}
+	k := seriesKey{method, route, status}
+	if s, ok := (*m.series.Load())[k]; ok {
+		return s
+	}
+	m.seriesM.Lock()
+	defer m.seriesM.Unlock()
+	old := *m.series.Load()
+	if s, ok := old[k]; ok {
+		return s
+	}
+	s := requestSeries{
+		count:    m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+		duration: m.durations.WithLabelValues(method, route),
+	}
+	next := make(map[seriesKey]requestSeries, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[k] = s
+	m.series.Store(&next)
+	return s
+}
+
+// boundedMethod is the method label: the standard methods as they are, any
+// other token a client sends as "other".
+func boundedMethod(method string) string {
+	switch method {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	}
+	return "other"
+}
+
+// authCollector exports auth.Stats, read once per scrape.
+type authCollector struct{ a *auth.Authenticator }
+
+var (
+	descSignatureChecks = prometheus.NewDesc("hanko_gin_auth_signature_checks_total",
+		"RSA signature checks: tokens not found in the verified-token cache.", nil, nil)
+	descCacheHits = prometheus.NewDesc("hanko_gin_auth_cache_hits_total",
+		"Tokens served from the verified-token cache, without a signature check.", nil, nil)
+	descJWKSFetches = prometheus.NewDesc("hanko_gin_auth_jwks_fetches_total",
+		"Fetches of Hanko's JWKS by outcome: ok (keys loaded) or error.", []string{"outcome"}, nil)
+	descKeysLoaded = prometheus.NewDesc("hanko_gin_auth_jwks_keys_loaded",
+		"Hanko signing keys loaded now; 0 means no session can be verified.", nil, nil)
+)
+
+func (authCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descSignatureChecks
+	ch <- descCacheHits
+	ch <- descJWKSFetches
+	ch <- descKeysLoaded
+}
+
+func (c authCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.a.Stats()
+	ch <- prometheus.MustNewConstMetric(descSignatureChecks, prometheus.CounterValue, float64(s.SignatureChecks))
+	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(s.CacheHits))
+	ch <- prometheus.MustNewConstMetric(descJWKSFetches, prometheus.CounterValue, float64(s.JWKSFetchesOK), "ok")
+	ch <- prometheus.MustNewConstMetric(descJWKSFetches, prometheus.CounterValue, float64(s.JWKSFetchesFailed), "error")
+	ch <- prometheus.MustNewConstMetric(descKeysLoaded, prometheus.GaugeValue, float64(s.KeysLoaded))
+}
