@@ -53,7 +53,8 @@ type Config struct {
 	Issuer string
 
 	// SessionCheck confirms every locally valid token with Hanko's
-	// POST /sessions/validate, so revoked sessions are refused.
+	// POST /sessions/validate, so revoked sessions are refused. RequireRole
+	// confirms its sessions this way whatever SessionCheck says.
 	SessionCheck bool
 	// SessionCheckTTL is how long Hanko's answer for a token is reused: the
 	// longest a revoked session can still be used. 0 asks Hanko on every
