@@ -155,7 +155,10 @@ func TestPurgeNeverGuesses(t *testing.T) {
 		{"unreachable", func(e *purgeEnv) { e.admin.Close() }, 0, "admin API"},
 		{"HTTP 500", func(e *purgeEnv) { e.admin.FailWith(http.StatusInternalServerError) }, 0, "500"},
 		{"HTTP 502 from a proxy", func(e *purgeEnv) { e.admin.FailWith(http.StatusBadGateway) }, 0, "502"},
-		{"wrong API key", func(e *purgeEnv) { e.admin.RequireAPIKey("the-right-key"); e.env["HANKO_ADMIN_API_KEY"] = "a-wrong-key" }, 0, "401"},
+		{"wrong API key", func(e *purgeEnv) {
+			e.admin.RequireAPIKey("the-right-key")
+			e.env["HANKO_ADMIN_API_KEY"] = "a-wrong-key"
+		}, 0, "401"},
 		{"stalls", func(e *purgeEnv) { e.admin.Stall(true) }, 300 * time.Millisecond, "admin API"},
 		{"wrong URL (a 404 that is not Hanko's)", func(e *purgeEnv) { e.env["HANKO_ADMIN_API_URL"] = e.admin.URL + "/not-here" }, 0, "404"},
 	}
