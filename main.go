@@ -44,17 +44,17 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(ctx, getenv)
-	}
-	if len(args) > 0 && args[0] == "roles" {
-		return rolesCommand(ctx, args[1:], getenv, stdout)
-	}
-	if len(args) > 0 && args[0] == "purge-deleted-users" {
-		return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
-	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run]])", args[0])
+		switch args[0] {
+		case "healthcheck":
+			return healthcheck(ctx, getenv)
+		case "roles": // roles_cmd.go
+			return rolesCommand(ctx, args[1:], getenv, stdout)
+		case "purge-deleted-users": // purge.go
+			return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
+		default:
+			return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run]])", args[0])
+		}
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
