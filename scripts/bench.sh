@@ -14,6 +14,7 @@
 #   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
 # Everything it starts stops when it ends. Usage:
 #   scripts/bench.sh            DURATION=8s CONNECTIONS=32 ROUNDS=3 HEAP_TOKENS=1000000
+#   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8s}
@@ -89,7 +90,9 @@ run() { # label mode path token-env
 # Cold runs use a cache smaller than the token pool: with round-robin tokens
 # every request misses, verifies the signature and inserts, as fresh tokens do.
 cold_cache=32
-for check in false true; do
+checks="false true"
+[ "${ONLY:-}" = metrics ] && checks=""
+for check in $checks; do
   mode="session check $([ $check = true ] && echo on || echo off)"
   echo "== $mode" >&2
   start_server "$check" 10000
