@@ -225,13 +225,26 @@ func TestReadmeQuotesRealCode(t *testing.T) {
 // in a copy of the project: write the handler, register it, write the test,
 // and run that test.
 func TestReadmeOwnRouteExample(t *testing.T) {
+	runReadmeRouteExample(t, "## Adding your own protected route", "greeting", "TestGreeting")
+}
+
+// TestReadmeOwnRoleRouteExample does the same for "Your own role-protected route".
+func TestReadmeOwnRoleRouteExample(t *testing.T) {
+	runReadmeRouteExample(t, "### Your own role-protected route", "reports", "TestReports")
+}
+
+// runReadmeRouteExample takes the first three Go blocks of a README section
+// (the handler, its registration, its test), writes them into a copy of the
+// project as routes/<name>.go, a line in routes.go and routes/<name>_test.go,
+// and runs the test.
+func runReadmeRouteExample(t *testing.T, heading, name, testName string) {
 	if testing.Short() {
 		t.Skip("builds a copy of the project")
 	}
-	text := section(t, readFile(t, "README.md"), "## Adding your own protected route")
+	text := section(t, readFile(t, "README.md"), heading)
 	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(text, -1)
 	if len(blocks) < 3 {
-		t.Fatalf("expected the handler, the registration and the test as Go blocks, found %d", len(blocks))
+		t.Fatalf("%s: expected the handler, the registration and the test as Go blocks, found %d", heading, len(blocks))
 	}
 	dedent := func(s string) string {
 		var out []string
@@ -258,17 +271,17 @@ func TestReadmeOwnRouteExample(t *testing.T) {
 	src := readFile(t, routesGo)
 	anchor := "\tprivate.DELETE(\"/todos/:id\", a.deleteTodo)\n"
 	if !strings.Contains(src, anchor) {
-		t.Fatal("routes.go no longer has the line the example registers its route after")
+		t.Fatal("routes.go no longer has the line the examples register their routes after")
 	}
 	writeFile(t, routesGo, strings.Replace(src, anchor, anchor+"\t"+register+"\n", 1))
-	writeFile(t, filepath.Join(dir, "routes", "greeting.go"), handler)
-	writeFile(t, filepath.Join(dir, "routes", "greeting_test.go"), test)
+	writeFile(t, filepath.Join(dir, "routes", name+".go"), handler)
+	writeFile(t, filepath.Join(dir, "routes", name+"_test.go"), test)
 
-	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^TestGreeting$", "./routes/")
+	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^"+testName+"$", "./routes/")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestGreeting") {
-		t.Fatalf("the README's own-route example does not pass as written (%v):\n%s", err, out)
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+testName) {
+		t.Fatalf("the README's example under %q does not pass as written (%v):\n%s", heading, err, out)
 	}
 }
 
