@@ -108,11 +108,12 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 	if err != nil {
 		return fmt.Errorf("roles revoke: %w", err)
 	}
-	had := "Revoked %q from %s. Roles now: %s."
 	if len(ch.Removed) == 0 {
-		had = "%q: %s did not have it. Roles: %s."
+		// Revoke still ends the sessions, so a retry after a failed end finishes the job.
+		_, err = fmt.Fprintf(stdout, "%q: %s did not have it. Roles: %s.\nEnded %d session(s) at Hanko anyway, in case an earlier revoke could not.\n", role, who, list(ch.After), ch.SessionsEnded)
+		return err
 	}
-	_, err = fmt.Fprintf(stdout, had+"\nEnded %d session(s) at Hanko: old sessions are refused by the admin routes from now on.\n", role, who, list(ch.After), ch.SessionsEnded)
+	_, err = fmt.Fprintf(stdout, "Revoked %q from %s. Roles now: %s.\nEnded %d session(s) at Hanko: old sessions are refused by the admin routes from now on.\n", role, who, list(ch.After), ch.SessionsEnded)
 	return err
 }
 

@@ -22,7 +22,8 @@ const rolesClaim = "roles"
 // claim, "", null, numbers, objects, and arrays holding anything but
 // non-empty strings (one odd element voids the whole claim, since a claim
 // this package does not fully understand must not grant a part of itself).
-// Names are exact and case-sensitive. The slice is the caller's own.
+// Names are exact and case-sensitive, each listed once. The slice is the
+// caller's own.
 func (c *Claims) Roles() []string {
 	if c == nil {
 		return nil
@@ -40,7 +41,9 @@ func (c *Claims) Roles() []string {
 			if !ok || s == "" {
 				return nil
 			}
-			roles = append(roles, s)
+			if !slices.Contains(roles, s) {
+				roles = append(roles, s)
+			}
 		}
 		if len(roles) == 0 {
 			return nil

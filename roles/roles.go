@@ -74,22 +74,41 @@ func quoteName(n string) string {
 	return fmt.Sprintf("%q", n)
 }
 
-// Of returns the roles in a user's metadata, read by exactly the rules
-// auth.Claims.Roles applies to the token Hanko renders from it, so what an
-// admin sees is what the next session will grant. Unsafe and private
-// metadata are never read.
+// Of returns the roles in a user's metadata: the value is rendered as Hanko's
+// session.jwt_template renders it into the token, and read by exactly the
+// rules auth.Claims.Roles applies, so what an admin sees is what the next
+// session will grant. Unsafe and private metadata are never read.
 func Of(m *hankoadmin.Metadata) []string {
 	raw := m.PublicValue("roles")
 	if raw == nil {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return nil
+	return (&auth.Claims{Custom: map[string]any{"roles": asTemplateRenders(raw)}}).Roles()
+}
+
+// asTemplateRenders is the claim Hanko puts into a token for a metadata value
+// through '{{ .Public "roles" }}': the template prints a string as its text and
+// any other value as its JSON, and Hanko then turns "true"/"false" into a
+// boolean and text that parses as a JSON array or object into that value. So
+// a string that holds the JSON text ["admin"] grants admin, exactly as the
+// array does (Hanko's backend/session/template.go).
+func asTemplateRenders(raw json.RawMessage) any {
+	var text string
+	if json.Unmarshal(raw, &text) != nil { // not a string (null gives "")
+		text = string(bytes.TrimSpace(raw))
 	}
-	return (&auth.Claims{Custom: map[string]any{"roles": v}}).Roles()
+	switch {
+	case text == "true" || text == "false":
+		return text == "true"
+	case strings.HasPrefix(text, "[") && strings.HasSuffix(text, "]"), strings.HasPrefix(text, "{") && strings.HasSuffix(text, "}"):
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) == nil && !dec.More() {
+			return v
+		}
+	}
+	return text
 }
 
 // ErrSessionsNotEnded is what errors.Is finds when roles were saved but the

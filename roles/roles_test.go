@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hanko-gin/hanko-gin/auth"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -155,6 +156,12 @@ func TestOf(t *testing.T) {
 		{`{"roles":{"admin":true}}`, nil},
 		{`{"team":"blue"}`, nil},
 		{``, nil},
+		// Hanko renders strings that hold JSON, and "true"/"false", into values.
+		{`{"roles":"[\"admin\"]"}`, []string{"admin"}},
+		{`{"roles":"true"}`, nil},
+		{`{"roles":true}`, nil},
+		{`{"roles":["admin","admin"]}`, []string{"admin"}},
+		{`{"roles":"[\"admin\"] trailing"}`, []string{`["admin"] trailing`}},
 	} {
 		m := &hankoadmin.Metadata{}
 		if tt.public != "" {
@@ -172,6 +179,41 @@ func TestOf(t *testing.T) {
 	if got := roles.Of(nil); got != nil {
 		t.Errorf("Of(nil) = %q", got)
 	}
+}
+
+// TestOfIsWhatTheTokenGrants: for every shape of stored roles, Of reads what
+// the stand-in Hanko (which renders the guarded roles template as Hanko does)
+// puts into the user's next session token.
+func TestOfIsWhatTheTokenGrants(t *testing.T) {
+	iss := authtest.NewIssuer()
+	admin := authtest.NewAdmin(iss)
+	for _, public := range []string{
+		`{"roles":["admin"]}`, `{"roles":"admin"}`, `{"roles":"[\"admin\",\"editor\"]"}`, `{"roles":"true"}`,
+		`{"roles":false}`, `{"roles":7}`, `{"roles":["admin",1]}`, `{"roles":{"a":1}}`, `{"roles":null}`, `{"roles":""}`,
+		`{"roles":["x","x"]}`, `{"team":"blue"}`,
+	} {
+		u := admin.AddUser(authtest.RandomUUID() + "@example.test")
+		admin.SetMetadata(u.ID, authtest.AdminMetadata{Public: json.RawMessage(public)})
+		var claims auth.Claims
+		if err := json.Unmarshal(payload(t, admin.LoginSession(u.ID)), &claims); err != nil {
+			t.Fatal(err)
+		}
+		m := &hankoadmin.Metadata{Public: json.RawMessage(public)}
+		if got, want := roles.Of(m), claims.Roles(); !slices.Equal(got, want) {
+			t.Errorf("Of(%s) = %q, but the token grants %q", public, got, want)
+		}
+	}
+}
+
+// payload decodes a JWT's claims segment (the token is the stand-in's own).
+func payload(t *testing.T, token string) []byte {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // The real captured metadata: what the admin API answered for the user of
@@ -378,7 +420,7 @@ func TestGrantAndRevoke(t *testing.T) {
 		t.Errorf("public metadata %v", pub)
 	}
 	// Odd existing roles (granting nothing) are replaced by a proper list.
-	s.SetPublicMetadata(u.ID, map[string]any{"roles": 7, "team": "blue"})
+	s.SetPublicMetadata(u.ID, map[string]any{"roles": []any{"admin", 7}, "team": "blue"})
 	if ch, err := roles.Grant(ctx(t), s.client, u.ID, "admin"); err != nil || !slices.Equal(ch.After, []string{"admin"}) {
 		t.Fatalf("grant over odd roles: %+v %v", ch, err)
 	}
@@ -539,5 +581,21 @@ func payloadInto(t *testing.T, token string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRevokeRepairsRolesStoredAsText: roles stored as the JSON text of an
+// array grant the role (Hanko renders them into an array), so revoking must
+// remove it and write a proper list.
+func TestRevokeRepairsRolesStoredAsText(t *testing.T) {
+	s := newStandIn(t)
+	u := s.AddUser("text@example.test")
+	s.SetPublicMetadata(u.ID, map[string]any{"roles": `["admin","editor"]`, "team": "blue"})
+	ch, err := roles.Revoke(ctx(t), s.client, u.ID, "admin")
+	if err != nil || !slices.Equal(ch.Removed, []string{"admin"}) || !slices.Equal(ch.After, []string{"editor"}) {
+		t.Fatalf("revoke: %+v %v", ch, err)
+	}
+	if pub := s.public(t, u.ID); pub["team"] != "blue" || !slices.Equal(toStrings(pub["roles"]), []string{"editor"}) {
+		t.Errorf("public metadata after revoke: %v", pub)
 	}
 }
