@@ -216,24 +216,9 @@ func (m *Metrics) seriesFor(method, route string, status int) requestSeries {
 // other token a client sends as "other".
 func boundedMethod(method string) string {
 	switch method {
-	case http.MethodGet:
-		return http.MethodGet
-	case http.MethodPost:
-		return http.MethodPost
-	case http.MethodPatch:
-		return http.MethodPatch
-	case http.MethodDelete:
-		return http.MethodDelete
-	case http.MethodPut:
-		return http.MethodPut
-	case http.MethodHead:
-		return http.MethodHead
-	case http.MethodOptions:
-		return http.MethodOptions
-	case http.MethodConnect:
-		return http.MethodConnect
-	case http.MethodTrace:
-		return http.MethodTrace
+	case http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete, http.MethodPut,
+		http.MethodHead, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
 	}
 	return "other"
 }
