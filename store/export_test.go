@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"time"
 )
@@ -34,4 +35,9 @@ func LoadMigrations(dialect string) (map[int]string, error) {
 		out[m.version] = m.name
 	}
 	return out, nil
+}
+
+// DeleteUserDataAnd is DeleteUserData running also(tx) in its transaction.
+func DeleteUserDataAnd(ctx context.Context, s Store, owner string, also func(tx *sql.Tx) error) (int, error) {
+	return s.(*sqlStore).deleteUserData(ctx, owner, also)
 }

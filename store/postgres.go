@@ -72,7 +72,7 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser}
+	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks, pg: cfg}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)

@@ -99,7 +99,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
-	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser}
+	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks}
 	if err := retryWhileBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)
