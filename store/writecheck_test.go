@@ -64,7 +64,10 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 			write func(owner string) error
 		}{
 			{"create", alice, func(o string) error { _, err := s.CreateTodo(ctx, o, "new"); return err }},
-			{"update", alice, func(o string) error { _, err := s.UpdateTodo(ctx, o, kept.ID, store.TodoPatch{Title: &title}); return err }},
+			{"update", alice, func(o string) error {
+				_, err := s.UpdateTodo(ctx, o, kept.ID, store.TodoPatch{Title: &title})
+				return err
+			}},
 			{"delete", alice, func(o string) error { return s.DeleteTodo(ctx, o, kept.ID) }},
 		}
 		for _, tt := range tests {
