@@ -53,6 +53,13 @@ var postgresDialect = dialect{
 		name       text        NOT NULL,
 		applied_at timestamptz NOT NULL
 	)`,
+	createFeatureMigrationsTable: `CREATE TABLE IF NOT EXISTS feature_migrations (
+		feature    text        NOT NULL,
+		version    integer     NOT NULL,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL,
+		PRIMARY KEY (feature, version)
+	)`,
 }
 
 func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) {

@@ -53,6 +53,13 @@ var sqliteDialect = dialect{
 		name       TEXT    NOT NULL,
 		applied_at TEXT    NOT NULL
 	)`,
+	createFeatureMigrationsTable: `CREATE TABLE IF NOT EXISTS feature_migrations (
+		feature    TEXT    NOT NULL,
+		version    INTEGER NOT NULL,
+		name       TEXT    NOT NULL,
+		applied_at TEXT    NOT NULL,
+		PRIMARY KEY (feature, version)
+	)`,
 }
 
 func sqliteDSN(path string, readOnly bool) string {

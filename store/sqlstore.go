@@ -42,6 +42,9 @@ type dialect struct {
 	lockMigrations string
 	// createMigrationsTable creates the schema_migrations bookkeeping table.
 	createMigrationsTable string
+	// createFeatureMigrationsTable creates feature_migrations, the same for
+	// the features' folders (see migrationFiles).
+	createFeatureMigrationsTable string
 	// writeTx are the options of the owner write transactions (beginOwnerTx).
 	writeTx *sql.TxOptions
 	// lockOwner, when set, is run first in every owner write transaction with
