@@ -82,3 +82,6 @@ func LoadFeatureMigrations(dialect string) (map[string]map[int]string, error) {
 	}
 	return out, nil
 }
+
+// RevocationChannelSQL names the notification channel of revocations.
+const RevocationChannelSQL = revocationChannelSQL
