@@ -203,7 +203,12 @@ func watch(t *testing.T, s store.Store) *watcher {
 	done := make(chan error, 1)
 	go func() {
 		done <- store.WatchRevocations(ctx, s, store.RevocationWatch{
-			Seen:      func(r store.Revocation) { w.mu.Lock(); w.seen = append(w.seen, r); w.mu.Unlock(); w.changed <- struct{}{} },
+			Seen: func(r store.Revocation) {
+				w.mu.Lock()
+				w.seen = append(w.seen, r)
+				w.mu.Unlock()
+				w.changed <- struct{}{}
+			},
 			Connected: func() { w.mu.Lock(); w.connected++; w.mu.Unlock(); w.changed <- struct{}{} },
 			Lost:      func(error) { w.mu.Lock(); w.lost++; w.mu.Unlock(); w.changed <- struct{}{} },
 		})
