@@ -22,9 +22,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -65,10 +68,9 @@ type RevocationOptions struct {
 // waits for a writer. Writers (rare: a logout, a deletion) serialise on a
 // mutex among themselves only.
 type Revocations struct {
-	store store.Store
-	opts  RevocationOptions
-	log   *slog.Logger
-	now   func() time.Time
+	opts RevocationOptions
+	log  *slog.Logger
+	now  func() time.Time
 
 	sessions sync.Map // session id -> time.Time until which it is refused
 	users    sync.Map // user id -> time.Time until which all their sessions are refused
@@ -76,13 +78,15 @@ type Revocations struct {
 	writeMu  sync.Mutex // serialises writers; readers never take it
 
 	loaded  chan struct{} // closed after the first successful Load
+	isReady atomic.Bool   // the same, for the request path
 	once    sync.Once
 	reloads atomic.Int64
 }
 
-// NewRevocations returns an empty list backed by s (a Store from
-// store.Open). Load fills it; Run keeps it current.
-func NewRevocations(s store.Store, opts RevocationOptions) *Revocations {
+// NewRevocations returns an empty list. Load fills it from a Store (one
+// from store.Open), Run keeps it current; both, and the Revoke methods, take
+// the Store, which the app opens after auth is configured.
+func NewRevocations(opts RevocationOptions) *Revocations {
 	if opts.Keep <= 0 {
 		opts.Keep = store.DefaultRevokedUserKeep
 	}
@@ -96,7 +100,7 @@ func NewRevocations(s store.Store, opts RevocationOptions) *Revocations {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Revocations{store: s, opts: opts, log: log, now: time.Now, loaded: make(chan struct{})}
+	return &Revocations{opts: opts, log: log, now: time.Now, loaded: make(chan struct{})}
 }
 
 var _ auth.Revocations = (*Revocations)(nil)
@@ -120,13 +124,41 @@ func (l *Revocations) Len() int { return int(l.size.Load()) }
 // Loaded is closed once the list was first read from the database.
 func (l *Revocations) Loaded() <-chan struct{} { return l.loaded }
 
+// Gate is a middleware for the first moments after a start: until the list
+// was first read from the database, a request that carries credentials (an
+// Authorization header or a cookie) waits for it, up to wait, and gets 503
+// auth_unavailable (Retry-After: 1) if it is still not loaded; without the
+// gate, a revoked token could pass in that moment. Once loaded it costs one
+// atomic load per request.
+func (l *Revocations) Gate(wait time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if l.isReady.Load() || (c.GetHeader("Authorization") == "" && c.GetHeader("Cookie") == "") {
+			c.Next()
+			return
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-l.loaded:
+			c.Next()
+		case <-t.C:
+			c.Header("Retry-After", "1")
+			auth.WriteError(c, &auth.Error{Status: http.StatusServiceUnavailable, Code: auth.CodeAuthUnavailable,
+				Message: "The session cannot be checked right now; try again shortly.",
+				Err:     errors.New("the revocation list has not been loaded from the database yet")})
+		case <-c.Request.Context().Done():
+			c.Abort()
+		}
+	}
+}
+
 // RevokeUser deletes everything stored for the user and revokes every
 // session they have, in one transaction (store.DeleteAndRevokeUser), and
 // puts the user on this replica's list before it returns; the other replicas
 // hear of it when it commits. It returns the number of rows deleted.
 // Revoking a user twice is harmless.
-func (l *Revocations) RevokeUser(ctx context.Context, userID string) (int, error) {
-	n, r, err := store.DeleteAndRevokeUser(ctx, l.store, userID, l.opts.Keep)
+func (l *Revocations) RevokeUser(ctx context.Context, s store.Store, userID string) (int, error) {
+	n, r, err := store.DeleteAndRevokeUser(ctx, s, userID, l.opts.Keep)
 	if err != nil {
 		return 0, err
 	}
@@ -138,7 +170,7 @@ func (l *Revocations) RevokeUser(ctx context.Context, userID string) (int, error
 // expiresAt, the session's end (its tokens expire no later); a zero
 // expiresAt keeps it for Keep. It is on this replica's list before it
 // returns; the other replicas hear of it when it commits.
-func (l *Revocations) RevokeSession(ctx context.Context, sessionID, userID string, expiresAt time.Time) error {
+func (l *Revocations) RevokeSession(ctx context.Context, s store.Store, sessionID, userID string, expiresAt time.Time) error {
 	if sessionID == "" {
 		return errors.New("webhooks: revoke session: no session id")
 	}
@@ -146,7 +178,7 @@ func (l *Revocations) RevokeSession(ctx context.Context, sessionID, userID strin
 	if expiresAt.IsZero() {
 		until = l.now().Add(l.opts.Keep)
 	}
-	r, err := store.RevokeSession(ctx, l.store, sessionID, userID, until)
+	r, err := store.RevokeSession(ctx, s, sessionID, userID, until)
 	if err != nil {
 		return err
 	}
@@ -181,8 +213,8 @@ func (l *Revocations) add(r store.Revocation) {
 
 // Load reads every revocation in force from the database into the list and
 // drops the entries that have expired.
-func (l *Revocations) Load(ctx context.Context) error {
-	rs, err := store.LoadRevocations(ctx, l.store)
+func (l *Revocations) Load(ctx context.Context, s store.Store) error {
+	rs, err := store.LoadRevocations(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -191,7 +223,7 @@ func (l *Revocations) Load(ctx context.Context) error {
 	}
 	l.dropExpired()
 	l.reloads.Add(1)
-	l.once.Do(func() { close(l.loaded) })
+	l.once.Do(func() { l.isReady.Store(true); close(l.loaded) })
 	return nil
 }
 
@@ -216,7 +248,7 @@ func (l *Revocations) dropExpired() {
 // after every reconnection and every ReloadEvery, and prunes the database
 // every PruneEvery. Database errors are logged and retried, never returned:
 // it returns nil when ctx ends.
-func (l *Revocations) Run(ctx context.Context) error {
+func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	reload := make(chan struct{}, 1)
 	poke := func() {
 		select {
@@ -227,7 +259,7 @@ func (l *Revocations) Run(ctx context.Context) error {
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
-		err := store.WatchRevocations(ctx, l.store, store.RevocationWatch{
+		err := store.WatchRevocations(ctx, s, store.RevocationWatch{
 			Seen:      l.add,
 			Connected: poke, // anything written while not listening was missed
 			Lost: func(err error) {
@@ -240,8 +272,8 @@ func (l *Revocations) Run(ctx context.Context) error {
 	}()
 	defer func() { <-watchDone }()
 
-	l.reload(ctx)
-	l.prune(ctx)
+	l.reload(ctx, s)
+	l.prune(ctx, s)
 	reloadTick := time.NewTicker(l.opts.ReloadEvery)
 	defer reloadTick.Stop()
 	pruneTick := time.NewTicker(l.opts.PruneEvery)
@@ -251,23 +283,23 @@ func (l *Revocations) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-reload:
-			l.reload(ctx)
+			l.reload(ctx, s)
 		case <-reloadTick.C:
-			l.reload(ctx)
+			l.reload(ctx, s)
 		case <-pruneTick.C:
-			l.prune(ctx)
+			l.prune(ctx, s)
 		}
 	}
 }
 
-func (l *Revocations) reload(ctx context.Context) {
-	if err := l.Load(ctx); err != nil && ctx.Err() == nil {
+func (l *Revocations) reload(ctx context.Context, s store.Store) {
+	if err := l.Load(ctx, s); err != nil && ctx.Err() == nil {
 		l.log.Warn("revocation list: reload from the database failed; retrying", "error", err, "retry_in", l.opts.ReloadEvery)
 	}
 }
 
-func (l *Revocations) prune(ctx context.Context) {
-	n, err := store.PruneRevocations(ctx, l.store)
+func (l *Revocations) prune(ctx context.Context, s store.Store) {
+	n, err := store.PruneRevocations(ctx, s)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		l.log.Warn("revocation list: pruning expired revocations failed", "error", err)

@@ -57,7 +57,7 @@ func BenchmarkRevocationCost(b *testing.B) {
 	gin.SetMode(gin.ReleaseMode)
 	hanko := authtest.NewServer()
 	b.Cleanup(hanko.Close)
-	list := NewRevocations(nil, RevocationOptions{})
+	list := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
 		list.add(store.Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})

@@ -43,11 +43,11 @@ func openStore(t *testing.T, url string) store.Store {
 }
 
 // runList starts l.Run until the test ends and waits for the first load.
-func runList(t *testing.T, l *Revocations) {
+func runList(t *testing.T, l *Revocations, s store.Store) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- l.Run(ctx) }()
+	go func() { done <- l.Run(ctx, s) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -109,8 +109,8 @@ func TestRevocationsRefuseTokens(t *testing.T) {
 		hanko := authtest.NewServer()
 		t.Cleanup(hanko.Close)
 		s := openStore(t, url)
-		l := NewRevocations(s, RevocationOptions{Logger: quiet()})
-		runList(t, l)
+		l := NewRevocations(RevocationOptions{Logger: quiet()})
+		runList(t, l, s)
 		h := protected(t, hanko, l)
 
 		alice, bob := authtest.RandomUUID(), authtest.RandomUUID()
@@ -125,7 +125,7 @@ func TestRevocationsRefuseTokens(t *testing.T) {
 		}
 
 		// A session ends (session.delete.*): exactly that one is refused.
-		if err := l.RevokeSession(ctx, a1.claims.SessionID, alice, a1.claims.ExpiresAt); err != nil {
+		if err := l.RevokeSession(ctx, s, a1.claims.SessionID, alice, a1.claims.ExpiresAt); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]int{a1.token: 401, a2.token: 204, a3.token: 204, b1.token: 204}
@@ -135,7 +135,7 @@ func TestRevocationsRefuseTokens(t *testing.T) {
 			}
 		}
 		// The user is deleted (user.delete): all of their sessions, and their writes.
-		n, err := l.RevokeUser(ctx, alice)
+		n, err := l.RevokeUser(ctx, s, alice)
 		if err != nil || n != 1 {
 			t.Fatalf("RevokeUser: %d, %v; want 1 row deleted", n, err)
 		}
@@ -151,8 +151,8 @@ func TestRevocationsRefuseTokens(t *testing.T) {
 
 		// A restart: a new store and list on the same database.
 		s2 := openStore(t, url)
-		l2 := NewRevocations(s2, RevocationOptions{Logger: quiet()})
-		runList(t, l2)
+		l2 := NewRevocations(RevocationOptions{Logger: quiet()})
+		runList(t, l2, s2)
 		h2 := protected(t, hanko, l2)
 		for tok, w := range want {
 			if got := status(h2, tok); got != w {
@@ -180,19 +180,19 @@ func TestRevocationsExpire(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
 	start := now
-	l := NewRevocations(s, RevocationOptions{Keep: 24 * time.Hour, Logger: quiet()})
+	l := NewRevocations(RevocationOptions{Keep: 24 * time.Hour, Logger: quiet()})
 	l.now = clock
 	sessionClaims := &auth.Claims{UserID: "u-1", SessionID: "s-1"}
 	userClaims := &auth.Claims{UserID: "u-2", SessionID: "s-2"}
 	expires := start.Add(time.Hour)
-	if err := l.RevokeSession(ctx, "s-1", "u-1", expires); err != nil {
+	if err := l.RevokeSession(ctx, s, "s-1", "u-1", expires); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.RevokeUser(ctx, "u-2"); err != nil {
+	if _, err := l.RevokeUser(ctx, s, "u-2"); err != nil {
 		t.Fatal(err)
 	}
 	// A session that ended long ago is not listed.
-	if err := l.RevokeSession(ctx, "s-old", "u-1", start.Add(-time.Hour)); err != nil {
+	if err := l.RevokeSession(ctx, s, "s-old", "u-1", start.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -208,7 +208,7 @@ func TestRevocationsExpire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		setNow(tt.at)
-		if err := l.Load(ctx); err != nil {
+		if err := l.Load(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 		if got := l.Revoked(sessionClaims); got != tt.wantSession {
@@ -231,10 +231,11 @@ func TestRevocationsExpire(t *testing.T) {
 func TestRevocationsShared(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	ctx := testCtx(t)
-	one := NewRevocations(openStore(t, url), RevocationOptions{ReloadEvery: time.Hour, Logger: quiet()})
-	two := NewRevocations(openStore(t, url), RevocationOptions{ReloadEvery: time.Hour, Logger: quiet()})
-	runList(t, one)
-	runList(t, two)
+	db1, db2 := openStore(t, url), openStore(t, url)
+	one := NewRevocations(RevocationOptions{ReloadEvery: time.Hour, Logger: quiet()})
+	two := NewRevocations(RevocationOptions{ReloadEvery: time.Hour, Logger: quiet()})
+	runList(t, one, db1)
+	runList(t, two, db2)
 
 	waitRevoked := func(l *Revocations, c *auth.Claims, within time.Duration) time.Duration {
 		t.Helper()
@@ -250,7 +251,7 @@ func TestRevocationsShared(t *testing.T) {
 	user := authtest.RandomUUID()
 	s1 := &auth.Claims{UserID: user, SessionID: authtest.RandomUUID()}
 	s2 := &auth.Claims{UserID: user, SessionID: authtest.RandomUUID()}
-	if err := one.RevokeSession(ctx, s1.SessionID, user, time.Now().Add(time.Hour)); err != nil {
+	if err := one.RevokeSession(ctx, db1, s1.SessionID, user, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("a session revoked through one replica is refused by the other after %v", waitRevoked(two, s1, time.Second))
@@ -258,7 +259,7 @@ func TestRevocationsShared(t *testing.T) {
 		t.Fatal("the user's other session is revoked too")
 	}
 	other := authtest.RandomUUID()
-	if _, err := two.RevokeUser(ctx, other); err != nil {
+	if _, err := two.RevokeUser(ctx, db2, other); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("a user revoked through one replica is refused by the other after %v",
@@ -273,7 +274,7 @@ func TestRevocationsShared(t *testing.T) {
 	reloads := two.reloads.Load()
 	killListeners(t, admin, 2) // both replicas' (they are alike); both must recover
 	missed := &auth.Claims{UserID: user, SessionID: authtest.RandomUUID()}
-	if err := one.RevokeSession(ctx, missed.SessionID, user, time.Now().Add(time.Hour)); err != nil {
+	if err := one.RevokeSession(ctx, db1, missed.SessionID, user, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("after the listening connections were killed: refused by the other replica after %v", waitRevoked(two, missed, 5*time.Second))
@@ -289,8 +290,8 @@ func TestRevocationsPeriodicReload(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		ctx := testCtx(t)
 		url := b.NewURL(t)
-		l := NewRevocations(openStore(t, url), RevocationOptions{ReloadEvery: 200 * time.Millisecond, Logger: quiet()})
-		runList(t, l)
+		l := NewRevocations(RevocationOptions{ReloadEvery: 200 * time.Millisecond, Logger: quiet()})
+		runList(t, l, openStore(t, url))
 		c := &auth.Claims{UserID: "u-silent", SessionID: "s-silent"}
 		until := time.Now().Add(time.Hour)
 		if b.Name == "sqlite" {
@@ -338,7 +339,7 @@ func killListeners(t *testing.T, admin *sql.DB, want int) {
 // sessions and 10,000 users, asked about a session that is not on it (the
 // common case) and one that is, from all CPUs at once.
 func BenchmarkRevoked(b *testing.B) {
-	l := NewRevocations(nil, RevocationOptions{})
+	l := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
 		l.add(store.Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
@@ -358,7 +359,7 @@ func BenchmarkRevoked(b *testing.B) {
 	} {
 		list := l
 		if strings.HasPrefix(bc.name, "empty") {
-			list = NewRevocations(nil, RevocationOptions{})
+			list = NewRevocations(RevocationOptions{})
 		}
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -370,5 +371,64 @@ func BenchmarkRevoked(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// Until the list is loaded, requests with credentials wait for it (and get
+// 503 when it takes too long); requests without credentials never wait.
+func TestRevocationsGate(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	l := NewRevocations(RevocationOptions{Logger: quiet()})
+	r := gin.New()
+	r.Use(l.Gate(100 * time.Millisecond))
+	r.GET("/p", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	serve := func(header, value string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/p", nil)
+		if header != "" {
+			req.Header.Set(header, value)
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	for _, tc := range []struct {
+		name, header, value string
+		loaded              bool
+		want                int
+	}{
+		{"anonymous, not loaded", "", "", false, http.StatusNoContent},
+		{"bearer, not loaded", "Authorization", "Bearer x", false, http.StatusServiceUnavailable},
+		{"cookie, not loaded", "Cookie", "hanko=x", false, http.StatusServiceUnavailable},
+		{"bearer, loaded", "Authorization", "Bearer x", true, http.StatusNoContent},
+		{"cookie, loaded", "Cookie", "hanko=x", true, http.StatusNoContent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.loaded {
+				if err := l.Load(testCtx(t), openStore(t, storetest.SQLiteURL(t))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w := serve(tc.header, tc.value)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.want, w.Body)
+			}
+			if w.Code == http.StatusServiceUnavailable && (w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), `"error":"auth_unavailable"`)) {
+				t.Errorf("503 without Retry-After or auth_unavailable: %v %s", w.Header(), w.Body)
+			}
+		})
+	}
+	// A request waiting when the load completes goes through.
+	l2 := NewRevocations(RevocationOptions{Logger: quiet()})
+	r2 := gin.New()
+	r2.Use(l2.Gate(5 * time.Second))
+	r2.GET("/p", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	s := openStore(t, storetest.SQLiteURL(t))
+	go func() { time.Sleep(50 * time.Millisecond); _ = l2.Load(context.Background(), s) }()
+	req := httptest.NewRequest(http.MethodGet, "/p", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	w := httptest.NewRecorder()
+	r2.ServeHTTP(w, req)
+	if w.Code != http.StatusNoContent {
+		t.Errorf("a request waiting for the load: %d", w.Code)
 	}
 }
