@@ -19,6 +19,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -159,7 +160,7 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdminServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
+	admin := hankoadmintest.NewServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
 	defer admin.Close()
 	alice, bob := admin.AddUser("alice@example.test"), admin.AddUser("bob@example.test")
 	admin.SetPublicMetadata(alice.ID, map[string]any{"roles": []string{"admin"}})

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 const (
