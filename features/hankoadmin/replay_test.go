@@ -31,7 +31,7 @@ const (
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "auth", "testdata", "hanko", "webhooks", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "auth", "testdata", "hanko", "webhooks", name))
 	if err != nil {
 		t.Fatal(err)
 	}

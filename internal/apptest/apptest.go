@@ -5,6 +5,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,18 +92,19 @@ type Server struct {
 // killed when the test ends.
 func Start(t testing.TB, bin string, env map[string]string) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := FreePort(t)
 	s := &Server{t: t, Base: "http://127.0.0.1:" + strconv.Itoa(port), out: new(syncBuffer), done: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	s.cmd.Dir = t.TempDir()
+	if env["PORT"] != "" {
+		port, _ = strconv.Atoi(env["PORT"])
+		s.Base = "http://127.0.0.1:" + env["PORT"]
+	}
 	s.cmd.Env = []string{"PORT=" + strconv.Itoa(port)}
 	for k, v := range env {
-		s.cmd.Env = append(s.cmd.Env, k+"="+v)
+		if k != "PORT" {
+			s.cmd.Env = append(s.cmd.Env, k+"="+v)
+		}
 	}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
@@ -162,4 +165,43 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Stop sends SIGTERM, as docker stop does, and waits up to 30s for the
+// process to exit; it reports whether it exited with status 0.
+func (s *Server) Stop() bool {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.t.Error("server did not stop within 30s of SIGTERM")
+		s.Kill()
+	}
+	return s.cmd.ProcessState != nil && s.cmd.ProcessState.Success()
+}
+
+// Run runs bin with args and env (in an empty directory) to its end, at
+// most 30s, and returns its output and exit error.
+func Run(t testing.TB, bin string, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
