@@ -108,7 +108,7 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 		if _, err := s.GetTodo(ctx, alice, kept.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.DeleteUserData(ctx, alice); err != nil || n != 1 {
+		if n, err := s.(store.UserData).DeleteUserData(ctx, alice); err != nil || n != 1 {
 			t.Fatalf("DeleteUserData: %d, %v", n, err)
 		}
 		mu.Lock()

@@ -5,10 +5,11 @@ package authtest
 // body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
 // session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
 // 5 minutes and data. SessionDeleted builds the session.delete.* deliveries
-// that end one session (data is the session). To have a deletion through the admin stand-in deliver
-// user.delete to your handler, as Hanko does:
+// that end one session (data is the session). To have a deletion through the
+// admin stand-in (features/hankoadmin/hankoadmintest) deliver user.delete to
+// your handler, as Hanko does:
 //
-//	admin.OnUserDeleted(func(u authtest.AdminUser) {
+//	admin.OnUserDeleted(func(u hankoadmin.User) {
 //		_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
 //			authtest.Webhook{Event: "user.delete", Data: u})
 //		...
@@ -34,7 +35,7 @@ type Webhook struct {
 	// Event is the event name, e.g. "user.delete", "user.create", "email.send".
 	Event string
 	// Data is marshalled to JSON as the token's data claim: for user events
-	// the user as the admin API shows it (an AdminUser), for session events
+	// the user as the admin API shows it (e.g. a hankoadmin.User), for session events
 	// the session.
 	Data      any
 	Audience  []string
