@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,8 +24,12 @@ func WriteError(c *gin.Context, err *Error) {
 	c.AbortWithStatusJSON(err.Status, gin.H{"error": err.Code, "message": err.Message})
 }
 
-// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401.
+// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401, and
+// Retry-After when the error has one (a 503 for lack of capacity).
 func SetChallenge(c *gin.Context, err *Error) {
+	if err.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((err.RetryAfter+time.Second-1)/time.Second)))
+	}
 	if err.Status != http.StatusUnauthorized {
 		return
 	}

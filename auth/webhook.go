@@ -130,8 +130,11 @@ func (a *Authenticator) VerifyWebhook(ctx context.Context, body io.Reader) (*Web
 	}
 
 	claims := new(webhookClaims)
-	_, err = a.webhooks.ParseWithClaims(delivery.token, claims, a.keys.keyfunc(ctx))
+	_, err = a.parseSigned(ctx, a.webhooks, delivery.token, claims)
 	if err != nil {
+		if errors.Is(err, errNoCapacity) {
+			return nil, errBusy("tokens", err)
+		}
 		if errors.Is(err, errKeysUnavailable) {
 			return nil, errUnavailable("Hanko's signing keys are unavailable, so the webhook cannot be checked; try again shortly.", err)
 		}
