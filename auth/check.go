@@ -48,10 +48,10 @@ func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token st
 		return nil, err
 	}
 	defer a.checks.release(start)
+	a.stats.signatureChecks.Add(1)
 	if a.tune.beforeCheck != nil {
 		a.tune.beforeCheck()
 	}
-	a.stats.signatureChecks.Add(1)
 	if err := t.Method.Verify(token[:strings.LastIndexByte(token, '.')], t.Signature, key); err != nil {
 		return nil, fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err)
 	}
