@@ -43,9 +43,10 @@ const maxOverdraft = 100 * time.Millisecond
 const retryAfter = time.Second
 
 // defaultCheckLimits sizes the bound from GOMAXPROCS (read once, here):
-// half the Ps check signatures at most (at least one), the checks use at most
-// half the CPU over time, a queue of 128 per slot (about 0.1 s of work at
-// RSA-4096 speed), and a half-second deadline.
+// half the Ps check signatures at most (at least one); over time the checks
+// use at most 40% of the CPU, so that after the HTTP work of the requests
+// that carry them, other requests keep at least half; a queue of 128 per slot
+// (about 0.1 s of work at RSA-4096 speed); a half-second deadline.
 func defaultCheckLimits() checkLimits {
 	procs := runtime.GOMAXPROCS(0)
 	slots := max(1, procs/2)
@@ -53,7 +54,7 @@ func defaultCheckLimits() checkLimits {
 		slots:    slots,
 		queue:    128 * slots,
 		deadline: 500 * time.Millisecond,
-		cpu:      0.5 * float64(procs),
+		cpu:      0.4 * float64(procs),
 		burst:    100 * time.Millisecond,
 	}
 }
@@ -145,18 +146,23 @@ func (l *checkLimiter) release(start time.Time) {
 	l.mu.Lock()
 	now := l.clock()
 	l.running--
-	l.refill(now)
-	l.budget = max(l.budget-now.Sub(start).Seconds(), -maxOverdraft.Seconds())
+	l.charge(now, now.Sub(start))
 	l.dispatch(now)
 	l.mu.Unlock()
 }
 
 // refill tops the budget up for the time since the last top-up.
-func (l *checkLimiter) refill(now time.Time) {
+func (l *checkLimiter) refill(now time.Time) { l.charge(now, 0) }
+
+// charge tops the budget up for the time since the last top-up and takes
+// used off it (before capping at the burst: the refill during a check pays
+// for it), within [-maxOverdraft, burst].
+func (l *checkLimiter) charge(now time.Time, used time.Duration) {
 	if d := now.Sub(l.budgetAt); d > 0 {
-		l.budget = min(l.budget+d.Seconds()*l.lim.cpu, l.lim.burst.Seconds())
+		l.budget += d.Seconds() * l.lim.cpu
 		l.budgetAt = now
 	}
+	l.budget = min(max(l.budget-used.Seconds(), -maxOverdraft.Seconds()), l.lim.burst.Seconds())
 }
 
 // dispatch grants free slots to the oldest waiters while the budget lasts;

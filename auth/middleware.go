@@ -105,7 +105,9 @@ func (a *Authenticator) refuse(c *gin.Context, err error) {
 		e = errUnavailable("The session cannot be checked right now; try again shortly.", err)
 	}
 	ctx := c.Request.Context()
-	if e.Status == http.StatusServiceUnavailable {
+	// A flood's refusals for lack of capacity are counted in Stats rather
+	// than logged one by one: a warning per request would amplify the flood.
+	if e.Status == http.StatusServiceUnavailable && !errors.Is(e, errNoCapacity) {
 		a.log.WarnContext(ctx, "session cannot be checked", "path", c.Request.URL.Path, "reason", e.Error())
 	} else {
 		a.log.DebugContext(ctx, "session refused", "path", c.Request.URL.Path, "reason", e.Error())
