@@ -180,6 +180,7 @@ echo
 echo "hanko-gin load benchmark: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), $(go version | cut -d' ' -f3)"
 echo "server on CPU $SERVER_CPU, wrk -t1 -c$CONNECTIONS -d$DURATION and the stand-in Hanko on CPU $LOAD_CPU; hanko cookie $token_bytes bytes, RSA-4096"
 echo
+if [ -s "$results" ]; then
 printf '| %-40s | %-30s | %9s | %8s | %8s | %12s | %6s | %4s | %8s |\n' route mode "req/s" p50 p99 "× public" non2xx jwks validate
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..32})" ----------: ---------: ---------: -------------: -------: -----: ---------:
 base=
@@ -209,6 +210,8 @@ awk -F'|' '
       list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[m, i])
       printf "repeated token, %s: median ratio to /api/public over %d rounds: %.2f (rounds: %s)\n", m, k, a[int((k + 1) / 2)], list } }
 ' "$results" | sort
+fi
+if want metrics && [ -s "$results" ]; then
 # Median over the rounds of /api/protected with metrics on over metrics off.
 awk -F'|' '
   function rps(r,   req, dur) { match(r, /requests=[0-9]+/); req = substr(r, RSTART + 9, RLENGTH - 9)
@@ -219,6 +222,7 @@ awk -F'|' '
     list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[i])
     printf "metrics cost, repeated token: /api/protected with metrics over without, median over %d rounds: %.2f (rounds: %s)\n", k, a[int((k + 1) / 2)], list }
 ' "$results"
+fi
 if want metrics; then
 echo
 echo "scraped from METRICS_ADDR after the metrics-on rounds:"
