@@ -209,7 +209,9 @@ func CheckHankoURL(raw string) (string, error) {
 
 // Verify checks a session token and returns its claims. A refusal is an
 // *Error: 401 invalid_token for a bad token, 503 auth_unavailable when the
-// token cannot be judged because Hanko or its keys are out of reach.
+// token cannot be judged because Hanko or its keys are out of reach, or
+// because too many new tokens are waiting for a signature check (a flood of
+// forgeries; then with RetryAfter set, see limit.go).
 //
 // A token that passed full verification is remembered (by its SHA-256) until
 // it expires or Hanko stops publishing the key that signed it, so its RSA

@@ -105,7 +105,9 @@ func isUUID(s string) bool {
 //     is a few KiB even for a user with many emails and passkeys);
 //   - 401 invalid_token: the token fails a check above;
 //   - 503 auth_unavailable: Hanko's keys cannot be fetched, so the token
-//     cannot be judged.
+//     cannot be judged; or no signature-check slot was free in time (the
+//     deliveries share the bound on signature checks with sessions; then
+//     with RetryAfter set).
 //
 // Its Message is safe to send; its Err says why, for logs, and never holds
 // the token.
