@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"io/fs"
 	"path"
@@ -38,11 +37,6 @@ func LoadMigrations(dialect string) (map[int]string, error) {
 		out[m.version] = m.name
 	}
 	return out, nil
-}
-
-// DeleteUserDataAnd is DeleteUserData running also(tx) in its transaction.
-func DeleteUserDataAnd(ctx context.Context, s Store, owner string, also func(tx *sql.Tx) error) (int, error) {
-	return s.(*sqlStore).deleteUserData(ctx, owner, also)
 }
 
 // WithoutFeatureMigrations makes Open read migrations as if the folders of
@@ -82,6 +76,3 @@ func LoadFeatureMigrations(dialect string) (map[string]map[int]string, error) {
 	}
 	return out, nil
 }
-
-// RevocationChannelSQL names the notification channel of revocations.
-const RevocationChannelSQL = revocationChannelSQL

@@ -6,10 +6,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,8 +303,8 @@ func TestWatchRevocations(t *testing.T) {
 		w.mu.Unlock()
 		var killed int
 		if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-			WHERE application_name = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()
-			AND query LIKE '%' || (`+strings.TrimPrefix(store.RevocationChannelSQL, "SELECT ")+`) || '%'`,
+			WHERE application_name = $1 AND pid <> pg_backend_pid()
+			AND query = 'LISTEN "hanko_gin_revocations_' || left(md5(current_schema()), 16) || '"'`,
 			store.ListenApplicationName).Scan(&killed); err != nil || killed != 1 {
 			t.Fatalf("killed %d listening connections (%v), want 1", killed, err)
 		}
@@ -313,5 +315,68 @@ func TestWatchRevocations(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.waitFor(t, "told of a revocation after reconnecting", time.Second, w.sawSession(later))
+	})
+}
+
+// A write racing DeleteAndRevokeUser either commits before the deletion
+// (and is deleted by it) or sees the revocation (RefuseRevokedUsers) and
+// stores nothing: once the deletion returned, the user has no data, and
+// nothing can be stored for them. (Without the owner's lock in the deletion,
+// PostgreSQL lets a create that checked before the revocation commit after
+// the deletion: this test then fails.)
+func TestDeleteAndRevokeUserRacingWrites(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := ctxT(t)
+		s := openWith(t, b.NewURL(t), store.WithWriteCheck(store.RefuseRevokedUsers))
+		const victim = "victim"
+		for round := range 5 {
+			owner := fmt.Sprintf("%s-%d", victim, round)
+			var stored, refused atomic.Int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Go(func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						_, err := s.CreateTodo(ctx, owner, "racing")
+						switch {
+						case err == nil:
+							stored.Add(1)
+						case errors.Is(err, store.ErrOwnerRevoked):
+							refused.Add(1)
+							return
+						default:
+							t.Errorf("create: %v", err)
+							return
+						}
+					}
+				})
+			}
+			// Let some creates land, then delete and revoke in one transaction.
+			for stored.Load() < 3 {
+				time.Sleep(time.Millisecond)
+			}
+			if _, _, err := store.DeleteAndRevokeUser(ctx, s, owner, 0); err != nil {
+				t.Fatal(err)
+			}
+			// Every create that starts from now on is refused.
+			if _, err := s.CreateTodo(ctx, owner, "late"); !errors.Is(err, store.ErrOwnerRevoked) {
+				t.Fatalf("create after the deletion: %v, want ErrOwnerRevoked", err)
+			}
+			close(stop)
+			wg.Wait()
+			page, err := s.ListTodos(ctx, owner, store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Todos) != 0 {
+				t.Fatalf("round %d: %d todos stored after the deletion (%d creates succeeded, %d refused)",
+					round, len(page.Todos), stored.Load(), refused.Load())
+			}
+		}
 	})
 }

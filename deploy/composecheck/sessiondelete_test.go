@@ -13,13 +13,14 @@ import (
 // webhooks.hooks[].events (checked in teamhanko/hanko at backend/v3.0.4,
 // backend/json_schema/hanko.config.json), so Hanko v3.0.4 would refuse to
 // start with it. deploy/hanko/config.yaml therefore documents the one line to
-// add, as a comment. That schema is not kept here; the one in testdata is the
+// add, in a comment below the webhooks block. That schema is not kept here; the one in testdata is the
 // schema of the Hanko build that sends the events (v3.0.4-79-gf742d496, the
 // build the session-delete fixtures were captured from), and the variant with
 // the line must validate against it and fit the stack.
 func TestHankoConfigSessionDeleteLine(t *testing.T) {
 	const (
-		documented = "        # - session.delete\n"
+		documented = "#         - session.delete\n" // in the comment below the webhooks block
+		after      = "        - user.delete\n"     // where it goes
 		active     = "        - session.delete\n"
 	)
 	base := string(readFile(t, filepath.Join(RepoRoot, hankoConfig)))
@@ -36,7 +37,10 @@ func TestHankoConfigSessionDeleteLine(t *testing.T) {
 		}
 	}
 
-	variant := strings.Replace(base, documented, active, 1)
+	if strings.Count(base, after) != 1 {
+		t.Fatalf("%s does not list user.delete exactly once", hankoConfig)
+	}
+	variant := strings.Replace(base, after, after+active, 1)
 	if err := loadSchema(t).Validate([]byte(variant), false); err != nil {
 		t.Fatalf("the config with the documented line does not validate against the schema of the Hanko that sends session events:\n%v", err)
 	}
@@ -54,7 +58,7 @@ func TestHankoConfigSessionDeleteLine(t *testing.T) {
 	// subscribes to all of them (Hanko matches events by prefix).
 	for _, sub := range []string{"session.delete.explicit.logout", "session.delete.explicit.revoke", "session.delete.admin.revoke",
 		"session.delete.passive.expire", "session.delete.passive.limit"} {
-		one := strings.Replace(base, documented, "        - "+sub+"\n", 1)
+		one := strings.Replace(base, after, after+"        - "+sub+"\n", 1)
 		if err := loadSchema(t).Validate([]byte(one), false); err != nil {
 			t.Errorf("%s is not an event of the schema: %v", sub, err)
 		}
