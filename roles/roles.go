@@ -213,6 +213,22 @@ func write(ctx context.Context, c *hankoadmin.Client, userID string, before, aft
 	return ch, nil
 }
 
+// Holds reports whether Hanko lists role among the user's roles now, read
+// from their public metadata through the admin API (no cache): for
+// confirming that a caller whose token names a role still has it. A user
+// Hanko does not know holds nothing (false, nil); an error means the admin API
+// could not be asked, and nothing may be assumed.
+func Holds(ctx context.Context, c *hankoadmin.Client, userID, role string) (bool, error) {
+	m, err := c.Metadata(ctx, userID)
+	switch {
+	case errors.Is(err, hankoadmin.ErrNotFound), errors.Is(err, hankoadmin.ErrInvalidID):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return slices.Contains(Of(&m), role), nil
+}
+
 // User is a Hanko user with their roles.
 type User struct {
 	hankoadmin.User

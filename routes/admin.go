@@ -19,7 +19,10 @@ import (
 // The sample admin area: Hanko's users with their roles and todo counts, and
 // changing a user's roles. Both routes need the admin role, and RequireRole
 // confirms every request's session with Hanko, so an admin whose role was
-// taken away (which ends their sessions) is refused at once.
+// taken away (which ends their sessions) is refused once the cached answer
+// runs out (at once on the replica that took it away: it forgets the user's
+// cached answers). A role change also asks Hanko for the caller's own roles,
+// uncached, so a demoted admin can change none.
 
 // Admin list paging bounds.
 const (
@@ -34,7 +37,9 @@ var (
 		"The admin area is off: the backend has no HANKO_ADMIN_API_URL (Hanko's admin API) set."}
 	errAdminUnavailable = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
 		"Hanko's admin API cannot be reached right now, so users and roles cannot be read or changed; try again shortly."}
-	errUserNotFound = &apiError{http.StatusNotFound, "not_found", "No Hanko user with this id."}
+	errUserNotFound  = &apiError{http.StatusNotFound, "not_found", "No Hanko user with this id."}
+	errNoLongerAdmin = &apiError{http.StatusForbidden, "forbidden",
+		"Hanko no longer lists the admin role for you, so you cannot change roles. If it was given back, sign in again."}
 	errOwnAdminRole = &apiError{http.StatusConflict, "cannot_remove_own_admin",
 		"You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
 	errSessionsNotEnded = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
@@ -158,7 +163,27 @@ func (a *api) adminSetRoles(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
 	defer cancel()
+	// The caller's token names the admin role and Hanko confirmed the session,
+	// but that answer may be cached (HANKO_SESSION_CHECK_TTL) and this replica
+	// may not yet know of a demotion: a write asks Hanko for the caller's
+	// roles themselves, uncached.
+	isAdmin, err := roles.Holds(ctx, a.admin, me.UserID, roles.Admin)
+	if err != nil {
+		a.adminFailed(c, "confirming the caller's admin role", err)
+		return
+	}
+	if !isAdmin {
+		a.log.WarnContext(ctx, "role change refused: Hanko no longer lists the caller as admin", "admin_id", me.UserID, "user_id", id)
+		respondError(c, errNoLongerAdmin)
+		return
+	}
 	ch, err := roles.Set(ctx, a.admin, id, want)
+	if len(ch.Removed) > 0 {
+		// The user's sessions were ended at Hanko (or that was tried): drop
+		// this replica's cached answers for them, so their next admin request
+		// asks Hanko and is refused at once.
+		a.auth.ForgetUser(id)
+	}
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):
 		respondError(c, errUserNotFound)

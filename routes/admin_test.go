@@ -33,6 +33,7 @@ type adminEnv struct {
 	adminFail atomic.Pointer[func(*http.Request) bool]
 	hankoFail atomic.Bool // POST /sessions/validate fails
 	adminSrv  *httptest.Server
+	newRouter func(t *testing.T) http.Handler // another replica: its own Authenticator and caches
 
 	ada, bob, cy authtest.AdminUser // admin; no metadata; "admin" only in unsafe metadata
 }
@@ -41,6 +42,7 @@ type adminEnvOptions struct {
 	backend     storetest.Backend
 	noAdminAPI  bool          // Deps.Admin nil (HANKO_ADMIN_API_URL unset)
 	adminTimout time.Duration // the admin client's timeout; 0: hankoadmin's default
+	sessionTTL  time.Duration // auth.Config.SessionCheckTTL; 0: Hanko is asked on every admin request
 }
 
 func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
@@ -75,23 +77,28 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 	t.Cleanup(cancel)
 	e.logs = new(bytes.Buffer)
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// SessionCheckTTL 0: every admin request asks Hanko, so a revocation shows at once.
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var client *hankoadmin.Client
 	if !o.noAdminAPI {
 		var opts []hankoadmin.Option
 		if o.adminTimout > 0 {
 			opts = append(opts, hankoadmin.WithTimeout(o.adminTimout))
 		}
+		var err error
 		if client, err = hankoadmin.New(e.adminSrv.URL, "", opts...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.store = storetest.New(t, o.backend)
-	e.router = New(Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Admin: client})
+	e.newRouter = func(t *testing.T) http.Handler {
+		t.Helper()
+		// SessionCheckTTL 0 by default: every admin request asks Hanko, so a revocation shows at once.
+		a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, SessionCheckTTL: o.sessionTTL, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return New(Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Admin: client})
+	}
+	e.router = e.newRouter(t)
 
 	e.ada = e.admin.AddUser("ada@example.test")
 	e.admin.SetPublicMetadata(e.ada.ID, map[string]any{"roles": []string{"admin"}, "team": "blue"})
@@ -106,6 +113,12 @@ func (e *adminEnv) failAdmin(f func(*http.Request) bool) { e.adminFail.Store(&f)
 // call sends a request with the token as Bearer (none when "").
 func (e *adminEnv) call(t *testing.T, token, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	return e.callAt(t, e.router, token, method, path, body)
+}
+
+// callAt is call on another replica's router.
+func (e *adminEnv) callAt(t *testing.T, router http.Handler, token, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	h := map[string]string{}
 	if token != "" {
 		h["Authorization"] = "Bearer " + token
@@ -113,10 +126,15 @@ func (e *adminEnv) call(t *testing.T, token, method, path, body string) *httptes
 	if body != "" {
 		h["Content-Type"] = "application/json"
 	}
-	return e.send(t, request{method: method, path: path, body: body, header: h})
+	return e.sendAt(t, router, request{method: method, path: path, body: body, header: h})
 }
 
 func (e *adminEnv) send(t *testing.T, r request) *httptest.ResponseRecorder {
+	t.Helper()
+	return e.sendAt(t, e.router, r)
+}
+
+func (e *adminEnv) sendAt(t *testing.T, router http.Handler, r request) *httptest.ResponseRecorder {
 	t.Helper()
 	var body *strings.Reader
 	if r.body != "" {
@@ -132,7 +150,7 @@ func (e *adminEnv) send(t *testing.T, r request) *httptest.ResponseRecorder {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	e.router.ServeHTTP(rec, req)
+	router.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -544,4 +562,59 @@ func TestMeShowsRoles(t *testing.T) {
 			t.Errorf("%s: roles %s, want %s", tt.user.PrimaryEmail(), me.Roles, tt.want)
 		}
 	}
+}
+
+// A demoted admin changes no role, even where this replica still holds
+// Hanko's cached "valid" for their session: the write asks Hanko for the
+// caller's own roles. The replica that demoted them forgets their cached
+// answers, so there they are refused at once.
+func TestAdminDemotedAdminChangesNoRole(t *testing.T) {
+	e := newAdminEnv(t, adminEnvOptions{sessionTTL: time.Minute})
+	e.admin.SetPublicMetadata(e.bob.ID, map[string]any{"roles": []string{"admin"}})
+	adaTok, bobTok := e.admin.LoginSession(e.ada.ID), e.admin.LoginSession(e.bob.ID)
+	other := e.newRouter(t) // a second replica, with its own caches
+	for _, r := range []http.Handler{e.router, other} {
+		for _, tok := range []string{adaTok, bobTok} {
+			if rec := e.callAt(t, r, tok, "GET", "/api/admin/users", ""); rec.Code != 200 { // Hanko's "valid" is now cached
+				t.Fatalf("before the demotion: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+
+	rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody())
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":["admin"]`) {
+		t.Fatalf("demoting bob: %d %s", rec.Code, rec.Body)
+	}
+
+	// The other replica still holds "valid" for bob's session, but his writes are refused.
+	patches := e.adminCalls("PATCH ")
+	for _, body := range []string{rolesBody(), rolesBody("editor")} {
+		expectAPIError(t, e.callAt(t, other, bobTok, "PUT", "/api/admin/users/"+e.ada.ID+"/roles", body), 403, "forbidden", "no longer lists the admin role")
+		expectAPIError(t, e.callAt(t, other, bobTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody("admin")), 403, "forbidden", "")
+	}
+	if n := e.adminCalls("PATCH "); n != patches {
+		t.Errorf("the demoted admin changed roles (%d patches)", n-patches)
+	}
+	if ada, _ := e.admin.User(e.ada.ID); !strings.Contains(string(ada.Metadata.Public), `"admin"`) {
+		t.Errorf("ada lost her role: %s", ada.Metadata.Public)
+	}
+	// This replica forgot bob's cached answers: his session, ended at Hanko, is refused at once.
+	expectAPIError(t, e.call(t, bobTok, "GET", "/api/admin/users", ""), 401, "invalid_token", "ended")
+	expectAPIError(t, e.call(t, bobTok, "PUT", "/api/admin/users/"+e.ada.ID+"/roles", rolesBody()), 401, "invalid_token", "ended")
+	// Ada's cached answer is untouched, and her writes still work.
+	if rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody("editor")); rec.Code != 200 {
+		t.Fatalf("ada after the demotion: %d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(e.logs.String(), "no longer lists the caller as admin") {
+		t.Error("the refused write is not logged")
+	}
+
+	// A caller Hanko no longer knows (deleted meanwhile) changes nothing either.
+	e.admin.SetPublicMetadata(e.cy.ID, map[string]any{"roles": []string{"admin"}})
+	cyTok := e.admin.LoginSession(e.cy.ID)
+	if rec := e.call(t, cyTok, "GET", "/api/admin/users", ""); rec.Code != 200 {
+		t.Fatalf("cy: %d %s", rec.Code, rec.Body)
+	}
+	e.admin.DeleteUser(e.cy.ID)
+	expectAPIError(t, e.call(t, cyTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody()), 403, "forbidden", "")
 }
