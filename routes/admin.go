@@ -142,14 +142,16 @@ func (a *api) adminSetRoles(c *gin.Context) {
 		respondError(c, badRequest(`The field "roles" must be an array of role names (strings), e.g. ["admin"].`))
 		return
 	}
-	want, err := roles.Check(names)
-	if err != nil {
+	// Names are checked against the user's roles by roles.Set (names being
+	// added must be valid; names already held may stay), so only what no user
+	// can hold is refused before Hanko is asked.
+	if err := roles.CanBeHeld(names); err != nil {
 		respondError(c, badRequest("%s", capitalize(err.Error())+"."))
 		return
 	}
 	id := c.Param("id")
 	me := mustClaims(c)
-	if strings.EqualFold(id, me.UserID) && !slices.Contains(want, roles.Admin) {
+	if strings.EqualFold(id, me.UserID) && !slices.Contains(names, roles.Admin) {
 		respondError(c, errOwnAdminRole)
 		return
 	}
@@ -177,7 +179,7 @@ func (a *api) adminSetRoles(c *gin.Context) {
 		respondError(c, errNoLongerAdmin)
 		return
 	}
-	ch, err := roles.Set(ctx, a.admin, id, want)
+	ch, err := roles.Set(ctx, a.admin, id, names)
 	if len(ch.Removed) > 0 {
 		// The user's sessions were ended at Hanko (or that was tried): drop
 		// this replica's cached answers for them, so their next admin request
@@ -187,6 +189,9 @@ func (a *api) adminSetRoles(c *gin.Context) {
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):
 		respondError(c, errUserNotFound)
+		return
+	case errors.As(err, new(*roles.InvalidError)):
+		respondError(c, badRequest("%s", capitalize(err.Error())+"."))
 		return
 	case errors.Is(err, roles.ErrSessionsNotEnded):
 		a.log.ErrorContext(ctx, "roles changed but the user's sessions were not ended",
@@ -202,7 +207,11 @@ func (a *api) adminSetRoles(c *gin.Context) {
 	if ch.Removed == nil {
 		ch.Removed = []string{}
 	}
-	c.JSON(http.StatusOK, setRolesResponse{ID: id, Roles: want, Removed: ch.Removed, SessionsEnded: ch.SessionsEnded})
+	after := ch.After
+	if after == nil {
+		after = []string{}
+	}
+	c.JSON(http.StatusOK, setRolesResponse{ID: id, Roles: after, Removed: ch.Removed, SessionsEnded: ch.SessionsEnded})
 }
 
 // adminFailed answers a failure of Hanko's admin API: a 503, never a guess.

@@ -399,31 +399,35 @@ func TestAdminSetRolesValidation(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name, contentType, body, msg string
+		readsRoles                   bool // refused after reading the users' roles (a name may be held already), before any write
 	}{
-		{"not JSON content type", "text/plain", rolesBody("admin"), "Content-Type: application/json"},
-		{"empty body", "application/json", "", "empty"},
-		{"not JSON", "application/json", `{"roles": [`, "not valid JSON"},
-		{"no roles", "application/json", `{}`, `"roles" is required`},
-		{"roles null", "application/json", `{"roles": null}`, "must be an array"},
-		{"roles a string", "application/json", `{"roles": "admin"}`, "must be an array"},
-		{"roles an object", "application/json", `{"roles": {"admin": true}}`, "must be an array"},
-		{"a number in roles", "application/json", `{"roles": ["admin", 1]}`, "must be an array"},
-		{"nested array", "application/json", `{"roles": [["admin"]]}`, "must be an array"},
-		{"upper case", "application/json", rolesBody("Admin"), `"Admin" is not a valid role name`},
-		{"empty name", "application/json", rolesBody(""), "not a valid role name"},
-		{"space", "application/json", rolesBody("team blue"), "not a valid role name"},
-		{"too long", "application/json", rolesBody("a" + strings.Repeat("b", 32)), "not a valid role name"},
-		{"eleven roles", "application/json", rolesBody(eleven...), "at most 10 roles"},
-		{"unknown field", "application/json", `{"roles": [], "user": "x"}`, `Unknown field "user"`},
-		{"differently cased field", "application/json", `{"Roles": ["admin"]}`, `Unknown field "Roles"`},
-		{"two objects", "application/json", `{"roles": []} {"roles": ["admin"]}`, "single JSON object"},
+		{"not JSON content type", "text/plain", rolesBody("admin"), "Content-Type: application/json", false},
+		{"empty body", "application/json", "", "empty", false},
+		{"not JSON", "application/json", `{"roles": [`, "not valid JSON", false},
+		{"no roles", "application/json", `{}`, `"roles" is required`, false},
+		{"roles null", "application/json", `{"roles": null}`, "must be an array", false},
+		{"roles a string", "application/json", `{"roles": "admin"}`, "must be an array", false},
+		{"roles an object", "application/json", `{"roles": {"admin": true}}`, "must be an array", false},
+		{"a number in roles", "application/json", `{"roles": ["admin", 1]}`, "must be an array", false},
+		{"nested array", "application/json", `{"roles": [["admin"]]}`, "must be an array", false},
+		{"upper case", "application/json", rolesBody("Admin"), `"Admin" is not a valid role name`, true},
+		{"empty name", "application/json", rolesBody(""), "not a valid role name", false},
+		{"space", "application/json", rolesBody("team blue"), "not a valid role name", true},
+		{"too long", "application/json", rolesBody("a" + strings.Repeat("b", 32)), "not a valid role name", true},
+		{"eleven roles", "application/json", rolesBody(eleven...), "at most 10 roles", true},
+		{"unknown field", "application/json", `{"roles": [], "user": "x"}`, `Unknown field "user"`, false},
+		{"differently cased field", "application/json", `{"Roles": ["admin"]}`, `Unknown field "Roles"`, false},
+		{"two objects", "application/json", `{"roles": []} {"roles": ["admin"]}`, "single JSON object", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before := e.adminCalls("")
+			before, writes := e.adminCalls(""), e.adminCalls("PATCH ")+e.adminCalls("DELETE ")
 			h := map[string]string{"Authorization": "Bearer " + tok, "Content-Type": tt.contentType}
 			expectAPIError(t, e.send(t, request{method: "PUT", path: path, body: tt.body, header: h}), 400, "bad_request", tt.msg)
-			if e.adminCalls("") != before {
+			if !tt.readsRoles && e.adminCalls("") != before {
 				t.Error("an invalid request reached Hanko's admin API")
+			}
+			if e.adminCalls("PATCH ")+e.adminCalls("DELETE ") != writes {
+				t.Error("an invalid request changed something at Hanko")
 			}
 		})
 	}
@@ -617,4 +621,29 @@ func TestAdminDemotedAdminChangesNoRole(t *testing.T) {
 	}
 	e.admin.DeleteUser(e.cy.ID)
 	expectAPIError(t, e.call(t, cyTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody()), 403, "forbidden", "")
+}
+
+// A user who holds a role the API would not add (set in the Hanko console)
+// can still lose another role: only the names being added are validated.
+func TestAdminSetRolesKeepsRolesSetInTheConsole(t *testing.T) {
+	e := newAdminEnv(t, adminEnvOptions{})
+	e.admin.SetPublicMetadata(e.bob.ID, map[string]any{"roles": []string{"admin", "Billing"}})
+	tok := e.admin.LoginSession(e.ada.ID)
+	path := "/api/admin/users/" + e.bob.ID + "/roles"
+
+	rec := e.call(t, tok, "PUT", path, rolesBody("Billing"))
+	if rec.Code != 200 {
+		t.Fatalf("removing admin from a holder of Billing: %d %s", rec.Code, rec.Body)
+	}
+	if got := strings.TrimSpace(rec.Body.String()); got != fmt.Sprintf(`{"id":%q,"roles":["Billing"],"removed":["admin"],"sessions_ended":0}`, e.bob.ID) {
+		t.Errorf("answered %s", got)
+	}
+	writes := e.adminCalls("PATCH ")
+	expectAPIError(t, e.call(t, tok, "PUT", path, rolesBody("Billing", "Sales")), 400, "bad_request", `"Sales" is not a valid role name`)
+	if e.adminCalls("PATCH ") != writes {
+		t.Error("a refused name was written")
+	}
+	if rec := e.call(t, tok, "PUT", path, rolesBody("editor")); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":["Billing"]`) {
+		t.Fatalf("removing Billing: %d %s", rec.Code, rec.Body)
+	}
 }
