@@ -3,7 +3,7 @@
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
 //	hanko-gin roles ...    grant, revoke and list roles through Hanko's admin API (roles_cmd.go)
-//	hanko-gin purge-deleted-users [--dry-run]
+//	hanko-gin purge-deleted-users [--dry-run] [--force]
 //	                       delete the data of users Hanko deleted (purge.go)
 package main
 
@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		case "purge-deleted-users": // purge.go
 			return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
 		default:
-			return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run]])", args[0])
+			return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run] [--force]])", args[0])
 		}
 	}
 	cfg, err := config.Load(getenv)

@@ -130,6 +130,10 @@ func parseBase(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// URL returns the admin API's base URL, as given to New (it never carries
+// credentials: New refuses them; the API key is not part of it).
+func (c *Client) URL() string { return c.base.String() }
+
 // String describes the client without its API key.
 func (c *Client) String() string {
 	key := "no API key"
