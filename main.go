@@ -62,10 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := newLogger(cfg, stdout)
 	gin.SetMode(gin.ReleaseMode)
-	if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
-		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",
-			"hanko_api_url", cfg.HankoAPIURL)
-	}
+	warnPlainHTTP(log, cfg)
 
 	var metrics *routes.Metrics // nil: METRICS_ADDR is empty, no metrics
 	var onSessionCheck func(string, time.Duration)
@@ -149,6 +146,23 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// warnPlainHTTP warns about settings that send secrets or trust over plain
+// http to another machine.
+func warnPlainHTTP(log *slog.Logger, cfg config.Config) {
+	if u, _ := url.Parse(cfg.HankoAPIURL); u != nil && u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",
+			"hanko_api_url", cfg.HankoAPIURL)
+	}
+	if cfg.AdminAPIKey == "" || cfg.AdminAPIURL == "" {
+		return
+	}
+	if u, _ := url.Parse(cfg.AdminAPIURL); u != nil && u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+		u.User = nil // config refuses credentials in the URL; never log them anyway
+		log.Warn("HANKO_ADMIN_API_URL uses plain http to a remote host while HANKO_ADMIN_API_KEY is set: anyone on the network path "+
+			"could read the key and change every user's roles; use https", "hanko_admin_api_url", u.Redacted())
+	}
 }
 
 // isLocalHost reports whether host is loopback or a single-label name such as

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/config"
 )
 
 func freePort(t *testing.T) int {
@@ -266,5 +268,51 @@ func TestEnvWithDotenv(t *testing.T) {
 	}
 	if got := envWithDotenv(filepath.Join(t.TempDir(), "missing.env"))("HANKO_GIN_TEST_BOTH"); got != "real" {
 		t.Errorf("without a .env file: %q", got)
+	}
+}
+
+// Start-up warns when a setting sends trust or a secret over plain http to
+// another machine: Hanko's public API (its keys), and the admin API when an
+// API key goes with every call.
+func TestWarnPlainHTTP(t *testing.T) {
+	const hanko = "https://login.example.com"
+	for _, tt := range []struct {
+		name                    string
+		hankoURL, adminURL, key string
+		want                    []string // warnings (by setting name); none when empty
+	}{
+		{"all https", hanko, "https://admin.example.com", "k", nil},
+		{"compose: admin API on the internal network", hanko, "http://hanko:8001", "", nil},
+		{"remote admin API over http, no key", hanko, "http://admin.example.com:8001", "", nil},
+		{"remote admin API over http with a key", hanko, "http://admin.example.com:8001", "the-key", []string{"HANKO_ADMIN_API_URL"}},
+		{"remote admin API by IP with a key", hanko, "http://10.1.2.3:8001", "the-key", []string{"HANKO_ADMIN_API_URL"}},
+		{"loopback admin API with a key", hanko, "http://127.0.0.1:8001", "the-key", nil},
+		{"localhost admin API with a key", hanko, "http://localhost:8001", "the-key", nil},
+		{"remote Hanko over http", "http://login.example.com", "", "", []string{"HANKO_API_URL"}},
+		{"both", "http://login.example.com", "http://admin.example.com", "the-key", []string{"HANKO_API_URL", "HANKO_ADMIN_API_URL"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			log := newLogger(config.Config{LogLevel: slog.LevelInfo, LogFormat: "json"}, &out)
+			warnPlainHTTP(log, config.Config{HankoAPIURL: tt.hankoURL, AdminAPIURL: tt.adminURL, AdminAPIKey: tt.key})
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(tt.want) == 0 {
+				if out.Len() > 0 {
+					t.Fatalf("unexpected warning: %s", out.String())
+				}
+				return
+			}
+			if len(lines) != len(tt.want) {
+				t.Fatalf("%d warnings, want %d:\n%s", len(lines), len(tt.want), out.String())
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(lines[i], `"level":"WARN"`) || !strings.Contains(lines[i], `"msg":"`+w+" uses plain http") {
+					t.Errorf("warning %d: %s, want one about %s", i, lines[i], w)
+				}
+			}
+			if strings.Contains(out.String(), "the-key") {
+				t.Error("the API key was logged")
+			}
+		})
 	}
 }
