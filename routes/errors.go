@@ -31,6 +31,7 @@ var (
 	errMethodNotAllowed = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this route."}
 	errCrossOrigin      = &apiError{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
 	errOriginNotAllowed = &apiError{http.StatusForbidden, "forbidden", "This origin may not call the API: it is not in CORS_ALLOWED_ORIGINS."}
+	errBadQuery         = badRequest(`The query string cannot be decoded: write "%%" as "%%25", and separate parameters with "&" (not ";").`)
 	errInternal         = &apiError{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
 )
 
