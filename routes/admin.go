@@ -184,7 +184,7 @@ func (a *api) adminSetRoles(c *gin.Context) {
 		// The user's sessions were ended at Hanko (or that was tried): drop
 		// this replica's cached answers for them, so their next admin request
 		// asks Hanko and is refused at once.
-		a.auth.ForgetUser(id)
+		a.auth.ForgetUser(strings.ToLower(id)) // tokens carry Hanko's lower-case ids
 	}
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):

@@ -585,7 +585,8 @@ func TestAdminDemotedAdminChangesNoRole(t *testing.T) {
 		}
 	}
 
-	rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody())
+	// The id as the admin typed it: Hanko's ids are case-insensitive UUIDs.
+	rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+strings.ToUpper(e.bob.ID)+"/roles", rolesBody())
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":["admin"]`) {
 		t.Fatalf("demoting bob: %d %s", rec.Code, rec.Body)
 	}
