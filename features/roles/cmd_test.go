@@ -1,18 +1,20 @@
-package main
+package roles
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 )
 
 // rolesEnv is the settings of a deployment whose admin API is the stand-in.
@@ -30,11 +32,11 @@ func rolesEnv(adminURL string, extra ...string) func(string) string {
 func runRoles(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"roles"}, args...), getenv, &out)
+	err := rolesCommand(context.Background(), args, getenv, &out)
 	return out.String(), err
 }
 
-func publicMetadata(t *testing.T, a *authtest.AdminServer, id string) string {
+func publicMetadata(t *testing.T, a *hankoadmintest.Server, id string) string {
 	t.Helper()
 	u, ok := a.User(id)
 	if !ok || u.Metadata == nil {
@@ -49,12 +51,12 @@ func publicMetadata(t *testing.T, a *authtest.AdminServer, id string) string {
 }
 
 // addVerifiedUser adds a user whose one address Hanko has verified.
-func addVerifiedUser(a *authtest.AdminServer, email string) authtest.AdminUser {
-	return a.PutUser(authtest.AdminUser{Emails: []authtest.AdminEmail{{Address: email, IsPrimary: true, IsVerified: true}}})
+func addVerifiedUser(a *hankoadmintest.Server, email string) hankoadmin.User {
+	return a.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{{Address: email, IsPrimary: true, IsVerified: true}}})
 }
 
 func TestRolesCommand(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	ada := addVerifiedUser(admin, "ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"team": "blue"})
@@ -134,11 +136,11 @@ func TestRolesCommand(t *testing.T) {
 }
 
 func TestRolesCommandErrors(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	admin.AddUser("ada@example.com")
 	admin.AddUser("jimada@example.com")
-	gone := authtest.NewAdminServer(nil)
+	gone := hankoadmintest.NewServer(nil)
 	gone.Close()
 
 	tests := []struct {
@@ -186,7 +188,7 @@ func TestRolesCommandErrors(t *testing.T) {
 
 // Hanko Cloud: the API key goes to the admin API and never into a message.
 func TestRolesCommandAPIKey(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	u := addVerifiedUser(admin, "ada@example.com")
 	admin.RequireAPIKey("s3cret-key")
@@ -210,31 +212,22 @@ func TestRolesCommandAPIKey(t *testing.T) {
 func TestRunServesTheAdminArea(t *testing.T) {
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	t.Cleanup(admin.Close)
 	ada := admin.AddUser("ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"roles": []string{"admin"}})
 
-	port := freePort(t)
-	env := rolesEnv(admin.URL,
-		"HANKO_API_URL", hanko.URL,
-		"PORT", strconv.Itoa(port),
-		"DATABASE_URL", "sqlite://"+filepath.Join(t.TempDir(), "todos.db"),
-		"LOG_LEVEL", "error",
-	)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env, new(syncBuffer)) }()
-	t.Cleanup(func() { cancel(); <-done })
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	env := rolesEnv(admin.URL)
+	srv := apptest.Start(t, apptest.Binary(t), map[string]string{
+		"HANKO_API_URL":       hanko.URL,
+		"HANKO_ADMIN_API_URL": admin.URL,
+		"DATABASE_URL":        "sqlite://" + filepath.Join(t.TempDir(), "todos.db"),
+		"LOG_LEVEL":           "error",
 	})
+	base := srv.Base
 
 	token := admin.LoginSession(ada.ID)
 	get := func() int {
@@ -254,7 +247,13 @@ func TestRunServesTheAdminArea(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The answer for her session was cached for at most HANKO_SESSION_CHECK_TTL (5s).
-	waitFor(t, func() bool { return get() == http.StatusUnauthorized })
+	deadline := time.Now().Add(10 * time.Second)
+	for get() != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatal("the revoked admin still reaches the admin area after 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func decodePayload(t *testing.T, token string, v any) {
@@ -275,11 +274,11 @@ func decodePayload(t *testing.T, token string, v any) {
 // Granting a role names the address that matched and whether Hanko verified
 // it, and an unverified address needs --allow-unverified.
 func TestRolesGrantChecksTheAddressIsVerified(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	eve := admin.AddUser("eve@example.com") // unverified, as AddUser makes it
 	// The matched address is the one named, not the primary one.
-	two := admin.PutUser(authtest.AdminUser{Emails: []authtest.AdminEmail{
+	two := admin.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{
 		{Address: "dan@example.com", IsPrimary: true, IsVerified: true},
 		{Address: "dan@old.example", IsVerified: false},
 	}})
