@@ -11,7 +11,7 @@
 //
 // This file tests the core (sign-in, dashboard, todos, profile, log out); each optional feature
 // adds its checks from e2e/features/NAME.mjs, listed below one line each. Every page visited is
-// also checked with axe-core's WCAG 2.1 A/AA rules, at desktop and at phone width.
+// also checked with axe-core's WCAG 2.1 A/AA rules: at desktop and at phone width, and dark at desktop width.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, createWriteStream } from "node:fs";
@@ -228,13 +228,33 @@ function describeViolations(violations) {
 }
 
 /**
- * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is, at desktop and at phone width;
+ * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is, at desktop and at phone width and in the dark colour scheme (at desktop width);
  * throws on any serious or critical violation (printed readably), and prints lesser ones.
  * `screenshot`: also save artifacts/<name>-a11y-<width>.png at each width, to look at.
  */
 async function axe(page, { screenshot } = {}) {
   const before = page.viewportSize() ?? DESKTOP;
   const failures = [];
+  // Colours are measured as they settle: no transition half-way between two colour schemes,
+  // in the page and in the shadow roots of hanko-elements.
+  await page.evaluate(() => {
+    const roots = [document.head];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll("*")) {
+        if (el.shadowRoot) {
+          roots.push(el.shadowRoot);
+          walk(el.shadowRoot);
+        }
+      }
+    };
+    walk(document);
+    for (const root of roots) {
+      const style = document.createElement("style");
+      style.className = "e2e-no-transitions";
+      style.textContent = "*, *::before, *::after { transition: none !important; }";
+      root.append(style);
+    }
+  });
   try {
     for (const [label, size, colorScheme] of [
       ["desktop", DESKTOP, "light"],
@@ -243,8 +263,7 @@ async function axe(page, { screenshot } = {}) {
     ]) {
       await page.setViewportSize(size);
       await page.emulateMedia({ colorScheme });
-      // Let the layout and any colour transition (0.15 s) settle before colours are measured.
-      await sleep(300);
+      await sleep(200);
       if (screenshot) await page.screenshot({ path: path.join(artifacts, `${screenshot}-a11y-${label}.png`), fullPage: true });
       if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
       const violations = await page.evaluate(async (tags) => {
@@ -265,6 +284,13 @@ async function axe(page, { screenshot } = {}) {
   } finally {
     await page.setViewportSize(before);
     await page.emulateMedia({ colorScheme: "light" });
+    await page.evaluate(() => {
+      const walk = (root) => {
+        for (const el of root.querySelectorAll(".e2e-no-transitions")) el.remove();
+        for (const el of root.querySelectorAll("*")) if (el.shadowRoot) walk(el.shadowRoot);
+      };
+      walk(document);
+    });
   }
   if (failures.length > 0) throw new Error(`axe-core found serious or critical WCAG 2.1 A/AA violations:\n${failures.join("\n")}`);
 }
