@@ -283,8 +283,20 @@ async function axe(page, { screenshot } = {}) {
       if (minor.length > 0) console.log(`    axe at ${where}, not failing:\n${describeViolations(minor)}`);
       if (serious.length > 0) failures.push(`  at ${where}:\n${describeViolations(serious)}`);
       // WCAG 1.4.10 (reflow), which axe does not measure: nothing makes the page scroll sideways.
-      const wider = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      if (wider > 0) failures.push(`  at ${where}:\n    the page is ${wider}px wider than the window, so it scrolls sideways (WCAG 1.4.10 reflow)`);
+      const { wider, culprits } = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        // The outermost elements that reach past the window's right edge.
+        const past = [...document.body.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > width + 0.5);
+        const outermost = past.filter((el) => !past.includes(el.parentElement));
+        const name = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""}`;
+        return {
+          wider: document.documentElement.scrollWidth - width,
+          culprits: outermost.slice(0, 5).map((el) => `${name(el.parentElement)} > ${name(el)} (right edge at ${Math.round(el.getBoundingClientRect().right)}px)`),
+        };
+      });
+      if (wider > 0) {
+        failures.push(`  at ${where}:\n    the page is ${wider}px wider than the window, so it scrolls sideways (WCAG 1.4.10 reflow): ${culprits.join("; ")}`);
+      }
     }
   } finally {
     await page.setViewportSize(before);
