@@ -60,7 +60,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
-	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run]", purgeDeletedUsers)
+	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
 }
 
 // firstLoadWait bounds the first load of the revocation list at start-up,
