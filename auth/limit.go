@@ -44,8 +44,10 @@ const retryAfter = time.Second
 
 // defaultCheckLimits sizes the bound from GOMAXPROCS (read once, here):
 // half the Ps check signatures at most (at least one); over time the checks
-// use at most 40% of the CPU, so that after the HTTP work of the requests
-// that carry them, other requests keep at least half; a queue of 128 per slot
+// use at most 25% of the CPU: each forged token also costs its request's
+// HTTP and JWT parsing (~60 µs) and the RSA check's garbage (~60 KiB), so
+// with 40% signed-in users kept only ~0.3× of their throughput during a
+// flood, with 25% ~0.6× (docs/benchmarks.md); a queue of 128 per slot
 // (about 0.1 s of work at RSA-4096 speed); a half-second deadline.
 func defaultCheckLimits() checkLimits {
 	procs := runtime.GOMAXPROCS(0)
@@ -54,7 +56,7 @@ func defaultCheckLimits() checkLimits {
 		slots:    slots,
 		queue:    128 * slots,
 		deadline: 500 * time.Millisecond,
-		cpu:      0.4 * float64(procs),
+		cpu:      0.25 * float64(procs),
 		burst:    100 * time.Millisecond,
 	}
 }
