@@ -258,13 +258,51 @@ func TestDocsRoutes(t *testing.T) {
 	}
 }
 
-var statusComment = regexp.MustCompile(`^# → (\d{3})\b`)
+var (
+	statusComment = regexp.MustCompile(`^# → (\d{3})\b`)
+	// runLine is a doc's way of starting the server with settings of its
+	// own, e.g. "NAME=127.0.0.1:9090 go run .".
+	runLine    = regexp.MustCompile(`^((?:[A-Z][A-Z0-9_]*=\S+ +)+)go run \.(?:\s|$)`)
+	assignment = regexp.MustCompile(`([A-Z][A-Z0-9_]*)=(\S+)`)
+	portInURL  = regexp.MustCompile(`:(\d{2,5})\b`)
+)
+
+// runSettings returns the settings a doc's sh blocks start the server with
+// ("NAME=value ... go run ."), and the ports those settings open.
+func runSettings(d doc) (env map[string]string, ports []string) {
+	env = map[string]string{}
+	for _, f := range d.blocks {
+		if f.lang() != "sh" || strings.Contains(f.body, "(needs Docker)") {
+			continue
+		}
+		for _, line := range strings.Split(f.body, "\n") {
+			m := runLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			for _, a := range assignment.FindAllStringSubmatch(m[1], -1) {
+				env[a[1]] = a[2]
+				for _, p := range portInURL.FindAllStringSubmatch(a[2], -1) {
+					ports = append(ports, p[1])
+				}
+			}
+		}
+	}
+	return env, ports
+}
 
 // curlScript turns a doc's sh blocks into a bash script that runs each line
-// talking to the backend (localhost:5001) or its metrics listener
-// (localhost:9090) and checks the status documented after each curl line
+// talking to the server (localhost:5001, or a port the doc's own settings
+// open) and checks the status documented after each curl line
 // ("# → 201 ..."). Blocks marked "(needs Docker)" are left out.
-func curlScript(t *testing.T, d doc) (script string, checked int) {
+func curlScript(t *testing.T, d doc, ports []string) (script string, checked int) {
+	hosts := []string{"localhost:5001"}
+	for _, p := range ports {
+		hosts = append(hosts, "localhost:"+p)
+	}
+	talksToServer := func(line string) bool {
+		return slices.ContainsFunc(hosts, func(h string) bool { return strings.Contains(line, h) })
+	}
 	var b strings.Builder
 	b.WriteString("set -u\nfail=0\n")
 	for _, f := range d.blocks {
@@ -273,7 +311,7 @@ func curlScript(t *testing.T, d doc) (script string, checked int) {
 		}
 		lines := strings.Split(strings.TrimSpace(f.body), "\n")
 		for i, line := range lines {
-			if strings.HasPrefix(line, "#") || !strings.Contains(line, "localhost:5001") && !strings.Contains(line, "localhost:9090") {
+			if strings.HasPrefix(line, "#") || !talksToServer(line) {
 				continue
 			}
 			if !strings.HasPrefix(line, "curl ") {
@@ -303,23 +341,28 @@ func curlScript(t *testing.T, d doc) (script string, checked int) {
 // TestDocsCurlLinesRun runs every doc's curl lines against the real program,
 // started as the README's Quick start C starts it: the stand-in Hanko
 // (e2e/fakehanko) writes its URLs and tokens as shell exports, and the
-// program runs with them. Each doc gets a fresh server, so its lines see the
-// state they create, as in a reader's terminal.
+// program runs with them, plus the settings of the doc's own
+// "NAME=value go run ." line (each port in them a free one). Each doc gets a
+// fresh server, so its lines see the state they create, as in a reader's
+// terminal.
 func TestDocsCurlLinesRun(t *testing.T) {
 	curl, bash := testenv.Need(t, "curl"), testenv.Need(t, "bash")
 	type job struct {
 		d      doc
 		script string
+		env    map[string]string
+		ports  []string
 	}
 	var jobs []job
 	total := 0
 	for _, d := range docs(t) {
-		script, n := curlScript(t, d)
+		env, ports := runSettings(d)
+		script, n := curlScript(t, d, ports)
 		if d.path == "README.md" && n < 5 {
 			t.Errorf("README.md has only %d curl lines with a documented status; its format changed", n)
 		}
 		if n > 0 {
-			jobs = append(jobs, job{d, script})
+			jobs = append(jobs, job{d, script, env, ports})
 			total += n
 		}
 	}
@@ -346,10 +389,20 @@ func TestDocsCurlLinesRun(t *testing.T) {
 			defer func() { cancel(); _ = fh.Wait() }()
 			docWaitFor(t, func() bool { _, err := os.Stat(envFile); return err == nil })
 
-			port, metricsPort := docFreePort(t), docFreePort(t)
+			port := docFreePort(t)
+			hostPorts := []string{"localhost:5001", "localhost:" + strconv.Itoa(port)}
 			env := shellExports(t, envFile)
+			for k, v := range j.env {
+				env[k] = v
+			}
+			for _, p := range j.ports {
+				free := strconv.Itoa(docFreePort(t))
+				for k, v := range env {
+					env[k] = strings.ReplaceAll(v, ":"+p, ":"+free)
+				}
+				hostPorts = append(hostPorts, "localhost:"+p, "localhost:"+free)
+			}
 			env["PORT"] = strconv.Itoa(port)
-			env["METRICS_ADDR"] = "127.0.0.1:" + strconv.Itoa(metricsPort)
 			env["DATABASE_URL"] = "sqlite://" + filepath.Join(dir, "docs.db")
 			logs := new(syncBuffer)
 			done := make(chan error, 1)
@@ -359,10 +412,7 @@ func TestDocsCurlLinesRun(t *testing.T) {
 				return exec.Command(curl, "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
 			})
 
-			script := strings.NewReplacer(
-				"localhost:5001", "localhost:"+strconv.Itoa(port),
-				"localhost:9090", "localhost:"+strconv.Itoa(metricsPort),
-			).Replace(j.script)
+			script := strings.NewReplacer(hostPorts...).Replace(j.script)
 			cmd := exec.Command(bash, "-c", ". "+envFile+"\n"+script)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -776,5 +826,70 @@ func TestReadmeIsATutorial(t *testing.T) {
 	}
 	if _, err := os.Stat("scripts/test.sh"); errors.Is(err, fs.ErrNotExist) {
 		t.Error("scripts/test.sh is gone")
+	}
+}
+
+// featureDocs returns the docs of features: docs/NAME.md that show their own
+// removal, "go run ./cmd/starter remove NAME".
+func featureDocs(all []doc) map[string]doc {
+	out := map[string]doc{}
+	for _, d := range all {
+		name, ok := strings.CutPrefix(strings.TrimSuffix(d.path, ".md"), "docs/")
+		if ok && strings.Contains(d.text, "go run ./cmd/starter remove "+name+"\n") {
+			out[name] = d
+		}
+	}
+	return out
+}
+
+// TestDocsFeatureMentionsGoWithTheFeature: the other docs mention a feature
+// only on lines that link its doc (a table row, a one-line list item), so
+// that deleting the doc and those lines, as `go run ./cmd/starter remove`
+// does, leaves nothing of the feature: not its doc's name, not its folder,
+// not its routes, not the settings whose row links it. Checked for each
+// feature alone and for all of them together.
+func TestDocsFeatureMentionsGoWithTheFeature(t *testing.T) {
+	all := docs(t)
+	feats := featureDocs(all)
+	if len(feats) == 0 {
+		t.Skip("no feature docs: every feature was removed")
+	}
+	settings := findDoc(t, all, "docs/settings.md").text
+	var removals [][]string
+	for _, name := range slices.Sorted(maps.Keys(feats)) {
+		removals = append(removals, []string{name})
+	}
+	if len(feats) > 1 {
+		removals = append(removals, slices.Sorted(maps.Keys(feats)))
+	}
+	for _, removed := range removals {
+		var words []string
+		for _, name := range removed {
+			words = append(words, name+".md", "features/"+name+"/")
+			for _, m := range routeRow.FindAllStringSubmatch(feats[name].text, -1) {
+				words = append(words, m[2])
+			}
+			for _, line := range strings.Split(settings, "\n") {
+				if m := settingRow.FindStringSubmatch(line); m != nil && strings.Contains(line, "("+name+".md") {
+					words = append(words, m[1])
+				}
+			}
+		}
+		for _, d := range all {
+			if slices.Contains(removed, strings.TrimSuffix(strings.TrimPrefix(d.path, "docs/"), ".md")) {
+				continue
+			}
+			for i, line := range strings.Split(d.text, "\n") {
+				if slices.ContainsFunc(removed, func(name string) bool { return strings.Contains(line, name+".md") }) {
+					continue // the line goes with the feature
+				}
+				for _, w := range words {
+					if strings.Contains(line, w) {
+						t.Errorf("removing %v: %s:%d mentions %q without linking the feature's doc, so it would stay:\n%s",
+							removed, d.path, i+1, w, line)
+					}
+				}
+			}
+		}
 	}
 }
