@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"net"
 	"os"
@@ -39,8 +40,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -213,7 +216,8 @@ func TestDocsSettings(t *testing.T) {
 	}
 }
 
-// routerRoutes returns "METHOD /path" for every route the API serves.
+// routerRoutes returns "METHOD /path" for every route the API serves: the
+// core's and the features', plugged in as main.go's run plugs them in.
 func routerRoutes(t *testing.T) map[string]bool {
 	t.Helper()
 	hanko := authtest.NewServer()
@@ -229,9 +233,19 @@ func routerRoutes(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	settings := config.NewSettings(func(string) string { return "" })
+	hooks := &app.Hooks{}
+	for _, f := range features {
+		f.Setup(settings, hooks)
+	}
+	deps := app.Deps{Auth: a, Store: db, Logger: slog.New(slog.DiscardHandler)}
 	gin.SetMode(gin.ReleaseMode)
 	out := map[string]bool{}
-	for _, r := range routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}}).Routes() {
+	for _, r := range routes.New(routes.Deps{
+		Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"},
+		Middleware: hooks.Middlewares(),
+		Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
+	}).Routes() {
 		out[r.Method+" "+r.Path] = true
 	}
 	return out

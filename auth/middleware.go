@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,8 +24,12 @@ func WriteError(c *gin.Context, err *Error) {
 	c.AbortWithStatusJSON(err.Status, gin.H{"error": err.Code, "message": err.Message})
 }
 
-// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401.
+// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401, and
+// Retry-After when the error has one (a 503 for lack of capacity).
 func SetChallenge(c *gin.Context, err *Error) {
+	if err.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((err.RetryAfter+time.Second-1)/time.Second)))
+	}
 	if err.Status != http.StatusUnauthorized {
 		return
 	}
@@ -99,7 +105,9 @@ func (a *Authenticator) refuse(c *gin.Context, err error) {
 		e = errUnavailable("The session cannot be checked right now; try again shortly.", err)
 	}
 	ctx := c.Request.Context()
-	if e.Status == http.StatusServiceUnavailable {
+	// A flood's refusals for lack of capacity are counted in Stats rather
+	// than logged one by one: a warning per request would amplify the flood.
+	if e.Status == http.StatusServiceUnavailable && !errors.Is(e, errNoCapacity) {
 		a.log.WarnContext(ctx, "session cannot be checked", "path", c.Request.URL.Path, "reason", e.Error())
 	} else {
 		a.log.DebugContext(ctx, "session refused", "path", c.Request.URL.Path, "reason", e.Error())
@@ -118,4 +126,27 @@ func FromContext(c *gin.Context) (*Claims, bool) {
 	}
 	claims, ok := v.(*Claims)
 	return claims, ok
+}
+
+const decisionKey = "hanko-gin/auth.decision"
+
+// decisionOK is what a request that auth let through records.
+const decisionOK = "ok"
+
+// DecisionFromContext returns what the auth middleware decided about the
+// request, once it has run: "ok" when it let the request through, else the
+// Code of the *Error it refused the request with (CodeUnauthorized,
+// CodeInvalidToken, CodeAuthUnavailable, CodeForbidden). When several auth middlewares run
+// for one request, the last decision wins: a request that RequireSession let
+// through and a later check refused reports the refusal. On an
+// OptionalSession route, anonymous requests and ignored invalid tokens are
+// let through, so they report "ok". ok is false when no auth middleware ran.
+// Use it after c.Next() to count one decision per request.
+func DecisionFromContext(c *gin.Context) (string, bool) {
+	v, ok := c.Get(decisionKey)
+	if !ok {
+		return "", false
+	}
+	d, ok := v.(string)
+	return d, ok
 }

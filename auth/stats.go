@@ -3,8 +3,6 @@ package auth
 import (
 	"context"
 	"sync/atomic"
-
-	"github.com/gin-gonic/gin"
 )
 
 // stats counts what the package does; Stats reads it.
@@ -19,9 +17,18 @@ type stats struct {
 // counters only grow. Reading them costs a few atomic loads, so read them when
 // metrics are scraped rather than on every request.
 type Stats struct {
-	// SignatureChecks counts RSA signature checks: tokens not in the
-	// verified-token cache whose key was found.
+	// SignatureChecks counts RSA signature checks: session tokens not in the
+	// verified-token cache, and webhook tokens, that passed every cheaper
+	// check (shape, alg, kid of a loaded key, claims).
 	SignatureChecks int64
+	// SignatureChecksWaiting is the number of tokens waiting now for a
+	// signature-check slot (not a counter). Above 0 only when new tokens
+	// arrive faster than the bound on signature checks lets them be checked.
+	SignatureChecksWaiting int
+	// SignatureChecksRefused counts tokens refused with 503 auth_unavailable
+	// (and Retry-After) because no signature-check slot was free in time: the
+	// queue was full or the deadline passed.
+	SignatureChecksRefused int64
 	// CacheHits counts tokens served from the verified-token cache.
 	CacheHits int64
 	// JWKSFetchesOK counts fetches of Hanko's JWKS whose keys were loaded.
@@ -38,11 +45,13 @@ type Stats struct {
 // Stats returns the current counters.
 func (a *Authenticator) Stats() Stats {
 	return Stats{
-		SignatureChecks:   a.stats.signatureChecks.Load(),
-		CacheHits:         a.stats.cacheHits.Load(),
-		JWKSFetchesOK:     a.stats.jwksOK.Load(),
-		JWKSFetchesFailed: a.stats.jwksFailed.Load(),
-		KeysLoaded:        a.keys.keyCount(context.Background()),
+		SignatureChecks:        a.stats.signatureChecks.Load(),
+		SignatureChecksWaiting: int(a.checks.waiting.Load()),
+		SignatureChecksRefused: a.checks.refused.Load(),
+		CacheHits:              a.stats.cacheHits.Load(),
+		JWKSFetchesOK:          a.stats.jwksOK.Load(),
+		JWKSFetchesFailed:      a.stats.jwksFailed.Load(),
+		KeysLoaded:             a.keys.keyCount(context.Background()),
 	}
 }
 
@@ -52,26 +61,3 @@ const (
 	SessionInvalid     = "invalid"     // Hanko answered that the session ended (revoked, logged out, expired)
 	SessionUnavailable = "unavailable" // no usable answer: unreachable, timeout, HTTP error, unexpected body
 )
-
-const decisionKey = "hanko-gin/auth.decision"
-
-// decisionOK is what a request that auth let through records.
-const decisionOK = "ok"
-
-// DecisionFromContext returns what the auth middleware decided about the
-// request, once it has run: "ok" when it let the request through, else the
-// Code of the *Error it refused the request with (CodeUnauthorized,
-// CodeInvalidToken, CodeAuthUnavailable, CodeForbidden). When several auth middlewares run
-// for one request, the last decision wins: a request that RequireSession let
-// through and a later check refused reports the refusal. On an
-// OptionalSession route, anonymous requests and ignored invalid tokens are
-// let through, so they report "ok". ok is false when no auth middleware ran.
-// Use it after c.Next() to count one decision per request.
-func DecisionFromContext(c *gin.Context) (string, bool) {
-	v, ok := c.Get(decisionKey)
-	if !ok {
-		return "", false
-	}
-	d, ok := v.(string)
-	return d, ok
-}
