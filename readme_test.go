@@ -907,3 +907,56 @@ func TestDocsFeatureMentionsGoWithTheFeature(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNamedPathsExist: a path the docs name in backticks (`auth/jwks.go`,
+// `features/webhooks/`), from the repository's root, exists. Only paths that
+// start at a top-level folder or file of the repository are checked, so
+// routes (`/api/me`), media types and module paths are not mistaken for one.
+func TestDocsNamedPathsExist(t *testing.T) {
+	top, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := map[string]bool{}
+	for _, e := range top {
+		roots[e.Name()] = true
+	}
+	span := regexp.MustCompile("`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?)`")
+	checked := 0
+	for _, d := range docs(t) {
+		// A section with go example blocks names the files it has the
+		// reader write.
+		writes := map[string]bool{}
+		for _, f := range d.blocks {
+			if f.lang() == "go" && f.isExample() {
+				writes[f.heading] = true
+			}
+		}
+		inFence, heading := false, ""
+		for i, line := range strings.Split(d.text, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+				inFence = !inFence
+			}
+			if !inFence && strings.HasPrefix(line, "#") {
+				heading = line
+			}
+			if inFence || writes[heading] {
+				continue
+			}
+			for _, m := range span.FindAllStringSubmatch(line, -1) {
+				p := m[1]
+				first, _, nested := strings.Cut(p, "/")
+				if !nested && !strings.Contains(p, ".") || !roots[first] {
+					continue // a word, or not a path of this repository
+				}
+				checked++
+				if _, err := os.Stat(p); err != nil {
+					t.Errorf("%s:%d names `%s`, which does not exist", d.path, i+1, p)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("checked only %d paths named in the docs; the pattern is out of date", checked)
+	}
+}
