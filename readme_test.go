@@ -909,7 +909,7 @@ func TestDocsFeatureMentionsGoWithTheFeature(t *testing.T) {
 }
 
 // TestDocsNamedPathsExist: a path the docs name in backticks (`auth/jwks.go`,
-// `features/webhooks/`), from the repository's root, exists. Only paths that
+// `store/README.md`), from the repository's root, exists. Only paths that
 // start at a top-level folder or file of the repository are checked, so
 // routes (`/api/me`), media types and module paths are not mistaken for one.
 func TestDocsNamedPathsExist(t *testing.T) {
