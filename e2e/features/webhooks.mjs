@@ -4,7 +4,8 @@
 // carol (a third user of the stand-in Hanko, in her own browser profile) stores todos, deletes her
 // account in <hanko-profile>, and lands on the login page with the app's message. The stand-in
 // Hanko delivers a signed user.delete webhook to the backend (fakehanko -webhook), which deletes
-// her todos: another session of hers then lists none, while alice and bob keep theirs.
+// her todos and revokes her: another session of hers is refused from then on (401, nothing more can
+// be stored for her), while alice and bob keep theirs.
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -59,14 +60,16 @@ export async function run(t) {
 
   await check("accessibility: the login page after the account was deleted", () => axe(pageC));
 
-  await check("account deletion: the user.delete webhook deleted her todos, and only hers", async () => {
+  await check("account deletion: the user.delete webhook deleted her todos, and only hers, and revoked her", async () => {
     // The backend answered Hanko's webhook before Hanko answered the browser, so this holds at once.
-    const left = await titles(carol.second_token);
-    assert(left.length === 0, `carol's other session still lists ${JSON.stringify(left)}`);
+    for (const [method, body] of [["GET"], ["POST", { title: "after the deletion" }]]) {
+      const res = await api(carol.second_token).send(method, "/api/todos", body);
+      assert(res.status === 401 && res.json?.error === "invalid_token", `${method} /api/todos with carol's other session: ${res.status} ${res.text}`);
+    }
     const log = readFileSync(backend.logFile, "utf8");
     assert(
-      log.split("\n").some((l) => l.includes("hanko webhook") && l.includes("outcome=deleted") && l.includes(`user_id=${carol.user_id}`)),
-      `the backend logged no deletion for carol:\n${tail(backend.logFile)}`,
+      log.split("\n").some((l) => l.includes("hanko webhook") && l.includes("outcome=deleted") && l.includes("deleted_rows=2") && l.includes(`user_id=${carol.user_id}`)),
+      `the backend logged no deletion of carol's two todos:\n${tail(backend.logFile)}`,
     );
     assert(!log.includes(carol.token) && !log.includes(carol.second_token), "the backend logged a token");
     const othersAfter = { alice: await titles(alice.token), bob: await titles(bob.token) };
