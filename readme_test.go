@@ -1,12 +1,31 @@
 package main
 
-// These tests keep README.md honest: its settings table matches .env.example
-// and the code, its routes table matches the router, and its curl lines run
-// against a real server with the status codes it documents.
+// These tests keep the documentation honest: README.md and every docs/*.md
+// that exists. They are table-driven over the files present, so a doc that
+// `go run ./cmd/starter remove NAME` deletes takes its checks along, and what
+// is left must still hold:
+//
+//   - settings tables match what the program reads and .env.example,
+//   - route tables match the router,
+//   - curl lines run against a real server with the statuses they document,
+//   - code quotes are real code, in order, from one file,
+//   - start-up messages are what the program prints,
+//   - the "your own route" examples pass as written, in a copy of the project,
+//   - relative links and #anchors resolve,
+//   - README.md stays a tutorial (at most 300 lines) naming the test command.
+//
+// docs/testing.md describes these conventions for doc writers.
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +35,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,11 +44,98 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
-	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
+
+// doc is one Markdown file of the documentation.
+type doc struct {
+	path   string // relative to the repository root, e.g. "docs/api.md"
+	text   string
+	blocks []fence
+}
+
+// fence is a fenced code block: its info string ("go", "go example", "sh"),
+// its body with the fence's indentation removed, and the heading it sits under.
+type fence struct {
+	info, body, heading string
+	line                int // 1-based line of the opening fence
+}
+
+func (f fence) lang() string {
+	if w := strings.Fields(f.info); len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// isExample reports a block that is new code for the reader to write, not a
+// quote of the project's code ("go example", "yaml example").
+func (f fence) isExample() bool { return slices.Contains(strings.Fields(f.info), "example") }
+
+// docs returns README.md and every docs/*.md, sorted.
+func docs(t *testing.T) []doc {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(paths)
+	paths = append([]string{"README.md"}, paths...)
+	var out []doc
+	for _, p := range paths {
+		d := doc{path: filepath.ToSlash(p), text: readFile(t, p)}
+		d.blocks = fences(d.text)
+		out = append(out, d)
+	}
+	return out
+}
+
+func findDoc(t *testing.T, all []doc, path string) doc {
+	t.Helper()
+	for _, d := range all {
+		if d.path == path {
+			return d
+		}
+	}
+	t.Fatalf("%s is missing", path)
+	return doc{}
+}
+
+// fences parses the fenced code blocks of a Markdown text, also those
+// indented under a list item.
+func fences(text string) []fence {
+	var out []fence
+	var cur *fence
+	var indent int
+	var body []string
+	heading := ""
+	for i, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		if cur == nil {
+			if strings.HasPrefix(trimmed, "```") {
+				cur = &fence{info: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), heading: heading, line: i + 1}
+				indent, body = len(line)-len(trimmed), nil
+			} else if strings.HasPrefix(line, "#") {
+				heading = line
+			}
+			continue
+		}
+		if strings.TrimSpace(line) == "```" {
+			cur.body = strings.Join(body, "\n")
+			out = append(out, *cur)
+			cur = nil
+			continue
+		}
+		n := 0
+		for n < indent && n < len(line) && line[n] == ' ' {
+			n++
+		}
+		body = append(body, line[n:])
+	}
+	return out
+}
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()
@@ -36,24 +144,6 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// section returns the README text under a heading, up to the next heading of
-// the same or a higher level.
-func section(t *testing.T, readme, heading string) string {
-	t.Helper()
-	level := strings.Count(strings.Fields(heading)[0], "#")
-	start := strings.Index(readme, "\n"+heading+"\n")
-	if start < 0 {
-		t.Fatalf("README has no %q section", heading)
-	}
-	rest := readme[start+len(heading)+2:]
-	for i, line := range strings.Split(rest, "\n") {
-		if h := strings.Fields(line); len(h) > 0 && strings.Trim(h[0], "#") == "" && len(h[0]) <= level && strings.HasPrefix(line, "#") {
-			return strings.Join(strings.Split(rest, "\n")[:i], "\n")
-		}
-	}
-	return rest
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -65,42 +155,71 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-func TestReadmeSettingsMatchEnvExampleAndCode(t *testing.T) {
-	readme := readFile(t, "README.md")
-	inReadme := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\|").FindAllStringSubmatch(section(t, readme, "### Settings"), -1) {
-		inReadme[m[1]] = true
+var (
+	settingRow = regexp.MustCompile("(?m)^\\| `([A-Z][A-Z0-9_]+)` \\| ([^|]*) \\|")
+	routeRow   = regexp.MustCompile("(?m)^\\| (GET|POST|PUT|PATCH|DELETE) \\| `([^`]+)` \\|")
+)
+
+// settingsRead returns every setting the program asks its environment for
+// while loading its settings: the core's and each feature's.
+func settingsRead(t *testing.T) map[string]bool {
+	t.Helper()
+	asked := map[string]bool{}
+	err := run(context.Background(), nil, func(k string) string { asked[k] = true; return "" }, io.Discard)
+	if err == nil {
+		t.Fatal("run started without HANKO_API_URL")
 	}
+	if len(asked) < 10 {
+		t.Fatalf("run asked for only %d settings (%v); the test's way of finding them is out of date", len(asked), sortedKeys(asked))
+	}
+	return asked
+}
+
+// TestDocsSettings: docs/settings.md lists exactly the settings the program
+// reads and .env.example has; a settings row anywhere else names a real
+// setting with the same default.
+func TestDocsSettings(t *testing.T) {
+	all := docs(t)
+	inCode := settingsRead(t)
 	inExample := map[string]bool{}
 	for _, m := range regexp.MustCompile(`(?m)^([A-Z][A-Z0-9_]+)=`).FindAllStringSubmatch(readFile(t, ".env.example"), -1) {
 		inExample[m[1]] = true
 	}
-	inCode := map[string]bool{}
-	features, _ := filepath.Glob("features/*/*.go") // features read their own settings
-	for _, f := range append([]string{"config/config.go"}, features...) {
-		if strings.HasSuffix(f, "_test.go") {
+	defaults := map[string]string{}
+	for _, m := range settingRow.FindAllStringSubmatch(findDoc(t, all, "docs/settings.md").text, -1) {
+		if _, dup := defaults[m[1]]; dup {
+			t.Errorf("docs/settings.md lists %s twice", m[1])
+		}
+		defaults[m[1]] = m[2]
+	}
+	inDoc := map[string]bool{}
+	for k := range defaults {
+		inDoc[k] = true
+	}
+	for name, set := range map[string]map[string]bool{".env.example": inExample, "the program": inCode} {
+		if !slices.Equal(sortedKeys(inDoc), sortedKeys(set)) {
+			t.Errorf("docs/settings.md lists %v\n%s reads %v", sortedKeys(inDoc), name, sortedKeys(set))
+		}
+	}
+	for _, d := range all {
+		if d.path == "docs/settings.md" {
 			continue
 		}
-		for _, m := range regexp.MustCompile(`[gG]et\("([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(readFile(t, f), -1) {
-			inCode[m[1]] = true
-		}
-	}
-	if len(inCode) < 10 {
-		t.Fatalf("found only %d settings in config/config.go; the pattern is out of date", len(inCode))
-	}
-	for name, set := range map[string]map[string]bool{".env.example": inExample, "config/config.go": inCode} {
-		if !slices.Equal(sortedKeys(inReadme), sortedKeys(set)) {
-			t.Errorf("README settings %v\n%s settings %v", sortedKeys(inReadme), name, sortedKeys(set))
+		for _, m := range settingRow.FindAllStringSubmatch(d.text, -1) {
+			switch def, ok := defaults[m[1]]; {
+			case !ok:
+				t.Errorf("%s documents a setting the program does not read: %s", d.path, m[1])
+			case def != m[2]:
+				t.Errorf("%s gives %s the default %q, docs/settings.md %q", d.path, m[1], m[2], def)
+			}
 		}
 	}
 }
 
-func TestReadmeRoutesMatchRouter(t *testing.T) {
-	readme := readFile(t, "README.md")
-	inReadme := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| (GET|POST|PATCH|DELETE|PUT) \\| `([^`]+)` \\|").FindAllStringSubmatch(section(t, readme, "### Routes"), -1) {
-		inReadme[m[1]+" "+m[2]] = true
-	}
+// routerRoutes returns "METHOD /path" for every route the API serves: the
+// core's and the features', plugged in as main.go's run plugs them in.
+func routerRoutes(t *testing.T) map[string]bool {
+	t.Helper()
 	hanko := authtest.NewServer()
 	defer hanko.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -114,200 +233,491 @@ func TestReadmeRoutesMatchRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	inRouter := map[string]bool{}
-	hooks := &app.Hooks{} // the features' routes too, as main wires them
+	settings := config.NewSettings(func(string) string { return "" })
+	hooks := &app.Hooks{}
 	for _, f := range features {
-		f.Setup(config.NewSettings(func(string) string { return "" }), hooks)
+		f.Setup(settings, hooks)
 	}
-	deps := app.Deps{Auth: a, Store: db}
-	for _, r := range routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"},
-		Routes: func(r *gin.Engine) { hooks.AddRoutes(r, deps) }}).Routes() {
-		inRouter[r.Method+" "+r.Path] = true
+	deps := app.Deps{Auth: a, Store: db, Logger: slog.New(slog.DiscardHandler)}
+	gin.SetMode(gin.ReleaseMode)
+	out := map[string]bool{}
+	for _, r := range routes.New(routes.Deps{
+		Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"},
+		Middleware: hooks.Middlewares(),
+		Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
+	}).Routes() {
+		out[r.Method+" "+r.Path] = true
 	}
-	if !slices.Equal(sortedKeys(inReadme), sortedKeys(inRouter)) {
-		t.Errorf("README routes %v\nrouter routes %v", sortedKeys(inReadme), sortedKeys(inRouter))
+	return out
+}
+
+// TestDocsRoutes: docs/api.md's route table lists exactly the router's
+// routes; a route row anywhere else names a real route.
+func TestDocsRoutes(t *testing.T) {
+	all := docs(t)
+	inRouter := routerRoutes(t)
+	inAPI := map[string]bool{}
+	for _, m := range routeRow.FindAllStringSubmatch(findDoc(t, all, "docs/api.md").text, -1) {
+		inAPI[m[1]+" "+m[2]] = true
+	}
+	if !slices.Equal(sortedKeys(inAPI), sortedKeys(inRouter)) {
+		t.Errorf("docs/api.md routes %v\nrouter routes %v", sortedKeys(inAPI), sortedKeys(inRouter))
+	}
+	for _, d := range all {
+		for _, m := range routeRow.FindAllStringSubmatch(d.text, -1) {
+			if !inRouter[m[1]+" "+m[2]] {
+				t.Errorf("%s documents a route the router does not serve: %s %s", d.path, m[1], m[2])
+			}
+		}
 	}
 }
 
-// TestReadmeCurlLinesRun runs every shell block of the README that talks to
-// the backend, against the real program, and checks the status documented
-// after each curl line ("# → 201 ..."). Variables set in one block (TODO_ID)
-// carry over to the next, as in a reader's terminal.
-func TestReadmeCurlLinesRun(t *testing.T) {
-	curl, bash := testenv.Need(t, "curl"), testenv.Need(t, "bash")
-	readme := readFile(t, "README.md")
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(readme, -1)
-	var script strings.Builder
-	script.WriteString("set -u\nfail=0\n")
-	checked := 0
-	for _, b := range blocks {
-		if !strings.Contains(b[1], "curl ") || strings.Contains(b[1], "(needs Docker)") {
+var (
+	statusComment = regexp.MustCompile(`^# → (\d{3})\b`)
+	// runLine is a doc's way of starting the server with settings of its
+	// own, e.g. "NAME=127.0.0.1:9090 go run .".
+	runLine    = regexp.MustCompile(`^((?:[A-Z][A-Z0-9_]*=\S+ +)+)go run \.(?:\s|$)`)
+	assignment = regexp.MustCompile(`([A-Z][A-Z0-9_]*)=(\S+)`)
+	portInURL  = regexp.MustCompile(`:(\d{2,5})\b`)
+)
+
+// runSettings returns the settings a doc's sh blocks start the server with
+// ("NAME=value ... go run ."), and the ports those settings open.
+func runSettings(d doc) (env map[string]string, ports []string) {
+	env = map[string]string{}
+	for _, f := range d.blocks {
+		if f.lang() != "sh" || strings.Contains(f.body, "(needs Docker)") {
 			continue
 		}
-		lines := strings.Split(strings.TrimSpace(b[1]), "\n")
+		for _, line := range strings.Split(f.body, "\n") {
+			m := runLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			for _, a := range assignment.FindAllStringSubmatch(m[1], -1) {
+				env[a[1]] = a[2]
+				for _, p := range portInURL.FindAllStringSubmatch(a[2], -1) {
+					ports = append(ports, p[1])
+				}
+			}
+		}
+	}
+	return env, ports
+}
+
+// curlScript turns a doc's sh blocks into a bash script that runs each line
+// talking to the server (localhost:5001, or a port the doc's own settings
+// open) and checks the status documented after each curl line
+// ("# → 201 ..."). Blocks marked "(needs Docker)" are left out.
+func curlScript(t *testing.T, d doc, ports []string) (script string, checked int) {
+	hosts := []string{"localhost:5001"}
+	for _, p := range ports {
+		hosts = append(hosts, "localhost:"+p)
+	}
+	talksToServer := func(line string) bool {
+		return slices.ContainsFunc(hosts, func(h string) bool { return strings.Contains(line, h) })
+	}
+	var b strings.Builder
+	b.WriteString("set -u\nfail=0\n")
+	for _, f := range d.blocks {
+		if f.lang() != "sh" || !strings.Contains(f.body, "curl ") || strings.Contains(f.body, "(needs Docker)") {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(f.body), "\n")
 		for i, line := range lines {
-			if !strings.Contains(line, "localhost:5001") || strings.HasPrefix(line, "#") {
+			if strings.HasPrefix(line, "#") || !talksToServer(line) {
 				continue
 			}
 			if !strings.HasPrefix(line, "curl ") {
-				script.WriteString(line + "\n") // e.g. TODO_ID=$(curl ...)
+				b.WriteString(line + "\n") // e.g. TODO_ID=$(curl ...)
 				continue
 			}
 			want := ""
 			if i+1 < len(lines) {
-				if m := regexp.MustCompile(`^# → (\d{3})\b`).FindStringSubmatch(lines[i+1]); m != nil {
+				if m := statusComment.FindStringSubmatch(lines[i+1]); m != nil {
 					want = m[1]
 				}
 			}
 			if want == "" {
-				t.Errorf("README curl line has no documented status (# → NNN) after it:\n%s", line)
+				t.Errorf("%s:%d: a curl line has no documented status (# → NNN) after it:\n%s", d.path, f.line, line)
 				continue
 			}
 			checked++
-			fmt.Fprintf(&script, "code=$(%s -o /dev/null -w '%%{http_code}')\n", line)
-			fmt.Fprintf(&script, "if [ \"$code\" != %s ]; then echo \"README line answered $code, documented %s: %s\"; fail=1; fi\n",
-				want, want, strings.ReplaceAll(line, `"`, `\"`))
+			fmt.Fprintf(&b, "code=$(%s -o /dev/null -w '%%{http_code}')\n", line)
+			fmt.Fprintf(&b, "if [ \"$code\" != %s ]; then echo \"%s: answered $code, documented %s: %s\"; fail=1; fi\n",
+				want, d.path, want, strings.NewReplacer(`"`, `\"`, "$", `\$`, "`", "\\`").Replace(line))
 		}
 	}
-	script.WriteString("exit $fail\n")
-	if checked < 10 {
-		t.Fatalf("found only %d curl lines with a documented status; the README's format changed", checked)
+	b.WriteString("exit $fail\n")
+	return b.String(), checked
+}
+
+// TestDocsCurlLinesRun runs every doc's curl lines against the real program,
+// started as the README's Quick start C starts it: the stand-in Hanko
+// (e2e/fakehanko) writes its URLs and tokens as shell exports, and the
+// program runs with them, plus the settings of the doc's own
+// "NAME=value go run ." line (each port in them a free one). Each doc gets a
+// fresh server, so its lines see the state they create, as in a reader's
+// terminal.
+func TestDocsCurlLinesRun(t *testing.T) {
+	curl, bash := testenv.Need(t, "curl"), testenv.Need(t, "bash")
+	type job struct {
+		d      doc
+		script string
+		env    map[string]string
+		ports  []string
+	}
+	var jobs []job
+	total := 0
+	for _, d := range docs(t) {
+		env, ports := runSettings(d)
+		script, n := curlScript(t, d, ports)
+		if d.path == "README.md" && n < 5 {
+			t.Errorf("README.md has only %d curl lines with a documented status; its format changed", n)
+		}
+		if n > 0 {
+			jobs = append(jobs, job{d, script, env, ports})
+			total += n
+		}
+	}
+	if total < 20 {
+		t.Fatalf("found only %d curl lines with a documented status in all docs; the format changed", total)
 	}
 
-	hanko := authtest.NewServer()
-	defer hanko.Close()
-	admin := hankoadmintest.NewServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
-	defer admin.Close()
-	alice, bob := admin.AddUser("alice@example.test"), admin.AddUser("bob@example.test")
-	admin.SetPublicMetadata(alice.ID, map[string]any{"roles": []string{"admin"}})
-	port := freePort(t)
-	env := map[string]string{
-		"HANKO_API_URL":       hanko.URL,
-		"HANKO_ADMIN_API_URL": admin.URL,
-		"PORT":                strconv.Itoa(port),
-		"DATABASE_URL":        "sqlite://" + filepath.Join(t.TempDir(), "readme.db"),
+	fakehanko := filepath.Join(t.TempDir(), "fakehanko")
+	if out, err := exec.Command("go", "build", "-o", fakehanko, "./e2e/fakehanko").CombinedOutput(); err != nil {
+		t.Fatalf("building e2e/fakehanko: %v\n%s", err, out)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, new(syncBuffer)) }()
-	defer func() { cancel(); <-done }()
-	waitFor(t, func() bool {
-		return exec.Command(curl, "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
-	})
+	for _, j := range jobs {
+		t.Run(j.d.path, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			envFile := filepath.Join(dir, "hanko.env")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			fh := exec.CommandContext(ctx, fakehanko, "-addr", "127.0.0.1:0", "-env", envFile)
+			fh.Stdout, fh.Stderr = io.Discard, io.Discard
+			if err := fh.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cancel(); _ = fh.Wait() }()
+			docWaitFor(t, func() bool { _, err := os.Stat(envFile); return err == nil })
 
-	cmd := exec.Command(bash, "-c", strings.ReplaceAll(script.String(), "localhost:5001", fmt.Sprintf("localhost:%d", port)))
-	cmd.Env = append(os.Environ(),
-		"TOKEN="+admin.LoginSession(alice.ID),
-		"TOKEN_BOB="+admin.LoginSession(bob.ID))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("README curl lines failed (%v):\n%s", err, out)
+			port := docFreePort(t)
+			hostPorts := []string{"localhost:5001", "localhost:" + strconv.Itoa(port)}
+			env := shellExports(t, envFile)
+			for k, v := range j.env {
+				env[k] = v
+			}
+			for _, p := range j.ports {
+				free := strconv.Itoa(docFreePort(t))
+				for k, v := range env {
+					env[k] = strings.ReplaceAll(v, ":"+p, ":"+free)
+				}
+				hostPorts = append(hostPorts, "localhost:"+p, "localhost:"+free)
+			}
+			env["PORT"] = strconv.Itoa(port)
+			env["DATABASE_URL"] = "sqlite://" + filepath.Join(dir, "docs.db")
+			logs := new(syncBuffer)
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
+			defer func() { cancel(); <-done }()
+			docWaitFor(t, func() bool {
+				return exec.Command(curl, "-sf", fmt.Sprintf("http://127.0.0.1:%d/readyz", port)).Run() == nil
+			})
+
+			script := strings.NewReplacer(hostPorts...).Replace(j.script)
+			cmd := exec.Command(bash, "-c", ". "+envFile+"\n"+script)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("%s: curl lines failed (%v):\n%s\nserver log:\n%s", j.d.path, err, out, logs)
+			}
+		})
 	}
 }
 
-// TestReadmeQuotesRealCode keeps "How it works" honest: every line of its Go
-// snippets (other than "...") appears in the project's Go code.
-func TestReadmeQuotesRealCode(t *testing.T) {
-	howItWorks := section(t, readFile(t, "README.md"), "## How it works")
-	var code strings.Builder
-	for _, dir := range []string{".", "auth", "config", "routes", "store"} {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-		for _, f := range files {
-			if !strings.HasSuffix(f, "_test.go") {
-				code.WriteString(readFile(t, f))
-			}
+// shellExports reads the `export NAME=value` lines fakehanko writes.
+func shellExports(t *testing.T, path string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(readFile(t, path)))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "="); ok {
+			env[k] = v
 		}
 	}
-	norm := func(l string) string { return strings.Join(strings.Fields(l), " ") } // gofmt aligns with spaces
-	lines := map[string]bool{}
-	for _, l := range strings.Split(code.String(), "\n") {
-		lines[norm(l)] = true
+	if env["HANKO_API_URL"] == "" || env["TOKEN"] == "" {
+		t.Fatalf("%s exports no HANKO_API_URL or TOKEN:\n%s", path, readFile(t, path))
 	}
-	snippets := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(howItWorks, -1)
-	if len(snippets) < 5 {
-		t.Fatalf("found %d Go snippets in How it works; the README's format changed", len(snippets))
+	return env
+}
+
+func docFreePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range snippets {
-		for _, l := range strings.Split(s[1], "\n") {
-			l = norm(l)
-			if l == "" || l == "..." || lines[l] {
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func docWaitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sourceLines returns, for each file of the project whose name ends in one
+// of exts, its lines normalised by norm.
+func sourceLines(t *testing.T, norm func(string) string, exts ...string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	err := filepath.WalkDir(".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			switch e.Name() {
+			case ".git", "node_modules", "artifacts", "bin", "data":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !slices.ContainsFunc(exts, func(x string) bool { return strings.HasSuffix(p, x) }) {
+			return nil
+		}
+		var lines []string
+		for _, l := range strings.Split(readFile(t, p), "\n") {
+			lines = append(lines, norm(l))
+		}
+		out[p] = lines
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// normGo ignores indentation and alignment (gofmt aligns with spaces).
+func normGo(l string) string { return strings.Join(strings.Fields(l), " ") }
+
+// normYAML also drops comments.
+func normYAML(l string) string {
+	if i := strings.Index(l, " #"); i >= 0 {
+		l = l[:i]
+	}
+	if strings.HasPrefix(strings.TrimSpace(l), "#") {
+		return ""
+	}
+	return normGo(l)
+}
+
+// quotedIn reports whether the quote's chunks (separated by "..." lines)
+// appear in file, in order, each chunk as consecutive lines. Blank lines
+// are ignored on both sides.
+func quotedIn(quote, file []string) bool {
+	var chunks [][]string
+	cur := []string{}
+	for _, l := range quote {
+		switch l {
+		case "":
+		case "...":
+			if len(cur) > 0 {
+				chunks = append(chunks, cur)
+			}
+			cur = []string{}
+		default:
+			cur = append(cur, l)
+		}
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	var lines []string
+	for _, l := range file {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	pos := 0
+	for _, c := range chunks {
+		i := pos
+		for ; i+len(c) <= len(lines); i++ {
+			if slices.Equal(lines[i:i+len(c)], c) {
+				break
+			}
+		}
+		if i+len(c) > len(lines) {
+			return false
+		}
+		pos = i + len(c)
+	}
+	return true
+}
+
+// TestDocsQuoteRealCode: every go block (not marked "example") quotes the
+// project's Go code, and every yaml block its YAML: the lines in order, from
+// one file, with "..." for what is left out.
+func TestDocsQuoteRealCode(t *testing.T) {
+	sources := map[string]map[string][]string{
+		"go":   sourceLines(t, normGo, ".go"),
+		"yaml": sourceLines(t, normYAML, ".yaml", ".yml"),
+	}
+	norms := map[string]func(string) string{"go": normGo, "yaml": normYAML}
+	readmeQuotes := 0
+	for _, d := range docs(t) {
+		for _, f := range d.blocks {
+			files, ok := sources[f.lang()]
+			if !ok || f.isExample() {
 				continue
 			}
-			t.Errorf("README quotes a line that is not in the code: %q", l)
+			if d.path == "README.md" && f.lang() == "go" {
+				readmeQuotes++
+			}
+			var quote []string
+			for _, l := range strings.Split(f.body, "\n") {
+				quote = append(quote, norms[f.lang()](l))
+			}
+			if !slices.ContainsFunc(slices.Collect(maps.Values(files)), func(file []string) bool { return quotedIn(quote, file) }) {
+				t.Errorf("%s:%d quotes %s code that is in no file of the project (mark new code %q):\n%s",
+					d.path, f.line, f.lang(), f.lang()+" example", f.body)
+			}
 		}
+	}
+	if readmeQuotes < 5 {
+		t.Errorf("README.md has %d Go quotes; its format changed", readmeQuotes)
 	}
 }
 
-// TestReadmeOwnRouteExample does what "Adding your own protected route" says,
-// in a copy of the project: write the handler, register it, write the test,
-// and run that test.
-func TestReadmeOwnRouteExample(t *testing.T) {
-	runReadmeRouteExample(t, "## Adding your own protected route", "greeting", "TestGreeting")
+var startupCommand = regexp.MustCompile(`^\$ ((?:[A-Z][A-Z0-9_]*=(?:'[^']*'|"[^"]*"|\S*) )*)go run \.$`)
+
+// TestDocsStartupMessages: a text block that starts with
+// "$ NAME=value ... go run ." shows what the program prints with exactly
+// those settings.
+func TestDocsStartupMessages(t *testing.T) {
+	assign := regexp.MustCompile(`([A-Z][A-Z0-9_]*)=('[^']*'|"[^"]*"|\S*)`)
+	found := 0
+	for _, d := range docs(t) {
+		for _, f := range d.blocks {
+			lines := strings.Split(strings.TrimRight(f.body, "\n"), "\n")
+			m := startupCommand.FindStringSubmatch(lines[0])
+			if f.lang() != "text" || m == nil {
+				continue
+			}
+			found++
+			env := map[string]string{}
+			for _, a := range assign.FindAllStringSubmatch(m[1], -1) {
+				env[a[1]] = strings.Trim(a[2], `'"`)
+			}
+			want := strings.Join(lines[1:], "\n")
+			want = strings.TrimSuffix(want, "\nexit status 1")
+			err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
+			if err == nil {
+				t.Errorf("%s:%d: the program started with %v", d.path, f.line, env)
+				continue
+			}
+			if got := "hanko-gin: " + err.Error(); got != want {
+				t.Errorf("%s:%d: the program prints\n%s\nthe doc shows\n%s", d.path, f.line, got, want)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no doc shows a start-up message; the README's format changed")
+	}
 }
 
-// TestReadmeOwnRoleRouteExample does the same for "Your own role-protected route".
-func TestReadmeOwnRoleRouteExample(t *testing.T) {
-	runReadmeRouteExample(t, "### Your own role-protected route", "reports", "TestReports")
-}
-
-// runReadmeRouteExample takes the first three Go blocks of a README section
-// (the handler, its registration, its test), writes them into a copy of the
-// project as routes/<name>.go, a line in routes.go and routes/<name>_test.go,
-// and runs the test.
-func runReadmeRouteExample(t *testing.T, heading, name, testName string) {
+// TestDocsRouteExamples does what each "your own route" section says, in a
+// copy of the project: write the handler, register it, write the test, and
+// run that test. Such a section has three "go example" blocks: the handler
+// (package routes), the one line registering it, and its test.
+func TestDocsRouteExamples(t *testing.T) {
+	type example struct{ where, handler, register, test, name, testName string }
+	var examples []example
+	for _, d := range docs(t) {
+		bySection := map[string][]fence{}
+		var order []string
+		for _, f := range d.blocks {
+			if f.lang() == "go" && f.isExample() {
+				if _, seen := bySection[f.heading]; !seen {
+					order = append(order, f.heading)
+				}
+				bySection[f.heading] = append(bySection[f.heading], f)
+			}
+		}
+		for _, h := range order {
+			bs := bySection[h]
+			where := d.path + " " + strings.TrimLeft(h, "# ")
+			handler := regexp.MustCompile(`(?m)^func \(a \*api\) (\w+)\(`).FindStringSubmatch(bs[0].body)
+			testName := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`).FindStringSubmatch(bs[len(bs)-1].body)
+			if len(bs) != 3 || handler == nil || strings.Count(strings.TrimSpace(bs[1].body), "\n") != 0 || testName == nil {
+				t.Errorf("%s: expected three go example blocks: a handler func (a *api) name(...), one registration line, a func TestX(t *testing.T)", where)
+				continue
+			}
+			examples = append(examples, example{where, bs[0].body, strings.TrimSpace(bs[1].body), bs[2].body, handler[1], testName[1]})
+		}
+	}
+	if !slices.ContainsFunc(examples, func(e example) bool { return strings.HasPrefix(e.where, "README.md ") }) {
+		t.Fatal("README.md has no route example (three go example blocks under one heading)")
+	}
 	if testing.Short() {
 		t.Skip("builds a copy of the project")
 	}
-	text := section(t, readFile(t, "README.md"), heading)
-	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(text, -1)
-	if len(blocks) < 3 {
-		t.Fatalf("%s: expected the handler, the registration and the test as Go blocks, found %d", heading, len(blocks))
-	}
-	dedent := func(s string) string {
-		var out []string
-		for _, l := range strings.Split(s, "\n") {
-			out = append(out, strings.TrimPrefix(l, "   "))
-		}
-		return strings.Join(out, "\n")
-	}
-	handler, register, test := dedent(blocks[0][1]), strings.TrimSpace(dedent(blocks[1][1])), dedent(blocks[2][1])
-
-	dir := t.TempDir()
-	for _, f := range []string{"go.mod", "go.sum"} {
-		copyFile(t, f, filepath.Join(dir, f))
-	}
-	for _, pkg := range examplePackages {
-		files, _ := filepath.Glob(filepath.Join(pkg, "*"))
-		for _, f := range files {
-			if info, err := os.Stat(f); err == nil && !info.IsDir() {
-				copyFile(t, f, filepath.Join(dir, f))
+	for _, e := range examples {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			copyProject(t, dir)
+			routesGo := filepath.Join(dir, "routes", "routes.go")
+			src := readFile(t, routesGo)
+			anchor := "\tprivate.DELETE(\"/todos/:id\", a.deleteTodo)\n"
+			if !strings.Contains(src, anchor) {
+				t.Fatal("routes/routes.go no longer has the line the examples register their routes after")
 			}
-		}
-	}
-	routesGo := filepath.Join(dir, "routes", "routes.go")
-	src := readFile(t, routesGo)
-	anchor := "\tprivate.DELETE(\"/todos/:id\", a.deleteTodo)\n"
-	if !strings.Contains(src, anchor) {
-		t.Fatal("routes.go no longer has the line the examples register their routes after")
-	}
-	writeFile(t, routesGo, strings.Replace(src, anchor, anchor+"\t"+register+"\n", 1))
-	writeFile(t, filepath.Join(dir, "routes", name+".go"), handler)
-	writeFile(t, filepath.Join(dir, "routes", name+"_test.go"), test)
+			writeFile(t, routesGo, strings.Replace(src, anchor, anchor+"\t"+e.register+"\n", 1))
+			writeFile(t, filepath.Join(dir, "routes", e.name+".go"), e.handler)
+			writeFile(t, filepath.Join(dir, "routes", e.name+"_test.go"), e.test)
 
-	cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^"+testName+"$", "./routes/")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+testName) {
-		t.Fatalf("the README's example under %q does not pass as written (%v):\n%s", heading, err, out)
+			cmd := exec.Command("go", "test", "-v", "-count=1", "-run", "^"+e.testName+"$", "./routes/")
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "--- PASS: "+e.testName) {
+				t.Fatalf("the example in %s does not pass as written (%v):\n%s", e.where, err, out)
+			}
+		})
 	}
 }
 
-// examplePackages are what the README's route examples build with, in a copy of the project.
-var examplePackages = []string{"auth", "auth/authtest", "hankoadmin", "roles", "store", "store/migrations/sqlite", "store/migrations/postgres", "store/storetest", "internal/testenv", "routes"}
-
-func copyFile(t *testing.T, from, to string) {
+// copyProject copies the Go module (without the frontend, git and build
+// output) to dir.
+func copyProject(t *testing.T, dir string) {
 	t.Helper()
-	writeFile(t, to, readFile(t, from))
+	err := filepath.WalkDir(".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			switch e.Name() {
+			case ".git", "node_modules", "frontend", "artifacts", "bin", "data", "docs":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		writeFile(t, filepath.Join(dir, p), readFile(t, p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -317,5 +727,236 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+var (
+	mdLink     = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	inlineCode = regexp.MustCompile("`[^`]*`")
+)
+
+// TestDocsLinksResolve: every relative link in the repository's Markdown
+// files points at a file or folder that exists, and every #anchor at a
+// heading of the Markdown file it names.
+func TestDocsLinksResolve(t *testing.T) {
+	var mds []string
+	err := filepath.WalkDir(".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && slices.Contains([]string{".git", "node_modules", "artifacts", "dist"}, e.Name()) {
+			return filepath.SkipDir
+		}
+		if !e.IsDir() && strings.HasSuffix(p, ".md") {
+			mds = append(mds, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]map[string]bool{}
+	anchorsOf := func(p string) map[string]bool {
+		if a, ok := anchors[p]; ok {
+			return a
+		}
+		anchors[p] = headingAnchors(readFile(t, p))
+		return anchors[p]
+	}
+	for _, md := range mds {
+		inFence := false
+		for i, line := range strings.Split(readFile(t, md), "\n") {
+			if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+				inFence = !inFence
+				continue
+			}
+			if inFence {
+				continue
+			}
+			for _, m := range mdLink.FindAllStringSubmatch(inlineCode.ReplaceAllString(line, ""), -1) {
+				target := m[1]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				path, anchor, _ := strings.Cut(target, "#")
+				resolved := md
+				if path != "" {
+					resolved = filepath.Join(filepath.Dir(md), path)
+					if _, err := os.Stat(resolved); err != nil {
+						t.Errorf("%s:%d links %s, which does not exist", md, i+1, target)
+						continue
+					}
+				}
+				if anchor != "" && strings.HasSuffix(resolved, ".md") && !anchorsOf(resolved)[anchor] {
+					t.Errorf("%s:%d links %s, but %s has no heading with the anchor #%s", md, i+1, target, resolved, anchor)
+				}
+			}
+		}
+	}
+}
+
+// headingAnchors returns the anchors GitHub gives a Markdown file's headings.
+func headingAnchors(text string) map[string]bool {
+	out := map[string]bool{}
+	seen := map[string]int{}
+	inFence := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+			inFence = !inFence
+		}
+		if inFence || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		var b strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
+		}
+		a := b.String()
+		if n := seen[a]; n > 0 {
+			out[a+"-"+strconv.Itoa(n)] = true
+		} else {
+			out[a] = true
+		}
+		seen[a]++
+	}
+	return out
+}
+
+// TestReadmeIsATutorial: the README stays short and names the test command
+// that CI runs.
+func TestReadmeIsATutorial(t *testing.T) {
+	readme := readFile(t, "README.md")
+	if n := strings.Count(readme, "\n"); n > 300 {
+		t.Errorf("README.md has %d lines; it is the tutorial, at most 300: move reference material to docs/", n)
+	}
+	if !strings.Contains(readme, "scripts/test.sh") || !regexp.MustCompile(`(?m)^scripts/test\.sh$`).MatchString(readFile(t, ".ci/run")) {
+		t.Error("README.md must name scripts/test.sh as the test command, and .ci/run must call it")
+	}
+	if _, err := os.Stat("scripts/test.sh"); errors.Is(err, fs.ErrNotExist) {
+		t.Error("scripts/test.sh is gone")
+	}
+}
+
+// featureDocs returns the docs of features: docs/NAME.md that show their own
+// removal, "go run ./cmd/starter remove NAME".
+func featureDocs(all []doc) map[string]doc {
+	out := map[string]doc{}
+	for _, d := range all {
+		name, ok := strings.CutPrefix(strings.TrimSuffix(d.path, ".md"), "docs/")
+		if ok && strings.Contains(d.text, "go run ./cmd/starter remove "+name+"\n") {
+			out[name] = d
+		}
+	}
+	return out
+}
+
+// TestDocsFeatureMentionsGoWithTheFeature: the other docs mention a feature
+// only on lines that link its doc (a table row, a one-line list item), so
+// that deleting the doc and those lines, as `go run ./cmd/starter remove`
+// does, leaves nothing of the feature: not its doc's name, not its folder,
+// not its routes, not the settings whose row links it. Checked for each
+// feature alone and for all of them together.
+func TestDocsFeatureMentionsGoWithTheFeature(t *testing.T) {
+	all := docs(t)
+	feats := featureDocs(all)
+	if len(feats) == 0 {
+		t.Skip("no feature docs: every feature was removed")
+	}
+	settings := findDoc(t, all, "docs/settings.md").text
+	var removals [][]string
+	for _, name := range slices.Sorted(maps.Keys(feats)) {
+		removals = append(removals, []string{name})
+	}
+	if len(feats) > 1 {
+		removals = append(removals, slices.Sorted(maps.Keys(feats)))
+	}
+	for _, removed := range removals {
+		var words []string
+		for _, name := range removed {
+			words = append(words, name+".md", "features/"+name+"/")
+			for _, m := range routeRow.FindAllStringSubmatch(feats[name].text, -1) {
+				words = append(words, m[2])
+			}
+			for _, line := range strings.Split(settings, "\n") {
+				if m := settingRow.FindStringSubmatch(line); m != nil && strings.Contains(line, "("+name+".md") {
+					words = append(words, m[1])
+				}
+			}
+		}
+		for _, d := range all {
+			if slices.Contains(removed, strings.TrimSuffix(strings.TrimPrefix(d.path, "docs/"), ".md")) {
+				continue
+			}
+			for i, line := range strings.Split(d.text, "\n") {
+				if slices.ContainsFunc(removed, func(name string) bool { return strings.Contains(line, name+".md") }) {
+					continue // the line goes with the feature
+				}
+				for _, w := range words {
+					if strings.Contains(line, w) {
+						t.Errorf("removing %v: %s:%d mentions %q without linking the feature's doc, so it would stay:\n%s",
+							removed, d.path, i+1, w, line)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDocsNamedPathsExist: a path the docs name in backticks (`auth/jwks.go`,
+// `store/README.md`), from the repository's root, exists. Only paths that
+// start at a top-level folder or file of the repository are checked, so
+// routes (`/api/me`), media types and module paths are not mistaken for one.
+func TestDocsNamedPathsExist(t *testing.T) {
+	top, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := map[string]bool{}
+	for _, e := range top {
+		roots[e.Name()] = true
+	}
+	span := regexp.MustCompile("`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?)`")
+	checked := 0
+	for _, d := range docs(t) {
+		// A section with go example blocks names the files it has the
+		// reader write.
+		writes := map[string]bool{}
+		for _, f := range d.blocks {
+			if f.lang() == "go" && f.isExample() {
+				writes[f.heading] = true
+			}
+		}
+		inFence, heading := false, ""
+		for i, line := range strings.Split(d.text, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+				inFence = !inFence
+			}
+			if !inFence && strings.HasPrefix(line, "#") {
+				heading = line
+			}
+			if inFence || writes[heading] {
+				continue
+			}
+			for _, m := range span.FindAllStringSubmatch(line, -1) {
+				p := m[1]
+				first, _, nested := strings.Cut(p, "/")
+				if !nested && !strings.Contains(p, ".") || !roots[first] {
+					continue // a word, or not a path of this repository
+				}
+				checked++
+				if _, err := os.Stat(p); err != nil {
+					t.Errorf("%s:%d names `%s`, which does not exist", d.path, i+1, p)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("checked only %d paths named in the docs; the pattern is out of date", checked)
 	}
 }
