@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -147,4 +148,38 @@ func TestRepoLooksHandWritten(t *testing.T) {
 	}
 	t.Logf("removed here: %v", names)
 	checkHandWritten(t, root, removed)
+}
+
+// TestManifestsMatchRepo plans, without changing anything, the removal of
+// each feature still present in this repository, and of all of them at once:
+// a manifest that no longer matches the code fails here, in a plain go test,
+// before the scratch-copy runs of scripts/test-removal.sh.
+func TestManifestsMatchRepo(t *testing.T) {
+	tl := tool{catalog: defaultCatalog, getwd: os.Getwd}
+	root, err := tl.root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, f := range defaultCatalog.Features {
+		if present(root, f) {
+			all = append(all, f.Name)
+		}
+	}
+	runs := [][]string{all}
+	for _, n := range all {
+		runs = append(runs, []string{n})
+	}
+	for _, names := range runs {
+		if len(names) == 0 {
+			continue
+		}
+		t.Run(strings.Join(names, "+"), func(t *testing.T) {
+			var out strings.Builder
+			err := tl.run(t.Context(), append([]string{"remove", "-n"}, names...), &out, io.Discard)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+		})
+	}
 }

@@ -384,7 +384,7 @@ func (p *plan) modules() []string {
 		if err != nil {
 			return nil
 		}
-		if d.IsDir() && d.Name() == "node_modules" || d.IsDir() && strings.HasPrefix(d.Name(), ".") && abs != p.root {
+		if d.IsDir() && abs != p.root && skipDir(d.Name()) {
 			return filepath.SkipDir
 		}
 		if !d.IsDir() && d.Name() == "go.mod" && filepath.Dir(abs) != p.root {
