@@ -32,6 +32,18 @@ type feature struct {
 	// Gone lists other words that appear nowhere after removal (routes,
 	// subcommands, modules): the "looks written by hand" check greps for them.
 	Gone []string
+	// Routes, Commands and ProbeEnv tell TestRemovedFeaturesAreGone how to
+	// see the feature in the running program. Routes are requests ("METHOD
+	// /path" on the server, or "METHOD http://${metrics_addr}/path" on a
+	// listener of the feature's own): while the feature is present they
+	// answer other than 404, once it is removed they answer 404 (or nothing
+	// listens). Commands are subcommands of the binary that become unknown.
+	// ProbeEnv are the settings that turn the feature on; ${hanko_admin_url}
+	// (the stand-in Hanko's admin API) and ${metrics_addr} (a free loopback
+	// address) are filled in.
+	Routes   []string
+	Commands []string
+	ProbeEnv map[string]string
 	// UsedBy, on a shared part, names the features that use it: it is
 	// removed with the last of them and cannot be removed by name.
 	UsedBy []string

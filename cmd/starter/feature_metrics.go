@@ -10,4 +10,6 @@ var metrics = feature{
 		"features/metrics",
 		"docs/metrics.md",
 	},
+	Routes:   []string{"GET http://${metrics_addr}/metrics"},
+	ProbeEnv: map[string]string{"METRICS_ADDR": "${metrics_addr}"},
 }

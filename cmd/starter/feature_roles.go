@@ -11,4 +11,7 @@ var roles = feature{
 		"frontend/src/features/roles",
 		"docs/roles.md",
 	},
+	Routes:   []string{"GET /api/admin/users"},
+	Commands: []string{"roles"},
+	ProbeEnv: map[string]string{"HANKO_ADMIN_API_URL": "${hanko_admin_url}"},
 }

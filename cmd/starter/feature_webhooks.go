@@ -10,4 +10,6 @@ var webhooks = feature{
 		"features/webhooks",
 		"docs/webhooks.md",
 	},
+	Routes:   []string{"POST /webhooks/hanko"},
+	Commands: []string{"purge-deleted-users"},
 }

@@ -31,6 +31,13 @@ func traces(f *feature) []string {
 	words = append(words, f.Paths...)
 	words = append(words, f.Env...)
 	words = append(words, f.Gone...)
+	for _, r := range f.Routes {
+		_, target, _ := strings.Cut(r, " ")
+		if i := strings.Index(target, "}"); i >= 0 {
+			target = target[i+1:] // a listener of the feature's own
+		}
+		words = append(words, target)
+	}
 	return words
 }
 
@@ -125,6 +132,7 @@ func TestRepoLooksHandWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	layoutLanded(t, root)
 	var removed []*feature
 	var names []string
 	for _, f := range defaultCatalog.Features {

@@ -717,7 +717,8 @@ var _ = routes.X
 }
 
 func TestHandWrittenProblems(t *testing.T) {
-	f := &feature{Name: "alpha", Dir: "features/alpha", Paths: []string{"features/alpha", "e2e/alpha.mjs"}, Env: []string{"ALPHA_KEY"}, Gone: []string{"/api/alpha"}}
+	f := &feature{Name: "alpha", Dir: "features/alpha", Paths: []string{"features/alpha", "e2e/alpha.mjs"}, Env: []string{"ALPHA_KEY"}, Gone: []string{"alphaCounter"},
+		Routes: []string{"GET /api/alpha", "GET http://${metrics_addr}/alpha-metrics"}}
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -743,6 +744,8 @@ func TestHandWrittenProblems(t *testing.T) {
 			".env.example:2 mentions \"ALPHA_KEY\"",
 			"e2e/run.mjs:2 mentions \"e2e/alpha.mjs\"",
 			"routes/x.go:3 mentions \"/api/alpha\"",
+			"docs/ops.md:1 mentions \"/alpha-metrics\"",
+			"store/c.go:3 mentions \"alphaCounter\"",
 			"alpha is removed, but features/alpha is still there",
 		}},
 		{name: "not gofmt-clean", files: map[string]string{"x.go": "package x\nvar  a = 1\n"}, want: []string{"x.go is not gofmt-clean"}},
