@@ -737,6 +737,8 @@ func TestHandWrittenProblems(t *testing.T) {
 			".env.example":   "A=1\nALPHA_KEY=\n",
 			"e2e/run.mjs":    "import './alpha.mjs';\nimport 'e2e/alpha.mjs';\n",
 			"routes/x.go":    "package routes\n\n// GET /api/alpha\n",
+			"docs/ops.md":    "scrape /alpha-metrics\n",
+			"store/c.go":     "package store\n\nvar alphaCounter = 1\n",
 			"features/alpha": "a file where the folder was\n",
 		}, want: []string{
 			"README.md:1 mentions \"alpha.md\"",
