@@ -168,7 +168,7 @@ func (p *plan) removeBlock(b block) error {
 	if err != nil {
 		return err
 	}
-	out, err := cutBlock(string(src), b)
+	out, err := cutBlock(string(src), b, strings.HasSuffix(b.File, ".go"))
 	if err != nil {
 		return fmt.Errorf("%s: %w", b.File, err)
 	}
@@ -177,18 +177,28 @@ func (p *plan) removeBlock(b block) error {
 }
 
 // cutBlock deletes b's lines from src, or replaces them by b.With. They must
-// occur exactly once, as whole lines (a "\r" before "\n" is ignored).
-func cutBlock(src string, b block) (string, error) {
+// occur exactly once, as whole lines (a "\r" before "\n" is ignored). With
+// spaced, runs of spaces and tabs inside a line compare equal to one space:
+// in Go files gofmt realigns a line's comment when a longer neighbour goes,
+// so a feature's line in main.go must still be found after another's removal.
+func cutBlock(src string, b block, spaced bool) (string, error) {
 	lines := strings.SplitAfter(src, "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	eol := func(l string) string { return strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r") }
+	norm := func(l string) string {
+		l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
+		if spaced {
+			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+			l = indent + strings.Join(strings.Fields(l), " ")
+		}
+		return l
+	}
 	var at []int
 	for i := 0; i+len(b.Lines) <= len(lines); i++ {
 		match := true
 		for j, want := range b.Lines {
-			if eol(lines[i+j]) != want {
+			if norm(lines[i+j]) != norm(want) {
 				match = false
 				break
 			}

@@ -296,6 +296,12 @@ export const features = [
 			tidy: []string{"."},
 		},
 		{
+			name: "a main.go line found after gofmt realigned it",
+			runs: [][]string{{"gamma"}, {"alpha"}},
+			gone: []string{"alpha", "gamma"},
+			out:  []string{"removing alpha:", "changed  main.go"},
+		},
+		{
 			name: "the last user removed later takes the shared part",
 			runs: [][]string{{"beta"}, {"alpha"}},
 			gone: []string{"alpha", "beta", "common"},
@@ -610,19 +616,21 @@ func TestCutBlock(t *testing.T) {
 	tests := []struct {
 		name, src string
 		b         block
+		spaced    bool
 		want      string
 	}{
-		{"middle", "a\nb\nc\n", block{Lines: []string{"b"}}, "a\nc\n"},
-		{"first lines", "a\nb\nc\n", block{Lines: []string{"a", "b"}}, "c\n"},
-		{"last line without newline", "a\nb", block{Lines: []string{"b"}}, "a\n"},
-		{"crlf", "a\r\nb\r\nc\r\n", block{Lines: []string{"b"}}, "a\r\nc\r\n"},
-		{"replaced", "a\nb\nc\n", block{Lines: []string{"b"}, With: []string{"x", "y"}}, "a\nx\ny\nc\n"},
-		{"replaced at the end without newline", "a\nb", block{Lines: []string{"b"}, With: []string{"x"}}, "a\nx"},
-		{"blank lines count", "a\n\nb\n\nc\n", block{Lines: []string{"", "b"}}, "a\n\nc\n"},
+		{"go: realigned comment", "x := []int{\n\t1,   // one\n\t22, // two\n}\n", block{Lines: []string{"\t1, // one"}}, true, "x := []int{\n\t22, // two\n}\n"},
+		{"middle", "a\nb\nc\n", block{Lines: []string{"b"}}, false, "a\nc\n"},
+		{"first lines", "a\nb\nc\n", block{Lines: []string{"a", "b"}}, false, "c\n"},
+		{"last line without newline", "a\nb", block{Lines: []string{"b"}}, false, "a\n"},
+		{"crlf", "a\r\nb\r\nc\r\n", block{Lines: []string{"b"}}, false, "a\r\nc\r\n"},
+		{"replaced", "a\nb\nc\n", block{Lines: []string{"b"}, With: []string{"x", "y"}}, false, "a\nx\ny\nc\n"},
+		{"replaced at the end without newline", "a\nb", block{Lines: []string{"b"}, With: []string{"x"}}, false, "a\nx"},
+		{"blank lines count", "a\n\nb\n\nc\n", block{Lines: []string{"", "b"}}, false, "a\n\nc\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := cutBlock(tt.src, tt.b)
+			got, err := cutBlock(tt.src, tt.b, tt.spaced)
 			if err != nil || got != tt.want {
 				t.Errorf("cutBlock = %q, %v; want %q", got, err, tt.want)
 			}
@@ -633,7 +641,7 @@ func TestCutBlock(t *testing.T) {
 		{"a\nb\na\n", "a", "block found 2 times"},
 		{"ab\n", "a", "block not found"}, // whole lines only
 	} {
-		if _, err := cutBlock(tt.src, block{Lines: []string{tt.line}}); err == nil || !strings.Contains(err.Error(), tt.err) {
+		if _, err := cutBlock(tt.src, block{Lines: []string{tt.line}}, false); err == nil || !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("cutBlock(%q, %q) error %v, want %q", tt.src, tt.line, err, tt.err)
 		}
 	}
