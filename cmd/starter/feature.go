@@ -124,6 +124,11 @@ func (c catalog) check() error {
 			if len(b.Lines) == 0 {
 				problems = append(problems, fmt.Sprintf("%s: empty block in %s", f.Name, b.File))
 			}
+			for _, p := range f.Paths {
+				if b.File == p || strings.HasPrefix(b.File, p+"/") {
+					problems = append(problems, fmt.Sprintf("%s: a block in %s, which it deletes", f.Name, b.File))
+				}
+			}
 		}
 		for _, p := range paths {
 			if !cleanRel(p) {

@@ -156,6 +156,11 @@ func (t tool) remove(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 
 	p := newPlan(root, t.catalog.Module)
+	for _, f := range append(slices.Clone(t.catalog.Features), t.catalog.Shared...) {
+		if !present(root, f) {
+			p.gone = append(p.gone, f.Paths...)
+		}
+	}
 	if err := p.build(parts); err != nil {
 		return err
 	}

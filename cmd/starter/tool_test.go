@@ -69,7 +69,7 @@ func TestBeta(t *testing.T) { commontest.Use(t) }
 	"features/gamma/gamma.go":                     "package gamma\n\ntype LongerFeature struct{}\n",
 	"features/gamma/testdata/broken.go":           "this is not Go\n",
 	"docs/alpha.md":                               "# Alpha\n\nSet ALPHA_KEY.\n",
-	"docs/beta.md":                                "# Beta\n",
+	"docs/beta.md":                                "# Beta\n\nWith alpha: see alpha.md.\n",
 	"docs/gamma.md":                               "# Gamma\n",
 	"docs/settings.md":                            "| name | meaning |\n|---|---|\n| `HANKO_API_URL` | Hanko |\n| `ALPHA_KEY` | alpha's key ([alpha](alpha.md)) |\n",
 	"frontend/src/features/alpha/index.ts":        "export const alpha = { name: \"alpha\" };\n",
@@ -100,6 +100,7 @@ func syntheticCatalog() catalog {
 			{File: "README.md", Lines: []string{"- alpha: does alpha ([docs](docs/alpha.md))"}},
 			{File: ".env.example", Lines: []string{"# alpha", "ALPHA_KEY=", ""}},
 			{File: "docs/settings.md", Lines: []string{"| `ALPHA_KEY` | alpha's key ([alpha](alpha.md)) |"}},
+			{File: "docs/beta.md", Lines: []string{"", "With alpha: see alpha.md."}},
 			{File: "frontend/src/features.ts", Lines: []string{`import { alpha } from "./features/alpha";`}},
 			{File: "frontend/src/features.ts", Lines: []string{"  alpha,"}},
 		},
@@ -341,6 +342,12 @@ func main() { fmt.Println(len(features)) }
 			},
 		},
 		{
+			name: "a block in a file another removed feature deletes",
+			runs: [][]string{{"alpha", "beta"}},
+			gone: []string{"alpha", "beta", "common"},
+			out:  []string{"deleted  docs/beta.md"},
+		},
+		{
 			name: "twice: the second run changes nothing",
 			runs: [][]string{{"alpha", "gamma"}, {"gamma", "alpha"}},
 			gone: []string{"alpha", "gamma"},
@@ -460,13 +467,13 @@ func TestRemoveRefuses(t *testing.T) {
 			errs: []string{"alpha: docs/alpha.md does not exist"},
 		},
 		{
-			name: "a block in a file the removal deletes",
-			args: []string{"remove", "beta"},
+			name: "a block in a file the feature deletes",
+			args: []string{"list"},
 			catalog: func(c catalog) catalog {
 				c.Features[1].Blocks = append(c.Features[1].Blocks, block{File: "docs/beta.md", Lines: []string{"# Beta"}})
 				return c
 			},
-			errs: []string{"beta: docs/beta.md is deleted by the removal"},
+			errs: []string{"beta: a block in docs/beta.md, which it deletes"},
 		},
 		{
 			name: "core code that uses the feature",
