@@ -22,6 +22,46 @@ func dropImports(rel string, src []byte, paths []string) ([]byte, bool, error) {
 	if !mentionsAny(src, paths) {
 		return src, false, nil
 	}
+	return dropImportsIf(rel, src, func(p string, _ *ast.ImportSpec) bool { return matchesImport(p, paths) })
+}
+
+// dropUnusedImports removes the imports of the standard library and of
+// module that the Go file src no longer uses, as goimports would once a
+// block removal took their last use. Other imports are left alone (their
+// package name cannot be told from the path for sure): go vet reports them.
+func dropUnusedImports(rel string, src []byte, module string) ([]byte, bool, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, rel, src, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s no longer parses after the removal: %v", rel, err)
+	}
+	used := map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+				used[id.Name] = true
+			}
+		}
+		return true
+	})
+	var unused []string
+	for _, spec := range f.Imports {
+		p, _ := strconv.Unquote(spec.Path.Value)
+		known := !strings.Contains(strings.SplitN(p, "/", 2)[0], ".") || p == module || strings.HasPrefix(p, module+"/")
+		if p == "C" || !known || spec.Name != nil && (spec.Name.Name == "_" || spec.Name.Name == ".") {
+			continue
+		}
+		if !used[importName(spec, p)] {
+			unused = append(unused, p)
+		}
+	}
+	if len(unused) == 0 {
+		return src, false, nil
+	}
+	return dropImportsIf(rel, src, func(p string, _ *ast.ImportSpec) bool { return slices.Contains(unused, p) })
+}
+
+func dropImportsIf(rel string, src []byte, dropped func(path string, spec *ast.ImportSpec) bool) ([]byte, bool, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, rel, src, parser.ParseComments|parser.ImportsOnly)
 	if err != nil {
@@ -40,7 +80,7 @@ func dropImports(rel string, src []byte, paths []string) ([]byte, bool, error) {
 		for _, s := range d.Specs {
 			spec := s.(*ast.ImportSpec)
 			p, _ := strconv.Unquote(spec.Path.Value)
-			if matchesImport(p, paths) {
+			if dropped(p, spec) {
 				drop = append(drop, spec)
 				names[importName(spec, p)] = p
 			}

@@ -32,11 +32,11 @@ func traces(f *feature) []string {
 	words = append(words, f.Env...)
 	words = append(words, f.Gone...)
 	for _, r := range f.Routes {
-		_, target, _ := strings.Cut(r, " ")
-		if i := strings.Index(target, "}"); i >= 0 {
-			target = target[i+1:] // a listener of the feature's own
+		// The server's routes; a listener of the feature's own serves
+		// generic paths (/metrics), which the feature's Env covers.
+		if _, target, _ := strings.Cut(r, " "); strings.HasPrefix(target, "/") {
+			words = append(words, target)
 		}
-		words = append(words, target)
 	}
 	return words
 }

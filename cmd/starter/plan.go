@@ -59,7 +59,8 @@ func (p *plan) build(parts []*feature) error {
 		return err
 	}
 	// Every changed Go file is gofmt'd (a deleted line in an aligned list
-	// realigns its neighbours' comments) and must still parse.
+	// realigns its neighbours' comments), must still parse, and loses the
+	// imports the removal left unused.
 	for rel, src := range p.changed {
 		if !strings.HasSuffix(rel, ".go") {
 			continue
@@ -67,6 +68,10 @@ func (p *plan) build(parts []*feature) error {
 		out, err := format.Source(src)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s no longer parses after the removal: %v", rel, err))
+			continue
+		}
+		if out, _, err = dropUnusedImports(rel, out, p.module); err != nil {
+			problems = append(problems, err.Error())
 			continue
 		}
 		p.changed[rel] = out

@@ -151,7 +151,7 @@ func (t tool) remove(ctx context.Context, args []string, stdout, stderr io.Write
 		if len(users) == 0 {
 			parts = append(parts, s)
 		} else {
-			fmt.Fprintf(stdout, "%s stays: %s still uses it\n", s.Name, strings.Join(users, ", "))
+			fmt.Fprintf(stdout, "%s stays: still used by %s\n", s.Name, strings.Join(users, ", "))
 		}
 	}
 
