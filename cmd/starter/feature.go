@@ -32,6 +32,9 @@ type feature struct {
 	// Gone lists other words that appear nowhere after removal (routes,
 	// subcommands, modules): the "looks written by hand" check greps for them.
 	Gone []string
+	// KeepIn are files or folders that may still mention the feature once
+	// it is removed, because they stay on purpose (auth keeps VerifyWebhook).
+	KeepIn []string
 	// Routes, Commands and ProbeEnv tell TestRemovedFeaturesAreGone how to
 	// see the feature in the running program. Routes are requests ("METHOD
 	// /path" on the server, or "METHOD http://${metrics_addr}/path" on a

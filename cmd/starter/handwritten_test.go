@@ -76,6 +76,9 @@ func handWrittenProblems(root string, removed []*feature) []string {
 			return nil // binary
 		}
 		for _, f := range removed {
+			if slices.ContainsFunc(f.KeepIn, func(k string) bool { return rel == k || strings.HasPrefix(rel, k+"/") }) {
+				continue
+			}
 			for _, w := range traces(f) {
 				if n, line := findWord(string(src), w); n > 0 {
 					problems = append(problems, fmt.Sprintf("%s:%d mentions %q of the removed %s (%d times)", rel, line, w, f.Name, n))
