@@ -38,7 +38,8 @@ func traces(f *feature) []string {
 			words = append(words, target)
 		}
 	}
-	return words
+	slices.Sort(words)
+	return slices.Compact(words)
 }
 
 func handWrittenProblems(root string, removed []*feature) []string {
