@@ -1,23 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
@@ -33,16 +29,7 @@ func TestTodosSurviveSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it; skipped with -short")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is needed to build the binary: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "hanko-gin")
-	build := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := apptest.Binary(t)
 
 	hanko := authtest.NewServer()
 	defer hanko.Close()
@@ -54,8 +41,8 @@ func TestTodosSurviveSIGKILL(t *testing.T) {
 			c := &durClient{t: t, token: hanko.Token(authtest.Session{UserID: user})}
 
 			// Round 1: a known sequence, acknowledged one request at a time.
-			srv := startServer(t, bin, hanko.URL, dbURL)
-			c.base = srv.base
+			srv := apptest.Start(t, bin, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "LOG_LEVEL": "warn"})
+			c.base = srv.Base
 			want := map[string]durTodo{} // by id
 			var order []string           // ids, oldest first
 			for i := range 12 {
@@ -71,10 +58,10 @@ func TestTodosSurviveSIGKILL(t *testing.T) {
 			want[order[7]] = renamed
 			c.delete(order[3])
 			delete(want, order[3])
-			srv.kill()
+			srv.Kill()
 
-			srv = startServer(t, bin, hanko.URL, dbURL)
-			c.base = srv.base
+			srv = apptest.Start(t, bin, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "LOG_LEVEL": "warn"})
+			c.base = srv.Base
 			got := c.list()
 			if len(got) != len(want) {
 				t.Fatalf("after SIGKILL: %d todos, want %d", len(got), len(want))
@@ -129,12 +116,12 @@ func TestTodosSurviveSIGKILL(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
-			srv.kill() // requests are still in flight
+			srv.Kill() // requests are still in flight
 			cancel()
 			wg.Wait()
 
-			srv = startServer(t, bin, hanko.URL, dbURL)
-			c.base = srv.base
+			srv = apptest.Start(t, bin, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "LOG_LEVEL": "warn"})
+			c.base = srv.Base
 			stored := map[string]bool{}
 			for _, td := range c.list() {
 				if strings.HasPrefix(td.Title, "burst ") {
@@ -152,72 +139,8 @@ func TestTodosSurviveSIGKILL(t *testing.T) {
 				}
 			}
 			t.Logf("%d creates acknowledged before SIGKILL, %d stored after restart", len(acked), len(stored))
-			srv.kill()
+			srv.Kill()
 		})
-	}
-}
-
-type durServer struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	out  *bytes.Buffer
-	done chan struct{}
-}
-
-// startServer runs the binary in an empty directory (so no .env is read) with
-// only the settings the test chooses, and waits until /readyz answers 200.
-func startServer(t *testing.T, bin, hankoURL, dbURL string) *durServer {
-	t.Helper()
-	port := freePort(t)
-	s := &durServer{t: t, base: "http://127.0.0.1:" + strconv.Itoa(port), out: new(bytes.Buffer), done: make(chan struct{})}
-	s.cmd = exec.Command(bin)
-	s.cmd.Dir = t.TempDir()
-	s.cmd.Env = []string{
-		"HANKO_API_URL=" + hankoURL,
-		"PORT=" + strconv.Itoa(port),
-		"DATABASE_URL=" + dbURL,
-		"LOG_LEVEL=warn",
-	}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() { s.kill() })
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-s.done:
-			t.Fatalf("server exited during start-up:\n%s", s.out)
-		default:
-		}
-		if resp, err := http.Get(s.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready after 30s:\n%s", s.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (s *durServer) kill() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Kill()
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.t.Fatal("server did not die after SIGKILL")
 	}
 }
 

@@ -2,9 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
-//	hanko-gin roles ...    grant, revoke and list roles through Hanko's admin API (roles_cmd.go)
-//	hanko-gin purge-deleted-users [--dry-run]
-//	                       delete the data of users Hanko deleted (purge.go)
+//	hanko-gin COMMAND ...  a feature's subcommand (roles, purge-deleted-users)
 package main
 
 import (
@@ -21,17 +19,30 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/joho/godotenv"
 
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/metrics"
+	"github.com/hanko-gin/hanko-gin/features/roles"
+	"github.com/hanko-gin/hanko-gin/features/webhooks"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
+
+// features are the optional parts, one line each; `go run ./cmd/starter
+// remove NAME` deletes a feature with its line.
+var features = []app.Feature{
+	webhooks.Feature{}, // Hanko webhooks: user.delete removes the user's data; the purge (docs/webhooks.md)
+	roles.Feature{},    // roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
+	metrics.Feature{},  // Prometheus metrics on METRICS_ADDR (docs/metrics.md)
+}
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], envWithDotenv(".env"), os.Stdout); err != nil {
@@ -44,20 +55,18 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(args) > 0 {
-		switch args[0] {
-		case "healthcheck":
-			return healthcheck(ctx, getenv)
-		case "roles": // roles_cmd.go
-			return rolesCommand(ctx, args[1:], getenv, stdout)
-		case "purge-deleted-users": // purge.go
-			return purgeDeletedUsers(ctx, args[1:], getenv, stdout)
-		default:
-			return fmt.Errorf("unknown argument %q (usage: hanko-gin [healthcheck | roles grant|revoke|list | purge-deleted-users [--dry-run]])", args[0])
-		}
+
+	// Settings: the core's, then each feature's (they register their hooks).
+	settings := config.NewSettings(getenv)
+	cfg := config.Read(settings)
+	hooks := &app.Hooks{}
+	for _, f := range features {
+		f.Setup(settings, hooks)
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
+	if len(args) > 0 {
+		return command(ctx, hooks, args, getenv, stdout)
+	}
+	if err := settings.Err(); err != nil {
 		return err
 	}
 	log := newLogger(cfg, stdout)
@@ -67,13 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"hanko_api_url", cfg.HankoAPIURL)
 	}
 
-	var metrics *routes.Metrics // nil: METRICS_ADDR is empty, no metrics
-	var onSessionCheck func(string, time.Duration)
-	if cfg.MetricsAddr != "" {
-		metrics = routes.NewMetrics()
-		onSessionCheck = metrics.ObserveSessionCheck
-	}
-	authn, err := auth.New(ctx, auth.Config{
+	authCfg := auth.Config{
 		HankoAPIURL:     cfg.HankoAPIURL,
 		CookieName:      cfg.CookieName,
 		Audience:        cfg.Audience,
@@ -82,25 +85,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		SessionCheckTTL: cfg.SessionCheckTTL,
 		CacheSize:       cfg.SessionCacheSize,
 		Logger:          log,
-		OnSessionCheck:  onSessionCheck,
-	})
+	}
+	hooks.ApplyAuth(&authCfg)
+	authn, err := auth.New(ctx, authCfg)
 	if err != nil {
 		return err
 	}
-	admin, err := adminClient(cfg) // nil without HANKO_ADMIN_API_URL: the admin area answers 503
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.WithMaxTodosPerUser(cfg.TodosMaxPerUser))
+	db, err := store.Open(ctx, cfg.DatabaseURL, append([]store.Option{store.WithMaxTodosPerUser(cfg.TodosMaxPerUser)}, hooks.StoreOptions()...)...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	deps := app.Deps{Auth: authn, Store: db, Logger: log, Config: cfg}
 
 	srv := &http.Server{
 		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
 		Handler: routes.New(routes.Deps{
-			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log, Metrics: metrics, Admin: admin,
+			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
+			Middleware: hooks.Middlewares(),
+			Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -109,17 +112,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	serveErr := make(chan error, 2)
-	metricsSrv, err := startMetrics(cfg.MetricsAddr, metrics, log, serveErr)
-	if err != nil {
-		return err
-	}
-	defer metricsSrv.close()
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
 		return err
 	}
-	defer srv.Close() // when the metrics listener fails; after Shutdown it does nothing
+	defer srv.Close() // when a service fails; after Shutdown it does nothing
+
+	// The features' services (e.g. the metrics listener) run until the
+	// server has shut down; the first to fail stops the server.
+	var services sync.WaitGroup
+	defer services.Wait()
+	serviceCtx, stopServices := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServices()
+	serveErr := make(chan error, 1+len(hooks.Services()))
+	for _, s := range hooks.Services() {
+		services.Go(func() {
+			if err := s(serviceCtx, deps); err != nil {
+				serveErr <- err
+			}
+		})
+	}
 	log.Info("hanko-gin listening", "addr", ln.Addr().String(), "hanko_api_url", cfg.HankoAPIURL,
 		"cors_allowed_origins", cfg.CORSAllowedOrigins, "session_check", cfg.SessionCheck)
 
@@ -136,11 +148,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := metricsSrv.shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown of the metrics listener: %w", err)
+	stopServices()
+	services.Wait()
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	default:
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// command runs the subcommand args[0]: healthcheck, or one a feature
+// registered.
+func command(ctx context.Context, hooks *app.Hooks, args []string, getenv func(string) string, stdout io.Writer) error {
+	usage := []string{"healthcheck"}
+	if args[0] == "healthcheck" {
+		return healthcheck(ctx, getenv)
+	}
+	for _, c := range hooks.Commands() {
+		if c.Name == args[0] {
+			return c.Run(ctx, args[1:], getenv, stdout)
+		}
+		usage = append(usage, c.Usage)
+	}
+	return fmt.Errorf("unknown argument %q (usage: hanko-gin [%s])", args[0], strings.Join(usage, " | "))
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/config"
 )
 
 func freePort(t *testing.T) int {
@@ -43,9 +45,60 @@ func TestRunRefusesBadSettingsWithOneMessage(t *testing.T) {
 }
 
 func TestRunRefusesUnknownArguments(t *testing.T) {
-	if err := run(context.Background(), []string{"serve"}, func(string) string { return "" }, io.Discard); err == nil {
+	err := run(context.Background(), []string{"serve"}, func(string) string { return "" }, io.Discard)
+	if err == nil {
 		t.Fatal("run accepted an unknown argument")
 	}
+	// The message lists the subcommands: healthcheck and the features' ones.
+	for _, want := range append([]string{"healthcheck"}, commandNames()...) {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not list %q: %v", want, err)
+		}
+	}
+}
+
+// commandNames are the subcommands the features register.
+func commandNames() []string {
+	h := &app.Hooks{}
+	for _, f := range features {
+		f.Setup(config.NewSettings(func(string) string { return "" }), h)
+	}
+	var names []string
+	for _, c := range h.Commands() {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// startServer runs the program in process with env (PORT is chosen here
+// unless env sets it), waits until /readyz answers 200 and returns its base
+// URL and its log. The program is stopped, as by SIGTERM, when the test ends.
+func startServer(t *testing.T, env map[string]string) (base string, logs *syncBuffer) {
+	t.Helper()
+	if env["PORT"] == "" {
+		env["PORT"] = strconv.Itoa(freePort(t))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs = new(syncBuffer)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
+	t.Cleanup(func() { cancel(); <-done })
+	base = "http://127.0.0.1:" + env["PORT"]
+	waitFor(t, func() bool {
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("run returned during start-up: %v\n%s", err, logs)
+		default:
+		}
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return base, logs
 }
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -90,11 +143,10 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	go hanko.Serve(hl)
 	defer hanko.Close()
 
-	port, metricsPort := freePort(t), freePort(t)
+	port := freePort(t)
 	env := map[string]string{
 		"HANKO_API_URL": "http://" + hl.Addr().String(),
 		"PORT":          strconv.Itoa(port),
-		"METRICS_ADDR":  fmt.Sprintf("127.0.0.1:%d", metricsPort),
 		"DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "todos.db"),
 	}
 	getenv := func(k string) string { return env[k] }
@@ -116,7 +168,6 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	if err := healthcheck(ctx, getenv); err != nil {
 		t.Fatalf("healthcheck subcommand: %v", err)
 	}
-	scrapeMetrics(t, base, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), issuer.Token(authtest.Session{UserID: "user-0"}))
 
 	// A token signed by a key the server has not seen yet makes the request
 	// fetch the JWKS, which the stand-in now answers slowly.
@@ -152,86 +203,11 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("server still answers after shutdown")
 	}
-	if _, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)); err == nil {
-		t.Error("metrics listener still answers after shutdown")
-	}
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown log line:\n%s", logs)
 	}
 	if healthcheck(context.Background(), getenv) == nil {
 		t.Error("healthcheck succeeded with the server stopped")
-	}
-}
-
-// scrapeMetrics sends one good request to the public port, then checks the
-// metrics listener counted it and the public port does not serve /metrics.
-func scrapeMetrics(t *testing.T, base, metricsURL, token string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/api/protected", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET /api/protected: %d", resp.StatusCode)
-	}
-	resp, err = http.Get(metricsURL)
-	if err != nil {
-		t.Fatalf("scraping METRICS_ADDR: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
-		t.Fatalf("GET %s: %d %q", metricsURL, resp.StatusCode, ct)
-	}
-	for _, want := range []string{
-		`hanko_gin_auth_decisions_total{result="ok"} 1` + "\n",
-		`hanko_gin_http_requests_total{method="GET",route="/api/protected",status="200"} 1` + "\n",
-		"hanko_gin_auth_jwks_keys_loaded 1\n",
-		"go_goroutines ",
-		"process_cpu_seconds_total ",
-	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("the scrape lacks %q", want)
-		}
-	}
-	if strings.Contains(string(body), token[strings.LastIndex(token, ".")+1:]) {
-		t.Error("the token appears in the metrics")
-	}
-	resp, err = http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Errorf("/metrics on the public port answered %d, want 404", resp.StatusCode)
-	}
-}
-
-// A METRICS_ADDR that cannot be listened on stops start-up: nothing serves.
-func TestRunRefusesToStartWhenMetricsCannotListen(t *testing.T) {
-	hanko := authtest.NewServer()
-	defer hanko.Close()
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	port := freePort(t)
-	env := map[string]string{
-		"HANKO_API_URL": hanko.URL,
-		"PORT":          strconv.Itoa(port),
-		"METRICS_ADDR":  busy.Addr().String(),
-		"DATABASE_URL":  "sqlite://" + filepath.Join(t.TempDir(), "todos.db"),
-	}
-	err = run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
-		t.Fatalf("run = %v, want an error naming METRICS_ADDR", err)
-	}
-	if _, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port)); err == nil {
-		t.Error("the public port answers although start-up failed")
 	}
 }
 

@@ -17,8 +17,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -71,8 +76,14 @@ func TestReadmeSettingsMatchEnvExampleAndCode(t *testing.T) {
 		inExample[m[1]] = true
 	}
 	inCode := map[string]bool{}
-	for _, m := range regexp.MustCompile(`get\("([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(readFile(t, "config/config.go"), -1) {
-		inCode[m[1]] = true
+	features, _ := filepath.Glob("features/*/*.go") // features read their own settings
+	for _, f := range append([]string{"config/config.go"}, features...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		for _, m := range regexp.MustCompile(`[gG]et\("([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(readFile(t, f), -1) {
+			inCode[m[1]] = true
+		}
 	}
 	if len(inCode) < 10 {
 		t.Fatalf("found only %d settings in config/config.go; the pattern is out of date", len(inCode))
@@ -104,7 +115,13 @@ func TestReadmeRoutesMatchRouter(t *testing.T) {
 	}
 	defer db.Close()
 	inRouter := map[string]bool{}
-	for _, r := range routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}}).Routes() {
+	hooks := &app.Hooks{} // the features' routes too, as main wires them
+	for _, f := range features {
+		f.Setup(config.NewSettings(func(string) string { return "" }), hooks)
+	}
+	deps := app.Deps{Auth: a, Store: db}
+	for _, r := range routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"},
+		Routes: func(r *gin.Engine) { hooks.AddRoutes(r, deps) }}).Routes() {
 		inRouter[r.Method+" "+r.Path] = true
 	}
 	if !slices.Equal(sortedKeys(inReadme), sortedKeys(inRouter)) {
@@ -159,7 +176,7 @@ func TestReadmeCurlLinesRun(t *testing.T) {
 
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdminServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
+	admin := hankoadmintest.NewServer(hanko.Issuer) // alice is an admin, as with e2e/fakehanko
 	defer admin.Close()
 	alice, bob := admin.AddUser("alice@example.test"), admin.AddUser("bob@example.test")
 	admin.SetPublicMetadata(alice.ID, map[string]any{"roles": []string{"admin"}})

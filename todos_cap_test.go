@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,25 +16,10 @@ import (
 func TestRunAppliesTodosMaxPerUser(t *testing.T) {
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	port := freePort(t)
-	env := map[string]string{
+	base, _ := startServer(t, map[string]string{
 		"HANKO_API_URL":      hanko.URL,
-		"PORT":               strconv.Itoa(port),
 		"DATABASE_URL":       "sqlite://" + filepath.Join(t.TempDir(), "todos.db"),
 		"TODOS_MAX_PER_USER": "2",
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, new(syncBuffer)) }()
-	defer func() { cancel(); <-done }()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
 	})
 
 	token := hanko.Token(authtest.Session{})

@@ -273,7 +273,7 @@ func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKe
 	}
 	claims := new(Claims)
 	keyfunc := a.keys.keyfunc(ctx)
-	parsed, err := a.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+	parsed, err := a.parser.ParseWithClaims(token, &jwtClaims{claims}, func(t *jwt.Token) (any, error) {
 		key, err := keyfunc(t)
 		if err == nil {
 			a.stats.signatureChecks.Add(1) // the RSA check follows

@@ -126,15 +126,19 @@ func decodeMembers(raw map[string]json.RawMessage, fields map[string]any) (map[s
 	return rest, nil
 }
 
-// The methods below make Claims a jwt.Claims for golang-jwt's validator;
-// handlers read the fields.
+// jwtClaims makes Claims a jwt.Claims for golang-jwt's parser and validator,
+// without putting golang-jwt's methods into Claims' API: handlers read the
+// fields. It decodes through Claims.UnmarshalJSON (promoted).
+type jwtClaims struct{ *Claims }
 
-func (c *Claims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDate(c.ExpiresAt), nil }
-func (c *Claims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDate(c.IssuedAt), nil }
-func (c *Claims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDate(c.NotBefore), nil }
-func (c *Claims) GetIssuer() (string, error)                   { return c.Issuer, nil }
-func (c *Claims) GetSubject() (string, error)                  { return c.UserID, nil }
-func (c *Claims) GetAudience() (jwt.ClaimStrings, error)       { return c.Audience, nil }
+func (c jwtClaims) GetExpirationTime() (*jwt.NumericDate, error) {
+	return numericDate(c.ExpiresAt), nil
+}
+func (c jwtClaims) GetIssuedAt() (*jwt.NumericDate, error)  { return numericDate(c.IssuedAt), nil }
+func (c jwtClaims) GetNotBefore() (*jwt.NumericDate, error) { return numericDate(c.NotBefore), nil }
+func (c jwtClaims) GetIssuer() (string, error)              { return c.Issuer, nil }
+func (c jwtClaims) GetSubject() (string, error)             { return c.UserID, nil }
+func (c jwtClaims) GetAudience() (jwt.ClaimStrings, error)  { return c.Audience, nil }
 
 var (
 	errNoSubject   = errors.New("token has no sub (user id)")
@@ -145,7 +149,7 @@ var (
 
 // Validate is called by golang-jwt after the standard checks; it enforces the
 // claims every Hanko session token has.
-func (c *Claims) Validate() error {
+func (c jwtClaims) Validate() error {
 	switch {
 	case c.UserID == "":
 		return errNoSubject

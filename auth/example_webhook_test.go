@@ -51,9 +51,9 @@ func ExampleAuthenticator_VerifyWebhook() {
 		r.ServeHTTP(rec, req)
 		fmt.Println(rec.Code, rec.Body.String())
 	}
-	user := authtest.AdminUser{ID: "9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11"}
-	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: user}))
-	session := hanko.Token(authtest.Session{UserID: user.ID})
+	userID := "9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11"
+	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": userID}}))
+	session := hanko.Token(authtest.Session{UserID: userID})
 	deliver([]byte(`{"token": "` + session + `", "event": "user.delete"}`))
 	// Output:
 	// 200 deleted the data of 9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11

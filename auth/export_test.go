@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"github.com/golang-jwt/jwt/v5"
+
 	"context"
 	"log/slog"
 	"net/http"
@@ -105,3 +107,9 @@ func (a *Authenticator) CachedTokens() int { return a.verified.len() }
 
 // JWKSFetches is the number of HTTP requests made for the JWKS.
 func (a *Authenticator) JWKSFetches() int64 { return a.keys.fetchCount() }
+
+// ValidateClaims runs the check golang-jwt calls after its own (jwtClaims.Validate).
+func ValidateClaims(c *Claims) error { return jwtClaims{c}.Validate() }
+
+// ExpirationTime is exp as golang-jwt's validator sees it.
+func ExpirationTime(c *Claims) *jwt.NumericDate { d, _ := jwtClaims{c}.GetExpirationTime(); return d }

@@ -3,8 +3,6 @@ package auth
 import (
 	"context"
 	"sync/atomic"
-
-	"github.com/gin-gonic/gin"
 )
 
 // stats counts what the package does; Stats reads it.
@@ -52,26 +50,3 @@ const (
 	SessionInvalid     = "invalid"     // Hanko answered that the session ended (revoked, logged out, expired)
 	SessionUnavailable = "unavailable" // no usable answer: unreachable, timeout, HTTP error, unexpected body
 )
-
-const decisionKey = "hanko-gin/auth.decision"
-
-// decisionOK is what a request that auth let through records.
-const decisionOK = "ok"
-
-// DecisionFromContext returns what the auth middleware decided about the
-// request, once it has run: "ok" when it let the request through, else the
-// Code of the *Error it refused the request with (CodeUnauthorized,
-// CodeInvalidToken, CodeAuthUnavailable, CodeForbidden). When several auth middlewares run
-// for one request, the last decision wins: a request that RequireSession let
-// through and a later check refused reports the refusal. On an
-// OptionalSession route, anonymous requests and ignored invalid tokens are
-// let through, so they report "ok". ok is false when no auth middleware ran.
-// Use it after c.Next() to count one decision per request.
-func DecisionFromContext(c *gin.Context) (string, bool) {
-	v, ok := c.Get(decisionKey)
-	if !ok {
-		return "", false
-	}
-	d, ok := v.(string)
-	return d, ok
-}

@@ -1,14 +1,15 @@
 // Package config reads hanko-gin's settings from the environment.
 //
-// Load validates every setting and reports all problems at once, so a bad
+// Every setting is validated and all problems are reported at once, so a bad
 // deployment fails at start-up with one message instead of half-working.
+// Features read their own settings through the same Settings (see
+// app.Feature), so their problems join the core's in that one message.
 package config
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,16 +17,14 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// Config is the validated set of settings. See .env.example for each one.
-// Zero durations and sizes mean "off", as in auth.Config.
+// Config is the validated set of core settings. See .env.example for each
+// one. Zero durations and sizes mean "off", as in auth.Config.
 type Config struct {
 	HankoAPIURL        string
 	Port               int
-	MetricsAddr        string // host:port of the /metrics listener; "" means off
 	CORSAllowedOrigins []string
 	CookieName         string
 	Audience           []string
@@ -37,8 +36,6 @@ type Config struct {
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
 	TodosMaxPerUser    int
-	AdminAPIURL        string // empty: not configured (the purge says so)
-	AdminAPIKey        string // a secret: never log it
 }
 
 // Defaults for optional settings; the auth ones are auth's own defaults.
@@ -47,18 +44,21 @@ const (
 	DefaultOrigin = "http://localhost:5173"
 )
 
-// Load reads the settings through getenv (os.Getenv, or a lookup that also
-// sees .env). The error lists every invalid setting.
+// Load reads the core settings through getenv (os.Getenv, or a lookup that
+// also sees .env). The error lists every invalid setting.
 func Load(getenv func(string) string) (Config, error) {
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	get := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
+	s := NewSettings(getenv)
+	c := Read(s)
+	if err := s.Err(); err != nil {
+		return Config{}, err
 	}
+	return c, nil
+}
 
+// Read reads the core settings from s, reporting each problem through s.Bad,
+// and remembers them for s.Core. Fields of invalid settings are left zero.
+func Read(s *Settings) Config {
+	getenv, bad, get := s.getenv, s.Bad, s.Get
 	var c Config
 
 	if u, err := auth.CheckHankoURL(get("HANKO_API_URL", "")); err != nil {
@@ -72,10 +72,6 @@ func Load(getenv func(string) string) (Config, error) {
 	} else {
 		c.Port = p
 	}
-	c.MetricsAddr = get("METRICS_ADDR", "")
-	if err := checkMetricsAddr(c.MetricsAddr, c.Port); err != nil {
-		bad("METRICS_ADDR %v", err)
-	}
 
 	for _, o := range splitList(get("CORS_ALLOWED_ORIGINS", DefaultOrigin)) {
 		if err := checkOrigin(o); err != nil {
@@ -84,7 +80,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.CORSAllowedOrigins = append(c.CORSAllowedOrigins, o)
 	}
-	if len(c.CORSAllowedOrigins) == 0 && len(problems) == 0 {
+	if len(c.CORSAllowedOrigins) == 0 && len(s.problems) == 0 {
 		bad("CORS_ALLOWED_ORIGINS must list at least one origin, e.g. %s", DefaultOrigin)
 	}
 
@@ -146,22 +142,8 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT %q must be text or json", v)
 	}
 
-	// Hanko's admin API, for `hanko-gin purge-deleted-users`; optional here.
-	c.AdminAPIURL = get("HANKO_ADMIN_API_URL", "")
-	c.AdminAPIKey = get("HANKO_ADMIN_API_KEY", "")
-	if c.AdminAPIURL != "" {
-		if _, err := hankoadmin.New(c.AdminAPIURL, ""); err != nil {
-			bad("HANKO_ADMIN_API_URL: %v", err)
-		}
-	}
-	if strings.ContainsFunc(c.AdminAPIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		bad("HANKO_ADMIN_API_KEY contains spaces or control characters")
-	}
-
-	if len(problems) > 0 {
-		return Config{}, &Error{Problems: problems}
-	}
-	return c, nil
+	s.core = c
+	return c
 }
 
 // Error lists every invalid setting.
@@ -207,41 +189,6 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q: %v", o, err)
 	}
 	return nil
-}
-
-// checkMetricsAddr accepts "" (off) or host:port with a port from 1 to 65535
-// that is not the public port (0 when PORT is invalid; checked elsewhere). An
-// empty host means every interface.
-func checkMetricsAddr(addr string, publicPort int) error {
-	if addr == "" {
-		return nil
-	}
-	host, port, err := net.SplitHostPort(addr)
-	n, perr := strconv.Atoi(port)
-	switch {
-	case err != nil || strings.ContainsAny(host, " /@?#[]") || (host != "" && net.ParseIP(host) == nil && !validHostname(host)):
-		return fmt.Errorf("%q must be host:port, e.g. 127.0.0.1:9090 (empty turns metrics off)", addr)
-	case perr != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port:
-		return fmt.Errorf("%q must have a port from 1 to 65535, e.g. 127.0.0.1:9090", addr)
-	case n == publicPort:
-		return fmt.Errorf("%q uses port %d, the public PORT: metrics need a port of their own, never the public one", addr, n)
-	}
-	return nil
-}
-
-// validHostname accepts DNS names: letters, digits, hyphens and dots.
-func validHostname(h string) bool {
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func validCookieName(s string) bool {

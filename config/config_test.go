@@ -36,7 +36,6 @@ func TestLoadEverySetting(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"HANKO_API_URL":            "http://localhost:8000",
 		"PORT":                     "8080",
-		"METRICS_ADDR":             "127.0.0.1:9090",
 		"CORS_ALLOWED_ORIGINS":     "http://localhost:5173, https://app.example.com",
 		"HANKO_COOKIE_NAME":        "session",
 		"HANKO_AUDIENCE":           "localhost,example.com",
@@ -48,8 +47,6 @@ func TestLoadEverySetting(t *testing.T) {
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
 		"TODOS_MAX_PER_USER":       "25",
-		"HANKO_ADMIN_API_URL":      "http://hanko:8001",
-		"HANKO_ADMIN_API_KEY":      "key-123",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +54,6 @@ func TestLoadEverySetting(t *testing.T) {
 	want := Config{
 		HankoAPIURL:        "http://localhost:8000",
 		Port:               8080,
-		MetricsAddr:        "127.0.0.1:9090",
 		CORSAllowedOrigins: []string{"http://localhost:5173", "https://app.example.com"},
 		CookieName:         "session",
 		Audience:           []string{"localhost", "example.com"},
@@ -69,8 +65,6 @@ func TestLoadEverySetting(t *testing.T) {
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
 		TodosMaxPerUser:    25,
-		AdminAPIURL:        "http://hanko:8001",
-		AdminAPIKey:        "key-123",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got  %+v\n want %+v", c, want)
@@ -90,15 +84,6 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"port not a number", map[string]string{"PORT": "http"}, "PORT"},
 		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT"},
-		{"metrics address without port", map[string]string{"METRICS_ADDR": "127.0.0.1"}, "METRICS_ADDR"},
-		{"metrics address as a URL", map[string]string{"METRICS_ADDR": "http://127.0.0.1:9090"}, "must be host:port"},
-		{"metrics address with a path", map[string]string{"METRICS_ADDR": "localhost:9090/metrics"}, "METRICS_ADDR"},
-		{"metrics port zero", map[string]string{"METRICS_ADDR": "127.0.0.1:0"}, "port from 1 to 65535"},
-		{"metrics port out of range", map[string]string{"METRICS_ADDR": "127.0.0.1:65536"}, "port from 1 to 65535"},
-		{"metrics port by name", map[string]string{"METRICS_ADDR": "127.0.0.1:http"}, "port from 1 to 65535"},
-		{"metrics port with leading zero", map[string]string{"METRICS_ADDR": "127.0.0.1:09090"}, "port from 1 to 65535"},
-		{"metrics on the default public port", map[string]string{"METRICS_ADDR": "127.0.0.1:5001"}, "the public PORT"},
-		{"metrics on the public port", map[string]string{"PORT": "8080", "METRICS_ADDR": ":8080"}, "the public PORT"},
 		{"wildcard origin", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, `"*" is not allowed`},
 		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/app"}, "not an origin"},
 		{"origin with trailing slash", map[string]string{"CORS_ALLOWED_ORIGINS": "http://localhost:5173/"}, "not an origin"},
@@ -125,11 +110,6 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"todo cap negative", map[string]string{"TODOS_MAX_PER_USER": "-5"}, "TODOS_MAX_PER_USER"},
 		{"todo cap not a number", map[string]string{"TODOS_MAX_PER_USER": "lots"}, "TODOS_MAX_PER_USER"},
 		{"todo cap too high", map[string]string{"TODOS_MAX_PER_USER": "1000001"}, "from 1 to 1000000"},
-		{"relative admin API URL", map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}, "HANKO_ADMIN_API_URL"},
-		{"admin API URL without host", map[string]string{"HANKO_ADMIN_API_URL": "http://"}, "HANKO_ADMIN_API_URL"},
-		{"admin API URL with credentials", map[string]string{"HANKO_ADMIN_API_URL": "https://u:secret@x.hanko.io"}, "must not carry credentials"},
-		{"admin API URL with a query", map[string]string{"HANKO_ADMIN_API_URL": "http://hanko:8001?x=1"}, "HANKO_ADMIN_API_URL"},
-		{"admin API key with a space", map[string]string{"HANKO_ADMIN_API_URL": "https://x.hanko.io", "HANKO_ADMIN_API_KEY": "abc def"}, "HANKO_ADMIN_API_KEY"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,15 +132,6 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 }
 
-func TestLoadAcceptsMetricsAddresses(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:9090", ":9090", "[::1]:9090", "localhost:9090", "metrics.internal:9100", "0.0.0.0:5002"} {
-		c, err := Load(env(map[string]string{"HANKO_API_URL": "http://localhost:8000", "METRICS_ADDR": addr}))
-		if err != nil || c.MetricsAddr != addr {
-			t.Errorf("METRICS_ADDR %q: MetricsAddr %q, err %v", addr, c.MetricsAddr, err)
-		}
-	}
-}
-
 func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"PORT":                 "-3",
@@ -179,23 +150,33 @@ func TestLoadNamesEveryProblemAtOnce(t *testing.T) {
 	}
 }
 
-// The admin API key and passwords in the admin API URL never appear in a
-// problem (the message is printed at start-up and by the purge).
-func TestLoadNeverShowsAdminSecrets(t *testing.T) {
-	_, err := Load(env(map[string]string{
-		"HANKO_API_URL":       "http://localhost:8000",
-		"HANKO_ADMIN_API_URL": "https://svc:pa55word@x.hanko.io?q",
-		"HANKO_ADMIN_API_KEY": "sk_live_\x01abc",
-	}))
-	if err == nil {
-		t.Fatal("Load accepted the settings")
+// A problem that two features report (both read the same setting) is listed
+// once; problems of features and core come out together.
+func TestSettingsCollectsEveryProblemOnce(t *testing.T) {
+	s := NewSettings(env(map[string]string{"PORT": "x", "FEATURE_SETTING": " on "}))
+	Read(s)
+	if got := s.Get("FEATURE_SETTING", "off"); got != "on" {
+		t.Errorf("Get = %q, want the trimmed value", got)
 	}
-	for _, secret := range []string{"pa55word", "sk_live", "abc"} {
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("the error shows %q:\n%v", secret, err)
+	if got := s.Get("UNSET", "def"); got != "def" {
+		t.Errorf("Get of an unset setting = %q, want the default", got)
+	}
+	s.Bad("FEATURE_SETTING %q is wrong", "on")
+	s.Bad("FEATURE_SETTING %q is wrong", "on")
+	var ce *Error
+	if !errors.As(s.Err(), &ce) {
+		t.Fatalf("Err = %v", s.Err())
+	}
+	want := []string{"HANKO_API_URL", "PORT", "FEATURE_SETTING"}
+	if len(ce.Problems) != len(want) {
+		t.Fatalf("problems = %q, want %d", ce.Problems, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(ce.Problems[i], w) {
+			t.Errorf("problem %d = %q, want it to name %s", i, ce.Problems[i], w)
 		}
 	}
-	if !strings.Contains(err.Error(), "HANKO_ADMIN_API_URL") || !strings.Contains(err.Error(), "HANKO_ADMIN_API_KEY") {
-		t.Errorf("the error does not name both settings:\n%v", err)
+	if s.Core().Port != 0 || s.Core().CookieName != "hanko" {
+		t.Errorf("Core = %+v", s.Core())
 	}
 }

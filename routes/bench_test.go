@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,24 +20,21 @@ import (
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-func benchRouter(b *testing.B, cfg auth.Config, metrics *Metrics) (*gin.Engine, *authtest.Server) {
+func benchRouter(b *testing.B, cfg auth.Config) (*gin.Engine, *authtest.Server) {
 	b.Helper()
 	hanko := authtest.NewServer()
 	b.Cleanup(hanko.Close)
-	return benchRouterOn(b, hanko, cfg, metrics), hanko
+	return benchRouterOn(b, hanko, cfg), hanko
 }
 
-// benchRouterOn builds the router against a given stand-in Hanko; metrics may be nil.
-func benchRouterOn(b *testing.B, hanko *authtest.Server, cfg auth.Config, metrics *Metrics) *gin.Engine {
+// benchRouterOn builds the router against a given stand-in Hanko.
+func benchRouterOn(b *testing.B, hanko *authtest.Server, cfg auth.Config) *gin.Engine {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
 	// Logging on, as in production, into a discarding JSON handler.
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	cfg.HankoAPIURL, cfg.Logger = hanko.URL, log
-	if metrics != nil {
-		cfg.OnSessionCheck = metrics.ObserveSessionCheck
-	}
 	a, err := auth.New(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -48,7 +44,7 @@ func benchRouterOn(b *testing.B, hanko *authtest.Server, cfg auth.Config, metric
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	return New(Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}, Logger: log, Metrics: metrics})
+	return New(Deps{Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}, Logger: log})
 }
 
 type discardWriter struct{ h http.Header }
@@ -57,8 +53,8 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-func benchRoute(b *testing.B, cfg auth.Config, path string, metrics *Metrics) {
-	r, hanko := benchRouter(b, cfg, metrics)
+func benchRoute(b *testing.B, cfg auth.Config, path string) {
+	r, hanko := benchRouter(b, cfg)
 	token := hanko.Token(authtest.Session{Email: "ada@example.com"})
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Cookie", "theme=dark; hanko="+token)
@@ -75,54 +71,19 @@ func benchRoute(b *testing.B, cfg auth.Config, path string, metrics *Metrics) {
 // cached is the recommended configuration: both caches on.
 var cached = auth.Config{CacheSize: auth.DefaultCacheSize, SessionCheckTTL: auth.DefaultSessionCheckTTL}
 
-func BenchmarkRouterPublic(b *testing.B) { benchRoute(b, cached, "/api/public", nil) }
+func BenchmarkRouterPublic(b *testing.B) { benchRoute(b, cached, "/api/public") }
 
 // Repeated token: verified-token cache hit.
-func BenchmarkRouterProtectedHit(b *testing.B) { benchRoute(b, cached, "/api/protected", nil) }
+func BenchmarkRouterProtectedHit(b *testing.B) { benchRoute(b, cached, "/api/protected") }
 
 // Cache off: every request verifies the RSA signature (2048-bit stand-in key).
 func BenchmarkRouterProtectedMiss(b *testing.B) {
-	benchRoute(b, auth.Config{}, "/api/protected", nil)
+	benchRoute(b, auth.Config{}, "/api/protected")
 }
 
 // Session check on, answer cached.
 func BenchmarkRouterProtectedSessionCheckHit(b *testing.B) {
 	c := cached
 	c.SessionCheck = true
-	benchRoute(b, c, "/api/protected", nil)
-}
-
-// The same two routes with METRICS_ADDR set (metrics middleware on).
-func BenchmarkRouterPublicMetrics(b *testing.B) { benchRoute(b, cached, "/api/public", NewMetrics()) }
-func BenchmarkRouterProtectedHitMetrics(b *testing.B) {
-	benchRoute(b, cached, "/api/protected", NewMetrics())
-}
-
-// BenchmarkMetricsCost alternates the protected route without and with
-// metrics inside one loop (two routers, one Hanko, the same token), so that a
-// noisy moment on a shared machine slows both alike, and reports the ratio
-// and the difference per request.
-func BenchmarkMetricsCost(b *testing.B) {
-	hanko := authtest.NewServer()
-	b.Cleanup(hanko.Close)
-	off := benchRouterOn(b, hanko, cached, nil)
-	on := benchRouterOn(b, hanko, cached, NewMetrics())
-	req := httptest.NewRequest(http.MethodGet, "/api/protected", nil)
-	req.Header.Set("Cookie", "theme=dark; hanko="+hanko.Token(authtest.Session{Email: "ada@example.com"}))
-	w := &discardWriter{h: http.Header{}}
-	off.ServeHTTP(w, req)
-	on.ServeHTTP(w, req)
-	var tOff, tOn time.Duration
-	for b.Loop() {
-		clear(w.h)
-		t0 := time.Now()
-		off.ServeHTTP(w, req)
-		t1 := time.Now()
-		clear(w.h)
-		on.ServeHTTP(w, req)
-		tOn += time.Since(t1)
-		tOff += t1.Sub(t0)
-	}
-	b.ReportMetric(float64(tOn)/float64(tOff), "on/off")
-	b.ReportMetric(float64(tOn-tOff)/float64(b.N), "metrics-ns/op")
+	benchRoute(b, c, "/api/protected")
 }

@@ -11,37 +11,45 @@ import (
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// apiError is a refusal with its HTTP status, a stable code and a sentence for
+// Error is a refusal with its HTTP status, a stable code and a sentence for
 // people. Every error response has the body {"error": code, "message": sentence}.
-type apiError struct {
-	status  int
-	code    string
-	message string
+// Features answer their own refusals with it through RespondError.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func badRequest(format string, args ...any) *apiError {
-	return &apiError{http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...)}
+// BadRequest is a 400 bad_request with a sentence saying what is wrong.
+func BadRequest(format string, args ...any) *Error {
+	return &Error{http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...)}
 }
 
+// Refusals that features answer too.
 var (
-	errTodoNotFound     = &apiError{http.StatusNotFound, "not_found", "No todo with this id."}
-	errRouteNotFound    = &apiError{http.StatusNotFound, "not_found", "No such route."}
-	errMethodNotAllowed = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this route."}
-	errCrossOrigin      = &apiError{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
-	errOriginNotAllowed = &apiError{http.StatusForbidden, "forbidden", "This origin may not call the API: it is not in CORS_ALLOWED_ORIGINS."}
-	errInternal         = &apiError{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
+	ErrRouteNotFound    = &Error{http.StatusNotFound, "not_found", "No such route."}
+	ErrMethodNotAllowed = &Error{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed on this route."}
 )
 
-// respondError is the one place where errors become HTTP responses.
-func respondError(c *gin.Context, err error) {
+var (
+	errTodoNotFound     = &Error{http.StatusNotFound, "not_found", "No todo with this id."}
+	errCrossOrigin      = &Error{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
+	errOriginNotAllowed = &Error{http.StatusForbidden, "forbidden", "This origin may not call the API: it is not in CORS_ALLOWED_ORIGINS."}
+	errInternal         = &Error{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
+)
+
+// RespondError is the one place where errors become HTTP responses: an
+// *Error as it is, an *auth.Error with its WWW-Authenticate challenge, the
+// store's errors as 404, 400 or 409, anything else as a logged 500.
+func RespondError(c *gin.Context, err error) {
 	if e, ok := errors.AsType[*auth.Error](err); ok {
 		auth.WriteError(c, e) // the same body, plus the WWW-Authenticate challenge
 		return
 	}
 	var (
-		ae    *apiError
+		ae    *Error
 		limit *store.TodoLimitError
 	)
 	switch {
@@ -57,11 +65,11 @@ func respondError(c *gin.Context, err error) {
 		if limit.Max == 1 {
 			todos = "todo"
 		}
-		ae = &apiError{http.StatusConflict, "todo_limit_reached",
+		ae = &Error{http.StatusConflict, "todo_limit_reached",
 			fmt.Sprintf("You have reached the limit of %d %s. Delete one to add another.", limit.Max, todos)}
 	default:
 		_ = c.Error(err) // the request logger reports it
 		ae = errInternal
 	}
-	c.AbortWithStatusJSON(ae.status, gin.H{"error": ae.code, "message": ae.message})
+	c.AbortWithStatusJSON(ae.Status, gin.H{"error": ae.Code, "message": ae.Message})
 }

@@ -65,7 +65,7 @@ func recoverJSON(log *slog.Logger) gin.HandlerFunc {
 			log.ErrorContext(c.Request.Context(), "panic while serving request",
 				"method", c.Request.Method, "path", c.Request.URL.Path,
 				"panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
-			respondError(c, errInternal)
+			RespondError(c, errInternal)
 		}()
 		c.Next()
 	}

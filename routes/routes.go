@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/auth"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
@@ -21,17 +20,17 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
-	Metrics        *Metrics           // nil: no metrics (see metrics.go)
-	Admin          *hankoadmin.Client // Hanko's admin API, for the admin area; nil: it answers 503
+	// Middleware runs before the core's (features' hooks, e.g. metrics).
+	Middleware []gin.HandlerFunc
+	// Routes adds the features' routes, after the core's (may be nil).
+	Routes func(*gin.Engine)
 }
 
 // api holds the dependencies the handlers use.
 type api struct {
-	auth    *auth.Authenticator
-	store   store.Store
-	log     *slog.Logger
-	metrics *Metrics // nil when metrics are off
-	admin   *hankoadmin.Client
+	auth  *auth.Authenticator
+	store store.Store
+	log   *slog.Logger
 }
 
 // New builds the Gin engine with every route, CORS and the CSRF defence.
@@ -39,31 +38,26 @@ func New(d Deps) *gin.Engine {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	a := &api{auth: d.Auth, store: d.Store, log: d.Logger, metrics: d.Metrics, admin: d.Admin}
+	a := &api{auth: d.Auth, store: d.Store, log: d.Logger}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // ClientIP is the peer address unless you configure your proxies
-	if d.Metrics != nil {
-		r.Use(d.Metrics.middleware(d.Auth)) // first, so it sees every request and its final status
-	}
+	r.Use(d.Middleware...)       // first, so they see every request and its final status
 	r.Use(
 		requestLogger(d.Logger),
 		recoverJSON(d.Logger),
 		refuseCrossOrigin(d.AllowedOrigins),
 		corsFor(d.AllowedOrigins),
 	)
-	r.NoRoute(func(c *gin.Context) { respondError(c, errRouteNotFound) })
-	r.NoMethod(func(c *gin.Context) { respondError(c, errMethodNotAllowed) })
+	r.NoRoute(func(c *gin.Context) { RespondError(c, ErrRouteNotFound) })
+	r.NoMethod(func(c *gin.Context) { RespondError(c, ErrMethodNotAllowed) })
 
 	r.GET("/", a.index)
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
 
 	r.GET("/api/public", a.public)
-
-	// Hanko's webhooks: no session, the signed token in the body is the proof.
-	r.POST("/webhooks/hanko", a.hankoWebhook)
 
 	private := r.Group("/api", a.auth.RequireSession())
 	private.GET("/protected", a.protected)
@@ -74,8 +68,9 @@ func New(d Deps) *gin.Engine {
 	private.PATCH("/todos/:id", a.updateTodo)
 	private.DELETE("/todos/:id", a.deleteTodo)
 
-	a.adminRoutes(r) // /api/admin/..., admin role only (routes/admin.go)
-
+	if d.Routes != nil {
+		d.Routes(r) // the features' routes (main.go's feature list)
+	}
 	return r
 }
 
@@ -100,7 +95,7 @@ func corsFor(origins []string) gin.HandlerFunc {
 		// Same-origin requests may carry Origin too; they are not CORS.
 		sameOrigin := origin == "http://"+c.Request.Host || origin == "https://"+c.Request.Host
 		if origin != "" && !allowed[origin] && !sameOrigin {
-			respondError(c, errOriginNotAllowed)
+			RespondError(c, errOriginNotAllowed)
 			return
 		}
 		handle(c)
@@ -122,7 +117,7 @@ func refuseCrossOrigin(origins []string) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			respondError(c, errCrossOrigin)
+			RespondError(c, errCrossOrigin)
 			return
 		}
 		c.Next()

@@ -37,20 +37,20 @@ type todoList struct {
 func (a *api) listTodos(c *gin.Context) {
 	page, err := parsePage(c.Request.URL.Query())
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	list, err := a.store.ListTodos(c.Request.Context(), mustClaims(c).UserID, page)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, todoList{Todos: list.Todos, NextCursor: list.NextCursor})
 }
 
 var (
-	errBadLimit  = badRequest(`The query parameter "limit" must be a whole number from 1 to %d.`, store.MaxPageLimit)
-	errBadCursor = badRequest(`The query parameter "cursor" must be the "next_cursor" of an earlier page; leave it out for the first page.`)
+	errBadLimit  = BadRequest(`The query parameter "limit" must be a whole number from 1 to %d.`, store.MaxPageLimit)
+	errBadCursor = BadRequest(`The query parameter "cursor" must be the "next_cursor" of an earlier page; leave it out for the first page.`)
 )
 
 // parsePage reads ?limit and ?cursor. Each may be given once; an empty
@@ -60,7 +60,7 @@ func parsePage(q url.Values) (store.Page, error) {
 	var page store.Page
 	for _, name := range []string{"limit", "cursor"} {
 		if len(q[name]) > 1 {
-			return page, badRequest("The query parameter %q must be given at most once.", name)
+			return page, BadRequest("The query parameter %q must be given at most once.", name)
 		}
 	}
 	if vs, ok := q["limit"]; ok {
@@ -83,23 +83,23 @@ func parsePage(q url.Values) (store.Page, error) {
 
 // createTodo stores a new todo for the caller: {"title": "..."}.
 func (a *api) createTodo(c *gin.Context) {
-	in, err := decodeObject(c, "title")
+	in, err := DecodeObject(c, "title")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if in["title"] == nil {
-		respondError(c, badRequest(`The field "title" is required.`))
+		RespondError(c, BadRequest(`The field "title" is required.`))
 		return
 	}
 	title, err := parseTitle(in["title"])
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	todo, err := a.store.CreateTodo(c.Request.Context(), mustClaims(c).UserID, title)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/api/todos/"+todo.ID)
@@ -110,7 +110,7 @@ func (a *api) createTodo(c *gin.Context) {
 func (a *api) getTodo(c *gin.Context) {
 	todo, err := a.store.GetTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id"))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, todo)
@@ -118,16 +118,16 @@ func (a *api) getTodo(c *gin.Context) {
 
 // updateTodo changes the title and/or done flag of one of the caller's todos.
 func (a *api) updateTodo(c *gin.Context) {
-	in, err := decodeObject(c, "title", "done")
+	in, err := DecodeObject(c, "title", "done")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var patch store.TodoPatch
 	if in["title"] != nil {
 		title, err := parseTitle(in["title"])
 		if err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 		patch.Title = &title
@@ -135,18 +135,18 @@ func (a *api) updateTodo(c *gin.Context) {
 	if in["done"] != nil {
 		var done bool
 		if isNull(in["done"]) || json.Unmarshal(in["done"], &done) != nil {
-			respondError(c, badRequest(`The field "done" must be true or false.`))
+			RespondError(c, BadRequest(`The field "done" must be true or false.`))
 			return
 		}
 		patch.Done = &done
 	}
 	if patch.Title == nil && patch.Done == nil {
-		respondError(c, badRequest(`Nothing to change: send "title" and/or "done".`))
+		RespondError(c, BadRequest(`Nothing to change: send "title" and/or "done".`))
 		return
 	}
 	todo, err := a.store.UpdateTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id"), patch)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, todo)
@@ -155,7 +155,7 @@ func (a *api) updateTodo(c *gin.Context) {
 // deleteTodo removes one of the caller's todos.
 func (a *api) deleteTodo(c *gin.Context) {
 	if err := a.store.DeleteTodo(c.Request.Context(), mustClaims(c).UserID, c.Param("id")); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -167,31 +167,31 @@ func (a *api) deleteTodo(c *gin.Context) {
 func parseTitle(raw json.RawMessage) (string, error) {
 	var title string
 	if isNull(raw) || json.Unmarshal(raw, &title) != nil {
-		return "", badRequest(`The field "title" must be a string.`)
+		return "", BadRequest(`The field "title" must be a string.`)
 	}
 	title = strings.TrimSpace(title)
 	if strings.ContainsFunc(title, unicode.IsControl) {
-		return "", badRequest(`The field "title" must not contain control characters.`)
+		return "", BadRequest(`The field "title" must not contain control characters.`)
 	}
 	switch n := utf8.RuneCountInString(title); {
 	case n == 0:
-		return "", badRequest(`The field "title" must not be empty.`)
+		return "", BadRequest(`The field "title" must not be empty.`)
 	case n > maxTitleRunes:
-		return "", badRequest(`The field "title" must be at most %d characters (got %d).`, maxTitleRunes, n)
+		return "", BadRequest(`The field "title" must be at most %d characters (got %d).`, maxTitleRunes, n)
 	}
 	return title, nil
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// decodeObject reads exactly one JSON object of at most maxBodyBytes and
+// DecodeObject reads exactly one JSON object of at most maxBodyBytes and
 // returns its members, refusing other content types, members not named in
 // allowed (matched exactly: encoding/json alone would accept "TITLE" for
 // "title"), and trailing data.
-func decodeObject(c *gin.Context, allowed ...string) (map[string]json.RawMessage, error) {
+func DecodeObject(c *gin.Context, allowed ...string) (map[string]json.RawMessage, error) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return nil, badRequest("The request body must be JSON, sent with Content-Type: application/json.")
+		return nil, BadRequest("The request body must be JSON, sent with Content-Type: application/json.")
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
 	var obj map[string]json.RawMessage
@@ -199,18 +199,18 @@ func decodeObject(c *gin.Context, allowed ...string) (map[string]json.RawMessage
 		return nil, jsonProblem(err)
 	}
 	if obj == nil {
-		return nil, badRequest("The request body must be a JSON object.")
+		return nil, BadRequest("The request body must be a JSON object.")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, jsonProblem(err)
 		}
-		return nil, badRequest("The request body must contain a single JSON object.")
+		return nil, BadRequest("The request body must contain a single JSON object.")
 	}
 	for name := range obj {
 		if !slices.Contains(allowed, name) {
-			return nil, badRequest("Unknown field %q.", name)
+			return nil, BadRequest("Unknown field %q.", name)
 		}
 	}
 	return obj, nil
@@ -224,16 +224,16 @@ func jsonProblem(err error) error {
 	)
 	switch {
 	case errors.As(err, &tooBig):
-		return badRequest("The request body is larger than %d bytes.", maxBodyBytes)
+		return BadRequest("The request body is larger than %d bytes.", maxBodyBytes)
 	case errors.Is(err, io.EOF):
-		return badRequest("The request body is empty; send a JSON object.")
+		return BadRequest("The request body is empty; send a JSON object.")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("The request body is not valid JSON.")
+		return BadRequest("The request body is not valid JSON.")
 	case errors.As(err, &typeErr):
 		if typeErr.Field == "" {
-			return badRequest("The request body must be a JSON object.")
+			return BadRequest("The request body must be a JSON object.")
 		}
-		return badRequest("The field %q has the wrong type.", typeErr.Field)
+		return BadRequest("The field %q has the wrong type.", typeErr.Field)
 	}
-	return badRequest("The request body could not be read as JSON.")
+	return BadRequest("The request body could not be read as JSON.")
 }

@@ -97,16 +97,6 @@ type Store interface {
 	UpdateTodo(ctx context.Context, owner, id string, patch TodoPatch) (Todo, error)
 	// DeleteTodo removes one of the owner's todos, or returns ErrNotFound.
 	DeleteTodo(ctx context.Context, owner, id string) error
-	// DeleteUserData removes everything stored for owner in one transaction,
-	// durable when it returns, and says how many rows went (0 when there were
-	// none: deleting twice is harmless). See store/users.go.
-	DeleteUserData(ctx context.Context, owner string) (int, error)
-	// Owners pages through the distinct owners that have data, ascending:
-	// up to limit (1 to MaxOwnersPage) of them after the owner after.
-	Owners(ctx context.Context, after string, limit int) ([]string, error)
-	// CountTodos returns how many todos each of owners has, every owner named
-	// (0 for none), in one query per page of owners (the admin user list).
-	CountTodos(ctx context.Context, owners []string) (map[string]int, error)
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -1,3 +1,5 @@
+// Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
+
 package store
 
 import (
@@ -11,6 +13,18 @@ import (
 // (the Hanko user id). DeleteUserData empties them and Owners reads them: add
 // your own tables here, and a deleted Hanko user's rows go with the todos.
 var userTables = []string{"todos"}
+
+// UserData is what the webhooks feature needs beyond Store: every Store that
+// Open returns implements it.
+type UserData interface {
+	// DeleteUserData removes everything stored for owner in one transaction,
+	// durable when it returns, and says how many rows went (0 when there were
+	// none: deleting twice is harmless).
+	DeleteUserData(ctx context.Context, owner string) (int, error)
+	// Owners pages through the distinct owners that have data, ascending:
+	// up to limit (1 to MaxOwnersPage) of them after the owner after.
+	Owners(ctx context.Context, after string, limit int) ([]string, error)
+}
 
 // MaxOwnersPage bounds how many owners one Owners call returns.
 const MaxOwnersPage = 1000

@@ -1,3 +1,5 @@
+// Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
+
 package store_test
 
 import (
@@ -12,7 +14,7 @@ import (
 func TestDeleteUserData(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		url := b.NewURL(t)
-		s := storetest.Open(t, url)
+		s := storetest.Open(t, url).(userStore)
 		ctx := ctxT(t)
 		for _, title := range []string{"a1", "a2", "a3"} {
 			mustCreate(t, s, alice, title)
@@ -73,7 +75,7 @@ func TestDeleteUserData(t *testing.T) {
 
 func TestOwnersPages(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
-		s := storetest.New(t, b)
+		s := storetest.New(t, b).(userStore)
 		ctx := ctxT(t)
 		if got, err := s.Owners(ctx, "", 10); err != nil || got == nil || len(got) != 0 {
 			t.Fatalf("Owners of an empty database = %#v, %v; want an empty list", got, err)
@@ -135,4 +137,10 @@ func TestOwnersPages(t *testing.T) {
 			t.Errorf("Owners after the last owner = %v, %v", none, err)
 		}
 	})
+}
+
+// userStore is a Store with the webhooks feature's methods.
+type userStore interface {
+	store.Store
+	store.UserData
 }

@@ -96,6 +96,9 @@ func (i *Issuer) newKey() Key {
 	return Key{ID: RandomUUID(), Private: priv}
 }
 
+// Now is the issuer's clock (time.Now unless WithClock set another).
+func (i *Issuer) Now() time.Time { return i.now() }
+
 // RotateKey adds a new signing key (which signs from now on) and returns it.
 // The old keys stay in the JWKS, as in Hanko.
 func (i *Issuer) RotateKey() Key {

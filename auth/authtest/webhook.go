@@ -4,10 +4,11 @@ package authtest
 // captured ones): POST <callback> with Content-Type: application/json and the
 // body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
 // session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
-// 5 minutes and data. To have a deletion through the admin stand-in deliver
-// user.delete to your handler, as Hanko does:
+// 5 minutes and data. To have a deletion through the admin stand-in
+// (features/hankoadmin/hankoadmintest) deliver user.delete to your handler,
+// as Hanko does:
 //
-//	admin.OnUserDeleted(func(u authtest.AdminUser) {
+//	admin.OnUserDeleted(func(u hankoadmin.User) {
 //		_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
 //			authtest.Webhook{Event: "user.delete", Data: u})
 //		...
@@ -31,7 +32,7 @@ type Webhook struct {
 	// Event is the event name, e.g. "user.delete", "user.create", "email.send".
 	Event string
 	// Data is marshalled to JSON as the token's data claim: for user events
-	// the user as the admin API shows it (an AdminUser), for session events
+	// the user as the admin API shows it (e.g. a hankoadmin.User), for session events
 	// the session.
 	Data      any
 	Audience  []string

@@ -19,7 +19,7 @@ const (
 	realAcceptedConfig = "testdata/hanko-config.real-accepted.yaml"
 	// deploy/hanko/config.yaml with CORS written the old way (server.public.cors).
 	oldCORSConfig = "testdata/hanko-config.server-public-cors.yaml"
-	// The backend's webhook route (routes/routes.go), Hanko's callback path.
+	// The backend's webhook route (features/webhooks/webhooks.go), Hanko's callback path.
 	webhookPath = "/webhooks/hanko"
 )
 
@@ -398,10 +398,10 @@ func TestStackCheckCatchesAccountDeletionMistakes(t *testing.T) {
 	}
 }
 
-// Hanko's callback path is a route of the backend.
+// Hanko's callback path is a route of the backend (the webhooks feature).
 func TestWebhookCallbackIsABackendRoute(t *testing.T) {
-	src := string(readFile(t, filepath.Join(RepoRoot, "routes/routes.go")))
+	src := string(readFile(t, filepath.Join(RepoRoot, "features/webhooks/webhooks.go")))
 	if !strings.Contains(src, `r.POST("`+webhookPath+`", `) {
-		t.Errorf("routes/routes.go registers no POST %s, the callback in %s", webhookPath, hankoConfig)
+		t.Errorf("features/webhooks/webhooks.go registers no POST %s, the callback in %s", webhookPath, hankoConfig)
 	}
 }

@@ -1,7 +1,7 @@
 package main
 
 // Hanko's admin API for the end-to-end test and for trying roles by hand: the
-// test kit's stand-in (authtest.Admin) on its own loopback port, like Hanko's
+// test kit's stand-in (hankoadmintest.Admin) on its own loopback port, like Hanko's
 // 8001, over the same users and sessions whose tokens the public side signs.
 // alice has the admin role in her public metadata, bob and carol have no
 // roles; their tokens carry a roles claim rendered as Hanko's
@@ -16,15 +16,17 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 )
 
 type adminSide struct {
-	admin *authtest.Admin
-	users map[string]authtest.AdminUser // by name: alice, bob, carol
+	admin *hankoadmintest.Admin
+	users map[string]hankoadmin.User // by name: alice, bob, carol
 }
 
 func newAdminSide(issuer *authtest.Issuer) *adminSide {
-	s := &adminSide{admin: authtest.NewAdmin(issuer), users: map[string]authtest.AdminUser{}}
+	s := &adminSide{admin: hankoadmintest.New(issuer), users: map[string]hankoadmin.User{}}
 	for _, name := range []string{"alice", "bob", "carol"} {
 		s.users[name] = s.admin.AddUser(name + "@example.test")
 	}

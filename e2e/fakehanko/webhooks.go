@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 // accounts knows the stand-in's users and deletes them.
@@ -78,13 +79,13 @@ func (a *accounts) deleteAccount(w http.ResponseWriter, r *http.Request, v autht
 
 // adminUserFromClaims is the session's user as Hanko's admin API (and so the
 // webhook's data) shows it.
-func adminUserFromClaims(claims map[string]any) authtest.AdminUser {
+func adminUserFromClaims(claims map[string]any) hankoadmin.User {
 	sub, _ := claims["subject"].(string)
 	issued, _ := time.Parse(time.RFC3339, stringOf(claims["issued_at"]))
-	u := authtest.AdminUser{ID: sub, CreatedAt: issued.UTC(), UpdatedAt: issued.UTC()}
+	u := hankoadmin.User{ID: sub, CreatedAt: issued.UTC(), UpdatedAt: issued.UTC()}
 	if email, ok := claims["email"].(map[string]any); ok {
 		verified, _ := email["is_verified"].(bool)
-		u.Emails = []authtest.AdminEmail{{
+		u.Emails = []hankoadmin.Email{{
 			ID: authtest.RandomUUID(), Address: stringOf(email["address"]), IsPrimary: true, IsVerified: verified,
 			CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		}}

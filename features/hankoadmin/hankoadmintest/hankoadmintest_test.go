@@ -1,26 +1,32 @@
-package authtest_test
+package hankoadmintest_test
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 )
 
 func admFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "hanko", "webhooks", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "auth", "testdata", "hanko", "webhooks", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,24 +73,24 @@ func admTime(t *testing.T, s string) time.Time {
 
 // admFixtureUsers puts the two users of admin-users.json into a, with the
 // metadata admin-user.json shows for the first.
-func admFixtureUsers(t *testing.T, a *authtest.Admin) (first, second authtest.AdminUser) {
+func admFixtureUsers(t *testing.T, a *hankoadmintest.Admin) (first, second hankoadmin.User) {
 	t.Helper()
-	var users []authtest.AdminUser
+	var users []hankoadmin.User
 	if err := json.Unmarshal(admFixture(t, "admin-users.json"), &users); err != nil {
 		t.Fatal(err)
 	}
-	users[0].Metadata = &authtest.AdminMetadata{Public: json.RawMessage(`{"roles":["admin"],"team":"blue"}`)}
+	users[0].Metadata = &hankoadmin.Metadata{Public: json.RawMessage(`{"roles":["admin"],"team":"blue"}`)}
 	return a.PutUser(users[0]), a.PutUser(users[1])
 }
 
 func TestAdminAnswersAreTheCapturedBytes(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	defer admin.Close()
 	first, second := admFixtureUsers(t, admin.Admin)
 	// 51 older users, so that the list has the capture's 53 in all.
 	for n := range 51 {
-		admin.PutUser(authtest.AdminUser{
-			Emails:    []authtest.AdminEmail{{Address: "old" + strconv.Itoa(n) + "@example.test"}},
+		admin.PutUser(hankoadmin.User{
+			Emails:    []hankoadmin.Email{{Address: "old" + strconv.Itoa(n) + "@example.test"}},
 			CreatedAt: second.CreatedAt.Add(-time.Duration(n+1) * time.Minute),
 		})
 	}
@@ -144,7 +150,7 @@ func TestAdminAnswersAreTheCapturedBytes(t *testing.T) {
 func TestAdminSessionsHaveTheCapturedShape(t *testing.T) {
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	defer admin.Close()
 	u := admin.AddUser("a@example.test")
 	older := admin.LoginSessionWith(u.ID, authtest.Session{IssuedAt: time.Now().Add(-time.Minute)})
@@ -178,12 +184,12 @@ func TestAdminSessionsHaveTheCapturedShape(t *testing.T) {
 
 func TestAdminListsPagesAndFilters(t *testing.T) {
 	start := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	admin := authtest.NewAdminServer(authtest.NewIssuer(authtest.WithClock(func() time.Time { return start })))
+	admin := hankoadmintest.NewServer(authtest.NewIssuer(authtest.WithClock(func() time.Time { return start })))
 	defer admin.Close()
 	var ids []string // oldest first
 	for n := range 5 {
-		u := admin.PutUser(authtest.AdminUser{
-			Emails:    []authtest.AdminEmail{{Address: "User" + strconv.Itoa(n) + "@Example.test"}},
+		u := admin.PutUser(hankoadmin.User{
+			Emails:    []hankoadmin.Email{{Address: "User" + strconv.Itoa(n) + "@Example.test"}},
 			CreatedAt: start.Add(time.Duration(n) * time.Hour),
 		})
 		ids = append(ids, u.ID)
@@ -238,7 +244,7 @@ func TestAdminListsPagesAndFilters(t *testing.T) {
 			}
 			continue
 		}
-		var users []authtest.AdminUser
+		var users []hankoadmin.User
 		if err := json.Unmarshal(res.body, &users); err != nil {
 			t.Fatalf("?%s: %v: %s", tc.query, err, res.body)
 		}
@@ -270,7 +276,7 @@ func TestAdminListsPagesAndFilters(t *testing.T) {
 }
 
 func TestAdminMetadataIsAJSONMergePatch(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	defer admin.Close()
 	const full = `{"public_metadata":{"roles":["admin"],"team":"blue"},"private_metadata":{"plan":"pro"},"unsafe_metadata":{"theme":"dark"}}`
 	for _, tc := range []struct {
@@ -306,7 +312,7 @@ func TestAdminMetadataIsAJSONMergePatch(t *testing.T) {
 	} {
 		u := admin.AddUser("")
 		if tc.start != "" {
-			var m authtest.AdminMetadata
+			var m hankoadmin.Metadata
 			if err := json.Unmarshal([]byte(tc.start), &m); err != nil {
 				t.Fatal(err)
 			}
@@ -345,7 +351,7 @@ func TestAdminMetadataIsAJSONMergePatch(t *testing.T) {
 func TestAdminRevokingASessionEndsIt(t *testing.T) {
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	defer admin.Close()
 	alice, bob := admin.AddUser("alice@example.test"), admin.AddUser("bob@example.test")
 	kept, revoked, bobs := admin.LoginSession(alice.ID), admin.LoginSession(alice.ID), admin.LoginSession(bob.ID)
@@ -377,8 +383,8 @@ func TestAdminRevokingASessionEndsIt(t *testing.T) {
 	}
 
 	// Deleting the user ends its sessions and runs the hooks.
-	var deleted []authtest.AdminUser
-	admin.OnUserDeleted(func(u authtest.AdminUser) { deleted = append(deleted, u) })
+	var deleted []hankoadmin.User
+	admin.OnUserDeleted(func(u hankoadmin.User) { deleted = append(deleted, u) })
 	if res := admDo(t, "DELETE", admin.URL+"/users/"+alice.ID, "", ""); res.status != 204 {
 		t.Fatalf("DELETE user = %d", res.status)
 	}
@@ -401,7 +407,7 @@ func TestAdminRevokingASessionEndsIt(t *testing.T) {
 
 func TestAdminExpiredSessionsAreNotListed(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	admin := authtest.NewAdmin(authtest.NewIssuer(authtest.WithClock(func() time.Time { return now })))
+	admin := hankoadmintest.New(authtest.NewIssuer(authtest.WithClock(func() time.Time { return now })))
 	u := admin.AddUser("a@example.test")
 	admin.LoginSessionWith(u.ID, authtest.Session{IssuedAt: now.Add(-13 * time.Hour)})
 	admin.LoginSessionWith(u.ID, authtest.Session{IssuedAt: now.Add(-11 * time.Hour)})
@@ -413,7 +419,7 @@ func TestAdminExpiredSessionsAreNotListed(t *testing.T) {
 
 func TestLoginSessionRendersRolesLikeHanko(t *testing.T) {
 	hanko := authtest.NewIssuer()
-	admin := authtest.NewAdmin(hanko)
+	admin := hankoadmintest.New(hanko)
 	for _, tc := range []struct {
 		name string
 		meta string // AdminMetadata JSON; "" for none
@@ -436,7 +442,7 @@ func TestLoginSessionRendersRolesLikeHanko(t *testing.T) {
 	} {
 		u := admin.AddUser("")
 		if tc.meta != "" {
-			var m authtest.AdminMetadata
+			var m hankoadmin.Metadata
 			if err := json.Unmarshal([]byte(tc.meta), &m); err != nil {
 				t.Fatal(err)
 			}
@@ -471,7 +477,7 @@ func TestLoginSessionRendersRolesLikeHanko(t *testing.T) {
 }
 
 func TestAdminFailures(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	u := admin.AddUser("a@example.test")
 	url := admin.URL + "/users/" + u.ID
 
@@ -531,14 +537,14 @@ func TestAdminFailures(t *testing.T) {
 }
 
 func TestPutUserPanicsOnMisuse(t *testing.T) {
-	admin := authtest.NewAdmin(nil)
+	admin := hankoadmintest.New(nil)
 	u := admin.AddUser("taken@example.test")
 	for name, f := range map[string]func(){
-		"id not a UUID": func() { admin.PutUser(authtest.AdminUser{ID: "user-1"}) },
-		"id taken":      func() { admin.PutUser(authtest.AdminUser{ID: u.ID}) },
+		"id not a UUID": func() { admin.PutUser(hankoadmin.User{ID: "user-1"}) },
+		"id taken":      func() { admin.PutUser(hankoadmin.User{ID: u.ID}) },
 		"address taken": func() { admin.AddUser("TAKEN@example.test") },
 		"two primaries": func() {
-			admin.PutUser(authtest.AdminUser{Emails: []authtest.AdminEmail{{Address: "x@e.t", IsPrimary: true}, {Address: "y@e.t", IsPrimary: true}}})
+			admin.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{{Address: "x@e.t", IsPrimary: true}, {Address: "y@e.t", IsPrimary: true}}})
 		},
 		"unknown user":      func() { admin.SetPublicMetadata(authtest.RandomUUID(), map[string]any{}) },
 		"metadata an array": func() { admin.SetPublicMetadata(u.ID, []string{"admin"}) },
@@ -553,8 +559,101 @@ func TestPutUserPanicsOnMisuse(t *testing.T) {
 		}()
 	}
 	// A first address becomes primary when none is marked.
-	v := admin.PutUser(authtest.AdminUser{Emails: []authtest.AdminEmail{{Address: "One@e.t"}, {Address: "two@e.t"}}})
+	v := admin.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{{Address: "One@e.t"}, {Address: "two@e.t"}}})
 	if p := v.PrimaryEmail(); p != "one@e.t" || !v.Emails[0].IsPrimary || v.Emails[1].IsPrimary || !uuidV4.MatchString(v.Emails[0].ID) {
 		t.Errorf("primary %q of %+v", p, v.Emails)
+	}
+}
+
+// kinds maps each member to its JSON kind: string, number, bool, array, object, null.
+func kinds(t *testing.T, m map[string]json.RawMessage) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for k, v := range m {
+		switch c := bytes.TrimSpace(v)[0]; {
+		case c == '"':
+			out[k] = "string"
+		case c == '[':
+			out[k] = "array"
+		case c == '{':
+			out[k] = "object"
+		case c == 't' || c == 'f':
+			out[k] = "bool"
+		case c == 'n':
+			out[k] = "null"
+		default:
+			if bytes.ContainsAny(v, ".eE") {
+				out[k] = "fraction"
+			} else {
+				out[k] = "integer"
+			}
+		}
+	}
+	return out
+}
+
+func object(t *testing.T, b []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	return m
+}
+
+func segments(t *testing.T, token string) (header, payload map[string]json.RawMessage) {
+	t.Helper()
+	p := strings.Split(token, ".")
+	if len(p) != 3 {
+		t.Fatalf("token has %d segments", len(p))
+	}
+	h, err1 := base64.RawURLEncoding.DecodeString(p[0])
+	c, err2 := base64.RawURLEncoding.DecodeString(p[1])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("segments do not decode: %v %v", err1, err2)
+	}
+	return object(t, h), object(t, c)
+}
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// The pattern in the package doc: a deletion through the admin stand-in
+// delivers user.delete with the user as it was.
+func TestAdminDeletionDeliversUserDelete(t *testing.T) {
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	admin := hankoadmintest.NewServer(hanko.Issuer)
+	defer admin.Close()
+	var mu sync.Mutex
+	var bodies [][]byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	admin.OnUserDeleted(func(u hankoadmin.User) {
+		if _, err := hanko.DeliverWebhook(context.Background(), srv.URL, authtest.Webhook{Event: "user.delete", Data: u}); err != nil {
+			t.Error(err)
+		}
+	})
+	u := admin.AddUser("gone@example.test")
+	req, _ := http.NewRequest(http.MethodDelete, admin.URL+"/users/"+u.ID, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE /users/{id}: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 {
+		t.Fatalf("%d deliveries, want 1", len(bodies))
+	}
+	var token string
+	_ = json.Unmarshal(object(t, bodies[0])["token"], &token)
+	_, claims := segments(t, token)
+	if want, _ := json.Marshal(u); !bytes.Equal(claims["data"], want) || string(claims["evt"]) != `"user.delete"` {
+		t.Errorf("evt %s data %s, want user.delete with %s", claims["evt"], claims["data"], want)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package roles
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hanko-gin/hanko-gin/config"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
-	"github.com/hanko-gin/hanko-gin/roles"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 const rolesUsage = `usage:
@@ -33,17 +32,15 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("roles: %s\n%s", rolesArgsProblem(args), rolesUsage)
 	}
 	if verb != "list" {
-		if _, err := roles.Check([]string{args[2]}); err != nil {
+		if _, err := Check([]string{args[2]}); err != nil {
 			return fmt.Errorf("roles %s: %v", verb, err)
 		}
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
+	s := config.NewSettings(getenv)
+	config.Read(s) // the command uses no core setting, but checks them all as the server does
+	client := hankoadmin.FromSettings(s)
+	if err := s.Err(); err != nil {
 		return err
-	}
-	client, err := adminClient(cfg)
-	if err != nil {
-		return fmt.Errorf("roles %s: %w", verb, err)
 	}
 	if client == nil {
 		return fmt.Errorf("roles %s: HANKO_ADMIN_API_URL is not set. Roles are changed through Hanko's admin API: "+
@@ -71,17 +68,8 @@ func rolesArgsProblem(args []string) string {
 	}
 }
 
-// adminClient is the admin API client the settings ask for, nil when
-// HANKO_ADMIN_API_URL is not set.
-func adminClient(cfg config.Config) (*hankoadmin.Client, error) {
-	if cfg.AdminAPIURL == "" {
-		return nil, nil
-	}
-	return hankoadmin.New(cfg.AdminAPIURL, cfg.AdminAPIKey)
-}
-
 func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, stdout io.Writer) error {
-	u, err := roles.FindByEmail(ctx, c, email)
+	u, err := FindByEmail(ctx, c, email)
 	if errors.Is(err, hankoadmin.ErrNotFound) {
 		return fmt.Errorf("roles %s: no Hanko user has the email address %q (check the spelling; a new user has to sign up first)", verb, strings.TrimSpace(email))
 	}
@@ -90,7 +78,7 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 	}
 	who := fmt.Sprintf("%s (user %s)", u.PrimaryEmail(), u.ID)
 	if verb == "grant" {
-		ch, err := roles.Grant(ctx, c, u.ID, role)
+		ch, err := Grant(ctx, c, u.ID, role)
 		if err != nil {
 			return fmt.Errorf("roles grant: %w", err)
 		}
@@ -101,8 +89,8 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 		_, err = fmt.Fprintf(stdout, "Granted %q to %s. Roles now: %s.\nIt is in their session token from their next sign-in.\n", role, who, list(ch.After))
 		return err
 	}
-	ch, err := roles.Revoke(ctx, c, u.ID, role)
-	if errors.Is(err, roles.ErrSessionsNotEnded) {
+	ch, err := Revoke(ctx, c, u.ID, role)
+	if errors.Is(err, ErrSessionsNotEnded) {
 		return fmt.Errorf("roles revoke: %s no longer has %q, but ending their sessions failed, so a session they already have keeps the role until it expires: run this command again. (%w)", who, role, err)
 	}
 	if err != nil {
@@ -129,7 +117,7 @@ func listRoles(ctx context.Context, c *hankoadmin.Client, stdout io.Writer) erro
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	total, withRoles := 0, 0
 	for page := 1; ; page++ {
-		p, err := roles.List(ctx, c, page, hankoadmin.MaxPerPage)
+		p, err := List(ctx, c, page, hankoadmin.MaxPerPage)
 		if err != nil {
 			return fmt.Errorf("roles list: %w", err)
 		}

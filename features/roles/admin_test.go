@@ -1,25 +1,56 @@
-package routes
+package roles
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
+
+const frontendOrigin = "http://localhost:5173"
+
+// TestMain keeps Gin quiet and stops the throwaway PostgreSQL after the tests.
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	storetest.Main(m)
+}
+
+// lockedWriter is a log sink safe for the server's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+type request struct {
+	method, path, body string
+	header             map[string]string
+}
 
 // adminEnv is the real router with a stand-in Hanko (public API and admin
 // API on their own ports, sharing one issuer, as in Hanko) and a store.
@@ -28,13 +59,13 @@ type adminEnv struct {
 	store  store.Store
 	logs   *bytes.Buffer
 	iss    *authtest.Issuer
-	admin  *authtest.Admin
+	admin  *hankoadmintest.Admin
 	// Failure switches: a request for which they return true gets a 502.
 	adminFail atomic.Pointer[func(*http.Request) bool]
 	hankoFail atomic.Bool // POST /sessions/validate fails
 	adminSrv  *httptest.Server
 
-	ada, bob, cy authtest.AdminUser // admin; no metadata; "admin" only in unsafe metadata
+	ada, bob, cy hankoadmin.User // admin; no metadata; "admin" only in unsafe metadata
 }
 
 type adminEnvOptions struct {
@@ -49,7 +80,7 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		o.backend = storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}
 	}
 	e := &adminEnv{iss: authtest.NewIssuer()}
-	e.admin = authtest.NewAdmin(e.iss)
+	e.admin = hankoadmintest.New(e.iss)
 	inner := e.iss.Handler()
 	hanko := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/sessions/validate" && e.hankoFail.Load() {
@@ -91,13 +122,14 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		}
 	}
 	e.store = storetest.New(t, o.backend)
-	e.router = New(Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Admin: client})
+	area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
+	e.router = routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
 
 	e.ada = e.admin.AddUser("ada@example.test")
 	e.admin.SetPublicMetadata(e.ada.ID, map[string]any{"roles": []string{"admin"}, "team": "blue"})
 	e.bob = e.admin.AddUser("bob@example.test")
 	e.cy = e.admin.AddUser("cy@example.test")
-	e.admin.SetMetadata(e.cy.ID, authtest.AdminMetadata{Unsafe: json.RawMessage(`{"roles":["admin"]}`)})
+	e.admin.SetMetadata(e.cy.ID, hankoadmin.Metadata{Unsafe: json.RawMessage(`{"roles":["admin"]}`)})
 	return e
 }
 
@@ -226,7 +258,7 @@ func TestAdminListUsers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		e.admin.PutUser(authtest.AdminUser{}) // no address: invisible in Hanko's list, as in Hanko
+		e.admin.PutUser(hankoadmin.User{}) // no address: invisible in Hanko's list, as in Hanko
 		tok := e.admin.LoginSession(e.ada.ID)
 
 		rec := e.call(t, tok, "GET", "/api/admin/users", "")
@@ -288,7 +320,7 @@ func TestAdminListUsers(t *testing.T) {
 
 func TestAdminSetRoles(t *testing.T) {
 	e := newAdminEnv(t, adminEnvOptions{})
-	e.admin.SetMetadata(e.bob.ID, authtest.AdminMetadata{
+	e.admin.SetMetadata(e.bob.ID, hankoadmin.Metadata{
 		Public:  json.RawMessage(`{"team":"red"}`),
 		Private: json.RawMessage(`{"plan":"pro"}`),
 	})
@@ -528,7 +560,7 @@ func TestAdminPutCORSAndCSRF(t *testing.T) {
 func TestMeShowsRoles(t *testing.T) {
 	e := newAdminEnv(t, adminEnvOptions{})
 	for _, tt := range []struct {
-		user authtest.AdminUser
+		user hankoadmin.User
 		want string
 	}{
 		{e.ada, `["admin"]`}, {e.bob, `[]`}, {e.cy, `[]`},

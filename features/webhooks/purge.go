@@ -1,4 +1,4 @@
-package main
+package webhooks
 
 // hanko-gin purge-deleted-users [--dry-run]
 //
@@ -21,7 +21,7 @@ import (
 	"sync"
 
 	"github.com/hanko-gin/hanko-gin/config"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
@@ -53,29 +53,27 @@ func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) s
 	if flags.NArg() > 0 {
 		return fmt.Errorf("purge-deleted-users: unexpected argument %q (usage: hanko-gin purge-deleted-users [--dry-run])", flags.Arg(0))
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
+	s := config.NewSettings(getenv)
+	cfg := config.Read(s)
+	admin := hankoadmin.FromSettings(s)
+	if err := s.Err(); err != nil {
 		return err
 	}
-	if cfg.AdminAPIURL == "" {
+	if admin == nil {
 		return errNoAdminAPI
-	}
-	admin, err := hankoadmin.New(cfg.AdminAPIURL, cfg.AdminAPIKey)
-	if err != nil {
-		return fmt.Errorf("purge-deleted-users: %w", err)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	p := &purger{store: db, admin: admin, out: stdout, dryRun: *dryRun, batch: purgeBatch, workers: purgeWorkers}
+	p := &purger{store: db.(store.UserData), admin: admin, out: stdout, dryRun: *dryRun, batch: purgeBatch, workers: purgeWorkers}
 	return p.run(ctx)
 }
 
 // purger is one run of the purge.
 type purger struct {
-	store   store.Store
+	store   store.UserData
 	admin   *hankoadmin.Client
 	out     io.Writer
 	dryRun  bool

@@ -27,7 +27,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hanko-gin/hanko-gin/auth"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 // Admin is the role of the sample admin area.

@@ -6,7 +6,8 @@ import (
 	"fmt"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 )
 
 func ExampleNew() {
@@ -28,10 +29,10 @@ func ExampleNew() {
 
 // Purging the data of users deleted while the webhook could not be delivered.
 func ExampleClient_UsersByID() {
-	admin := authtest.NewAdminServer(nil) // stands in for http://hanko:8001
+	admin := hankoadmintest.NewServer(nil) // stands in for http://hanko:8001
 	defer admin.Close()
-	kept := admin.PutUser(authtest.AdminUser{ID: "11111111-1111-4111-8111-111111111111"})
-	gone := admin.PutUser(authtest.AdminUser{ID: "22222222-2222-4222-8222-222222222222"})
+	kept := admin.PutUser(hankoadmin.User{ID: "11111111-1111-4111-8111-111111111111"})
+	gone := admin.PutUser(hankoadmin.User{ID: "22222222-2222-4222-8222-222222222222"})
 	admin.DeleteUser(gone.ID)
 
 	c, _ := hankoadmin.New(admin.URL, "")
@@ -51,7 +52,7 @@ func ExampleClient_UsersByID() {
 
 // Granting a role: a merge patch keeps the rest of the user's metadata.
 func ExampleClient_PatchMetadata() {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	defer admin.Close()
 	u := admin.AddUser("ada@example.com")
 	admin.SetPublicMetadata(u.ID, map[string]any{"team": "blue"})
@@ -76,7 +77,7 @@ func ExampleClient_PatchMetadata() {
 func ExampleClient_RevokeAllSessions() {
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	defer admin.Close()
 	token := admin.LoginSession(admin.AddUser("ada@example.com").ID)
 
@@ -104,7 +105,7 @@ func ExampleClient_RevokeAllSessions() {
 
 // Walking all users, a page at a time.
 func ExampleClient_ListUsers() {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	defer admin.Close()
 	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
 		admin.AddUser(e)
@@ -129,7 +130,7 @@ func ExampleClient_ListUsers() {
 
 // Telling "Hanko says this user is gone" from "Hanko could not be asked".
 func ExampleError() {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	defer admin.Close()
 	u := admin.AddUser("ada@example.com")
 	admin.FailWith(503)

@@ -1,4 +1,4 @@
-package routes
+package webhooks
 
 import (
 	"bytes"
@@ -8,21 +8,57 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
+
+const frontendOrigin = "http://localhost:5173"
+
+// TestMain keeps Gin quiet and stops the throwaway PostgreSQL after the tests.
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	storetest.Main(m)
+}
+
+// router is the core router with this feature, as main builds it.
+func router(a *auth.Authenticator, db store.Store, log *slog.Logger) http.Handler {
+	r, _ := apptest.Router(Feature{}, nil, routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})
+	return r
+}
+
+// lockedWriter is a log sink safe for the server's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 // webhookEnv is the real router with a stand-in Hanko, a store on one
 // backend, and two users with todos.
@@ -31,7 +67,7 @@ type webhookEnv struct {
 	hanko      *authtest.Server
 	close      func() error // closes the store
 	logs       *bytes.Buffer
-	alice, bob authtest.AdminUser
+	alice, bob hankoadmin.User
 	tokens     map[string]string // user id -> session token
 }
 
@@ -48,14 +84,14 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 		t.Fatal(err)
 	}
 	db := storetest.New(t, b)
-	admin := authtest.NewAdmin(hanko.Issuer)
+	admin := hankoadmintest.New(hanko.Issuer)
 	e := &webhookEnv{
-		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
+		router: router(a, db, log),
 		hanko:  hanko, close: db.Close, logs: logs,
 		alice: admin.AddUser("alice@example.test"), bob: admin.AddUser("bob@example.test"),
 		tokens: map[string]string{},
 	}
-	for _, u := range []authtest.AdminUser{e.alice, e.bob} {
+	for _, u := range []hankoadmin.User{e.alice, e.bob} {
 		e.tokens[u.ID] = admin.LoginSession(u.ID)
 		for i := range 3 {
 			e.api(t, u.ID, http.MethodPost, "/api/todos", fmt.Sprintf(`{"title": "todo %d of %s"}`, i, u.PrimaryEmail()), http.StatusCreated)
@@ -99,7 +135,7 @@ func (e *webhookEnv) todoTitles(t *testing.T, userID string) []string {
 // capturedHeaders are the headers of the delivery a real Hanko sent.
 func capturedHeaders(t *testing.T) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile("../auth/testdata/hanko/webhooks/webhook-user.delete.headers.json")
+	raw, err := os.ReadFile("../../auth/testdata/hanko/webhooks/webhook-user.delete.headers.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +168,7 @@ func (e *webhookEnv) deliver(t *testing.T, body []byte, extra map[string]string)
 	return rec
 }
 
-func (e *webhookEnv) userDelete(u authtest.AdminUser) []byte {
+func (e *webhookEnv) userDelete(u hankoadmin.User) []byte {
 	return e.hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: u})
 }
 
@@ -300,14 +336,23 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		t.Cleanup(hanko.Close)
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
-		env := newTestEnvWith(t, hanko, down.URL)
+		logs := new(bytes.Buffer)
+		log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		a, err := auth.New(t.Context(), auth.Config{HankoAPIURL: down.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := router(a, storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}), log)
 		body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
-		rec := env.do(t, request{method: http.MethodPost, path: "/webhooks/hanko", body: string(body), header: map[string]string{"Content-Type": "application/json"}})
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
 		if got := decodeBody(t, rec); rec.Code != http.StatusServiceUnavailable || got["error"] != "auth_unavailable" {
 			t.Fatalf("%d %v, want 503 auth_unavailable", rec.Code, got)
 		}
-		if !strings.Contains(env.logs.String(), "level=ERROR") || !strings.Contains(env.logs.String(), "outcome=refused") {
-			t.Errorf("a delivery lost to a Hanko outage is not logged as an error:\n%s", env.logs)
+		if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "outcome=refused") {
+			t.Errorf("a delivery lost to a Hanko outage is not logged as an error:\n%s", logs)
 		}
 	})
 	t.Run("database fails", func(t *testing.T) {
@@ -323,4 +368,62 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 			t.Errorf("the failure is not logged with what to do:\n%s", e.logs)
 		}
 	})
+}
+
+func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+		t.Fatalf("body %q is not JSON: %v", rec.Body.String(), err)
+	}
+	return m
+}
+
+// Each delivery counts once through app.Hooks.Counter (the metrics feature
+// provides it), by Hanko's event and the outcome; refused ones never put the
+// body's event in a label.
+func TestWebhookDeliveriesAreCounted(t *testing.T) {
+	hanko := authtest.NewServer()
+	t.Cleanup(hanko.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := auth.New(t.Context(), auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
+	var mu sync.Mutex
+	counts := map[string]int{}
+	h := &app.Hooks{}
+	h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
+		if name != "hanko_gin_webhook_deliveries_total" || !slices.Equal(labels, []string{"event", "outcome"}) {
+			t.Errorf("counter %s %v", name, labels)
+		}
+		return func(values ...string) {
+			mu.Lock()
+			counts[strings.Join(values, " ")]++
+			mu.Unlock()
+		}
+	})
+	Feature{}.Setup(config.NewSettings(func(string) string { return "" }), h)
+	deps := app.Deps{Auth: a, Store: db, Logger: log}
+	r := routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
+		Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
+	deliver := func(body []byte) {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		r.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	user := authtest.RandomUUID()
+	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
+	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.create", Data: map[string]any{"id": user}}))
+	foreign := authtest.NewIssuer() // a key Hanko never published
+	deliver(foreign.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
+	deliver([]byte(`{"token":"x.y.z","event":"attacker-chosen-label"}`))
+	want := map[string]int{"user.delete deleted": 1, "user.create ignored": 1, "unverified refused": 2}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("counted %v, want %v", counts, want)
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package webhooks
 
 import (
 	"bytes"
@@ -13,16 +13,23 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
+// userStore is a Store with the methods this feature uses.
+type userStore interface {
+	store.Store
+	store.UserData
+}
+
 // purgeEnv is a database with todos of users Hanko knows and of users it
 // deleted, and Hanko's admin API (the authtest stand-in) in front of them.
 type purgeEnv struct {
-	admin          *authtest.AdminServer
-	db             store.Store
+	admin          *hankoadmintest.Server
+	db             userStore
 	dbURL          string
 	env            map[string]string
 	alive, deleted []string // user ids with data
@@ -33,10 +40,10 @@ func newPurgeEnv(t *testing.T, b storetest.Backend) *purgeEnv {
 	t.Helper()
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	t.Cleanup(admin.Close)
 	e := &purgeEnv{admin: admin, dbURL: b.NewURL(t), foreign: "legacy-user-7"}
-	e.db = storetest.Open(t, e.dbURL)
+	e.db = storetest.Open(t, e.dbURL).(userStore)
 	e.env = map[string]string{
 		"HANKO_API_URL":       hanko.URL,
 		"DATABASE_URL":        e.dbURL,
@@ -91,7 +98,7 @@ func sorted(s ...[]string) []string {
 func (e *purgeEnv) purge(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"purge-deleted-users"}, args...), func(k string) string { return e.env[k] }, &out)
+	err := purgeDeletedUsers(context.Background(), args, func(k string) string { return e.env[k] }, &out)
 	return out.String(), err
 }
 
@@ -213,7 +220,7 @@ func TestPurgeBatchesWithBoundedConcurrency(t *testing.T) {
 	const users, batch, workers = 40, 4, 3
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	admin := authtest.NewAdmin(hanko.Issuer)
+	admin := hankoadmintest.New(hanko.Issuer)
 	var inFlight, most atomic.Int64
 	var mu sync.Mutex
 	var failFor string // a user id whose batch the admin API fails
@@ -239,7 +246,7 @@ func TestPurgeBatchesWithBoundedConcurrency(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
+	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}).(userStore)
 	var keep, drop []string
 	for i := range users {
 		u := admin.AddUser("")
@@ -350,14 +357,14 @@ func TestPurgeSubcommandUsage(t *testing.T) {
 				env[k] = v
 			}
 			var out bytes.Buffer
-			err := run(context.Background(), append([]string{"purge-deleted-users"}, tc.args...), func(k string) string { return env[k] }, &out)
+			err := purgeDeletedUsers(context.Background(), tc.args, func(k string) string { return env[k] }, &out)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want one saying %q", err, tc.want)
 			}
 		})
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"purge-deleted-users", "-h"}, func(string) string { return "" }, &out); err != nil || !strings.Contains(out.String(), "--dry-run") {
+	if err := purgeDeletedUsers(context.Background(), []string{"-h"}, func(string) string { return "" }, &out); err != nil || !strings.Contains(out.String(), "--dry-run") {
 		t.Errorf("-h: %v\n%s", err, out.String())
 	}
 }

@@ -1,4 +1,6 @@
-package authtest
+// Package hankoadmintest is a stand-in of Hanko's admin API for tests, on
+// hankoadmin's own types.
+package hankoadmintest
 
 // The admin half of the stand-in: Hanko's admin API (port 8001 when
 // self-hosted, no authentication there; Hanko Cloud takes a bearer API key),
@@ -7,7 +9,7 @@ package authtest
 // auth/testdata/hanko/webhooks (README.md there says how they were made).
 //
 //	hanko := authtest.NewServer()
-//	admin := authtest.NewAdminServer(hanko.Issuer)
+//	admin := hankoadmintest.NewServer(hanko.Issuer)
 //	defer admin.Close()
 //	u := admin.AddUser("a@example.com")
 //	admin.SetPublicMetadata(u.ID, map[string]any{"roles": []string{"admin"}})
@@ -26,76 +28,36 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
-// AdminEmail is one of a user's email addresses, as the admin API shows it.
-type AdminEmail struct {
-	ID         string    `json:"id"`
-	Address    string    `json:"address"`
-	IsVerified bool      `json:"is_verified"`
-	IsPrimary  bool      `json:"is_primary"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-}
-
-// AdminMetadata is a user's metadata as the admin API shows it: each part is
-// a JSON object, or nil when unset (an empty object counts as unset).
-type AdminMetadata struct {
-	Public  json.RawMessage `json:"public_metadata,omitempty"`
-	Private json.RawMessage `json:"private_metadata,omitempty"`
-	Unsafe  json.RawMessage `json:"unsafe_metadata,omitempty"`
-}
-
-// AdminUser is a user as GET /users/{id} shows it (and as webhooks carry it
-// in data). Metadata is nil when the user has none; GET /users leaves it out
-// for every user, as Hanko does.
-type AdminUser struct {
-	ID        string         `json:"id"`
-	Emails    []AdminEmail   `json:"emails,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	Metadata  *AdminMetadata `json:"metadata,omitempty"`
-}
-
-// PrimaryEmail returns the primary address, or "" when the user has none.
-func (u AdminUser) PrimaryEmail() string { return u.primary().Address }
-
-func (u AdminUser) primary() AdminEmail {
+// primary returns u's primary address, or none.
+func primary(u hankoadmin.User) hankoadmin.Email {
 	for _, e := range u.Emails {
 		if e.IsPrimary {
 			return e
 		}
 	}
-	return AdminEmail{}
-}
-
-// AdminSession is a server-side session as GET /users/{id}/sessions shows it.
-type AdminSession struct {
-	ID        string    `json:"id"`
-	UserID    string    `json:"user_id"`
-	UserAgent string    `json:"user_agent"`
-	IPAddress string    `json:"ip_address"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-	LastUsed  time.Time `json:"last_used"`
+	return hankoadmin.Email{}
 }
 
 // Hanko stores each metadata part in a column of at most this many characters.
 const adminMetadataMax = 3000
 
 type adminRecord struct {
-	user     AdminUser // Metadata unused: see the three parts below
-	seq      int       // creation order, to sort users created at the same instant
+	user     hankoadmin.User // Metadata unused: see the three parts below
+	seq      int             // creation order, to sort users created at the same instant
 	meta     [3]json.RawMessage
-	sessions []AdminSession
+	sessions []hankoadmin.Session
 }
 
 // Admin keeps users, their metadata and sessions, and serves the admin API
 // over them. Sessions it records are minted by its Issuer, so revoking one
 // through the admin API makes the Issuer's /sessions/validate refuse it.
 type Admin struct {
-	iss *Issuer
+	iss *authtest.Issuer
 
 	mu       sync.Mutex
 	users    map[string]*adminRecord
@@ -104,50 +66,50 @@ type Admin struct {
 	stall    chan struct{} // non-nil while stalled; closed to release
 	apiKey   string
 	requests []string
-	onDelete []func(AdminUser)
+	onDelete []func(hankoadmin.User)
 }
 
-// NewAdmin creates an empty admin API for the tokens of iss (a fresh Issuer
+// New creates an empty admin API for the tokens of iss (a fresh Issuer
 // when iss is nil).
-func NewAdmin(iss *Issuer) *Admin {
+func New(iss *authtest.Issuer) *Admin {
 	if iss == nil {
-		iss = NewIssuer()
+		iss = authtest.NewIssuer()
 	}
 	return &Admin{iss: iss, users: map[string]*adminRecord{}}
 }
 
-// AdminServer is an Admin behind an httptest.Server, on its own port like
+// Server is an Admin behind an httptest.Server, on its own port like
 // Hanko's admin API. Use its URL as HANKO_ADMIN_API_URL.
-type AdminServer struct {
+type Server struct {
 	*Admin
 	URL string
 	srv *httptest.Server
 }
 
-// NewAdminServer starts the admin API of iss on a loopback port.
-func NewAdminServer(iss *Issuer) *AdminServer {
-	a := NewAdmin(iss)
+// NewServer starts the admin API of iss on a loopback port.
+func NewServer(iss *authtest.Issuer) *Server {
+	a := New(iss)
 	srv := httptest.NewServer(a.Handler())
-	return &AdminServer{Admin: a, URL: srv.URL, srv: srv}
+	return &Server{Admin: a, URL: srv.URL, srv: srv}
 }
 
 // Close releases stalled requests and shuts the server down; from then on
 // the admin API is unreachable (connections are refused).
-func (s *AdminServer) Close() {
+func (s *Server) Close() {
 	s.Stall(false)
 	s.srv.Close()
 }
 
 var adminUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-func (a *Admin) now() time.Time { return a.iss.now().UTC().Round(time.Microsecond) }
+func (a *Admin) now() time.Time { return a.iss.Now().UTC().Round(time.Microsecond) }
 
 // AddUser adds a user with one primary, unverified address (no address when
 // email is ""; such a user is invisible to GET /users, as in Hanko).
-func (a *Admin) AddUser(email string) AdminUser {
-	u := AdminUser{}
+func (a *Admin) AddUser(email string) hankoadmin.User {
+	u := hankoadmin.User{}
 	if email != "" {
-		u.Emails = []AdminEmail{{Address: email, IsPrimary: true}}
+		u.Emails = []hankoadmin.Email{{Address: email, IsPrimary: true}}
 	}
 	return a.PutUser(u)
 }
@@ -155,10 +117,10 @@ func (a *Admin) AddUser(email string) AdminUser {
 // PutUser adds u as given, filling what is empty: a random id, email ids,
 // times (now), and a primary address (the first) if none is marked. It
 // panics on an id that is not a UUID, or an id or address already taken.
-func (a *Admin) PutUser(u AdminUser) AdminUser {
+func (a *Admin) PutUser(u hankoadmin.User) hankoadmin.User {
 	now := a.now()
 	if u.ID == "" {
-		u.ID = RandomUUID()
+		u.ID = authtest.RandomUUID()
 	}
 	if !adminUUID.MatchString(u.ID) {
 		panic(fmt.Sprintf("authtest: user id %q is not a UUID (Hanko's ids are)", u.ID))
@@ -175,7 +137,7 @@ func (a *Admin) PutUser(u AdminUser) AdminUser {
 	for n := range u.Emails {
 		e := &u.Emails[n]
 		if e.ID == "" {
-			e.ID = RandomUUID()
+			e.ID = authtest.RandomUUID()
 		}
 		e.Address = strings.ToLower(e.Address)
 		if e.CreatedAt.IsZero() {
@@ -235,7 +197,7 @@ func mustObject(raw json.RawMessage) json.RawMessage {
 }
 
 // view is the user as GET /users/{id} shows it. Call with a.mu held.
-func (r *adminRecord) view() AdminUser {
+func (r *adminRecord) view() hankoadmin.User {
 	u := r.user
 	u.Emails = slices.Clone(u.Emails)
 	u.Metadata = r.metadata()
@@ -243,14 +205,14 @@ func (r *adminRecord) view() AdminUser {
 }
 
 // metadata hides unset and empty parts, and is nil when nothing is left.
-func (r *adminRecord) metadata() *AdminMetadata {
+func (r *adminRecord) metadata() *hankoadmin.Metadata {
 	part := func(raw json.RawMessage) json.RawMessage {
 		if len(raw) == 0 || string(raw) == "{}" {
 			return nil
 		}
 		return slices.Clone(raw)
 	}
-	m := &AdminMetadata{Public: part(r.meta[0]), Private: part(r.meta[1]), Unsafe: part(r.meta[2])}
+	m := &hankoadmin.Metadata{Public: part(r.meta[0]), Private: part(r.meta[1]), Unsafe: part(r.meta[2])}
 	if m.Public == nil && m.Private == nil && m.Unsafe == nil {
 		return nil
 	}
@@ -266,19 +228,19 @@ func (a *Admin) record(userID string) *adminRecord {
 }
 
 // User returns the user as GET /users/{id} would, and whether it exists.
-func (a *Admin) User(id string) (AdminUser, bool) {
+func (a *Admin) User(id string) (hankoadmin.User, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	rec := a.users[strings.ToLower(id)]
 	if rec == nil {
-		return AdminUser{}, false
+		return hankoadmin.User{}, false
 	}
 	return rec.view(), true
 }
 
 // SetMetadata replaces all of a user's metadata (parts must be JSON objects
 // or nil). It panics for an unknown user.
-func (a *Admin) SetMetadata(userID string, m AdminMetadata) {
+func (a *Admin) SetMetadata(userID string, m hankoadmin.Metadata) {
 	parts := [3]json.RawMessage{mustObject(m.Public), mustObject(m.Private), mustObject(m.Unsafe)}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -328,7 +290,7 @@ func (a *Admin) DeleteUser(id string) bool {
 // API or DeleteUser) with the user as it was, the way Hanko triggers its
 // user.delete webhook with that user as data. fn runs before the admin API
 // answers the DELETE, so a test sees its effects right after the call.
-func (a *Admin) OnUserDeleted(fn func(AdminUser)) {
+func (a *Admin) OnUserDeleted(fn func(hankoadmin.User)) {
 	a.mu.Lock()
 	a.onDelete = append(a.onDelete, fn)
 	a.mu.Unlock()
@@ -341,25 +303,25 @@ func (a *Admin) OnUserDeleted(fn func(AdminUser)) {
 // '{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}': an array stays an
 // array, a missing key or no metadata gives "". It panics for an unknown user.
 func (a *Admin) LoginSession(userID string) string {
-	return a.LoginSessionWith(userID, Session{})
+	return a.LoginSessionWith(userID, authtest.Session{})
 }
 
 // LoginSessionWith is LoginSession with other token fields taken from s.
 // UserID and the roles claim always come from the user; Email, when empty,
 // from its primary address.
-func (a *Admin) LoginSessionWith(userID string, s Session) string {
+func (a *Admin) LoginSessionWith(userID string, s authtest.Session) string {
 	a.mu.Lock()
 	rec := a.record(userID)
 	s.UserID = rec.user.ID
 	if s.SessionID == "" {
-		s.SessionID = RandomUUID()
+		s.SessionID = authtest.RandomUUID()
 	}
 	if s.Email == "" {
-		p := rec.user.primary()
+		p := primary(rec.user)
 		s.Email, s.EmailVerified = p.Address, p.IsVerified
 	}
 	if s.IssuedAt.IsZero() {
-		s.IssuedAt = a.iss.now()
+		s.IssuedAt = a.iss.Now()
 	}
 	if s.ExpiresAt.IsZero() {
 		s.ExpiresAt = s.IssuedAt.Add(12 * time.Hour)
@@ -371,7 +333,7 @@ func (a *Admin) LoginSessionWith(userID string, s Session) string {
 	custom["roles"] = rolesClaim(rec.meta)
 	s.Custom = custom
 	at := s.IssuedAt.UTC().Round(time.Microsecond)
-	rec.sessions = append(rec.sessions, AdminSession{
+	rec.sessions = append(rec.sessions, hankoadmin.Session{
 		ID: s.SessionID, UserID: s.UserID, UserAgent: "authtest", IPAddress: "127.0.0.1",
 		CreatedAt: at, UpdatedAt: at, ExpiresAt: s.ExpiresAt.UTC().Round(time.Microsecond), LastUsed: at,
 	})
@@ -381,7 +343,7 @@ func (a *Admin) LoginSessionWith(userID string, s Session) string {
 
 // Sessions returns the user's live sessions, newest first, as
 // GET /users/{id}/sessions does.
-func (a *Admin) Sessions(userID string) []AdminSession {
+func (a *Admin) Sessions(userID string) []hankoadmin.Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	rec := a.users[strings.ToLower(userID)]
@@ -391,15 +353,15 @@ func (a *Admin) Sessions(userID string) []AdminSession {
 	return a.liveSessions(rec)
 }
 
-func (a *Admin) liveSessions(rec *adminRecord) []AdminSession {
-	now := a.iss.now()
-	out := []AdminSession{}
+func (a *Admin) liveSessions(rec *adminRecord) []hankoadmin.Session {
+	now := a.iss.Now()
+	out := []hankoadmin.Session{}
 	for _, s := range rec.sessions {
 		if s.ExpiresAt.After(now) {
 			out = append(out, s)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y AdminSession) int { return y.CreatedAt.Compare(x.CreatedAt) })
+	slices.SortStableFunc(out, func(x, y hankoadmin.Session) int { return y.CreatedAt.Compare(x.CreatedAt) })
 	return out
 }
 
@@ -480,6 +442,16 @@ func (a *Admin) Handler() http.Handler {
 }
 
 // adminJSON answers like echo's c.JSON: compact JSON and a newline.
+// wireUser is a hankoadmin.User as Hanko writes it: without emails or
+// metadata when there are none.
+type wireUser struct {
+	ID        string               `json:"id"`
+	Emails    []hankoadmin.Email   `json:"emails,omitempty"`
+	CreatedAt time.Time            `json:"created_at"`
+	UpdatedAt time.Time            `json:"updated_at"`
+	Metadata  *hankoadmin.Metadata `json:"metadata,omitempty"`
+}
+
 func adminJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -557,7 +529,7 @@ func (a *Admin) listUsers(w http.ResponseWriter, r *http.Request) {
 		if len(rec.user.Emails) == 0 || (ids != nil && !slices.Contains(ids, rec.user.ID)) {
 			continue
 		}
-		if email != "" && !slices.ContainsFunc(rec.user.Emails, func(e AdminEmail) bool { return strings.Contains(e.Address, email) }) {
+		if email != "" && !slices.ContainsFunc(rec.user.Emails, func(e hankoadmin.Email) bool { return strings.Contains(e.Address, email) }) {
 			continue
 		}
 		match = append(match, rec)
@@ -572,11 +544,11 @@ func (a *Admin) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		return c
 	})
-	out := []AdminUser{}
+	out := []wireUser{}
 	for n := (page - 1) * perPage; n < len(match) && n < page*perPage; n++ {
 		u := match[n].view()
 		u.Metadata = nil // GET /users does not load metadata
-		out = append(out, u)
+		out = append(out, wireUser(u))
 	}
 	a.mu.Unlock()
 
@@ -626,7 +598,7 @@ func (a *Admin) getUser(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if rec := a.lookup(w, r, "failed to parse userId as uuid", "user not found"); rec != nil {
-		adminJSON(w, http.StatusOK, rec.view())
+		adminJSON(w, http.StatusOK, wireUser(rec.view()))
 	}
 }
 
@@ -818,7 +790,7 @@ func (a *Admin) deleteSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid := strings.ToLower(r.PathValue("session_id"))
-	n := slices.IndexFunc(rec.sessions, func(s AdminSession) bool { return s.ID == sid })
+	n := slices.IndexFunc(rec.sessions, func(s hankoadmin.Session) bool { return s.ID == sid })
 	if n < 0 {
 		// Unknown, or another user's: Hanko answers the same for both.
 		adminError(w, http.StatusNotFound, "Not Found")

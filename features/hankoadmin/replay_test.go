@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 const (
@@ -31,7 +31,7 @@ const (
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "auth", "testdata", "hanko", "webhooks", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "auth", "testdata", "hanko", "webhooks", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,15 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 )
 
-func standIn(t *testing.T) (*authtest.Server, *authtest.AdminServer, *hankoadmin.Client) {
+func standIn(t *testing.T) (*authtest.Server, *hankoadmintest.Server, *hankoadmin.Client) {
 	t.Helper()
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	t.Cleanup(admin.Close)
 	return hanko, admin, newClient(t, admin.URL, "")
 }
@@ -139,8 +140,8 @@ func TestPagingAgainstTheStandIn(t *testing.T) {
 	base := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	var want []string // newest first
 	for n := range 5 {
-		u := admin.PutUser(authtest.AdminUser{
-			Emails:    []authtest.AdminEmail{{Address: fmt.Sprintf("p%d@example.test", n)}},
+		u := admin.PutUser(hankoadmin.User{
+			Emails:    []hankoadmin.Email{{Address: fmt.Sprintf("p%d@example.test", n)}},
 			CreatedAt: base.Add(time.Duration(n) * time.Minute),
 		})
 		want = append([]string{u.ID}, want...)
@@ -182,7 +183,7 @@ func TestUserByEmailAgainstTheStandIn(t *testing.T) {
 	admin.AddUser("jimbob@example.test")
 	admin.AddUser("bob@example.test.org")
 	admin.SetPublicMetadata(bob.ID, map[string]any{"roles": []string{"admin"}})
-	two := admin.PutUser(authtest.AdminUser{Emails: []authtest.AdminEmail{{Address: "main@example.test"}, {Address: "alias@example.test"}}})
+	two := admin.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{{Address: "main@example.test"}, {Address: "alias@example.test"}}})
 
 	for _, tc := range []struct{ email, id string }{
 		{"bob@example.test", bob.ID},
@@ -221,7 +222,7 @@ func TestMetadataAgainstTheStandIn(t *testing.T) {
 	if m, err := c.Metadata(ctx, u.ID); err != nil || m.Public != nil || m.Private != nil || m.Unsafe != nil {
 		t.Fatalf("Metadata of a user without = %+v, %v", m, err)
 	}
-	admin.SetMetadata(u.ID, authtest.AdminMetadata{
+	admin.SetMetadata(u.ID, hankoadmin.Metadata{
 		Public: json.RawMessage(`{"team":"blue"}`), Private: json.RawMessage(`{"plan":"pro"}`), Unsafe: json.RawMessage(`{"roles":["admin"]}`),
 	})
 	for _, step := range []struct {
@@ -364,7 +365,7 @@ func TestTheAPIKeyAgainstTheStandIn(t *testing.T) {
 // out meanwhile) is not an error and is not counted.
 func TestRevokeAllSessionsToleratesSessionsEndingMeanwhile(t *testing.T) {
 	hanko := authtest.NewIssuer()
-	admin := authtest.NewAdmin(hanko)
+	admin := hankoadmintest.New(hanko)
 	u := admin.AddUser("race@example.test")
 	older := admin.LoginSessionWith(u.ID, authtest.Session{IssuedAt: time.Now().Add(-time.Minute)})
 	newer := admin.LoginSession(u.ID)

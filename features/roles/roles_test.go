@@ -18,14 +18,15 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
-	"github.com/hanko-gin/hanko-gin/roles"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/features/roles"
 )
 
 // standIn is the admin-API stand-in behind a server whose requests a test can
 // watch and selectively fail.
 type standIn struct {
-	*authtest.Admin
+	*hankoadmintest.Admin
 	iss    *authtest.Issuer
 	client *hankoadmin.Client
 	// failIf, when set, answers a request 502 when it returns true.
@@ -37,7 +38,7 @@ type standIn struct {
 func newStandIn(t *testing.T) *standIn {
 	t.Helper()
 	s := &standIn{iss: authtest.NewIssuer()}
-	s.Admin = authtest.NewAdmin(s.iss)
+	s.Admin = hankoadmintest.New(s.iss)
 	inner := s.Admin.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := s.inFlight.Add(1)
@@ -186,14 +187,14 @@ func TestOf(t *testing.T) {
 // puts into the user's next session token.
 func TestOfIsWhatTheTokenGrants(t *testing.T) {
 	iss := authtest.NewIssuer()
-	admin := authtest.NewAdmin(iss)
+	admin := hankoadmintest.New(iss)
 	for _, public := range []string{
 		`{"roles":["admin"]}`, `{"roles":"admin"}`, `{"roles":"[\"admin\",\"editor\"]"}`, `{"roles":"true"}`,
 		`{"roles":false}`, `{"roles":7}`, `{"roles":["admin",1]}`, `{"roles":{"a":1}}`, `{"roles":null}`, `{"roles":""}`,
 		`{"roles":["x","x"]}`, `{"team":"blue"}`,
 	} {
 		u := admin.AddUser(authtest.RandomUUID() + "@example.test")
-		admin.SetMetadata(u.ID, authtest.AdminMetadata{Public: json.RawMessage(public)})
+		admin.SetMetadata(u.ID, hankoadmin.Metadata{Public: json.RawMessage(public)})
 		var claims auth.Claims
 		if err := json.Unmarshal(payload(t, admin.LoginSession(u.ID)), &claims); err != nil {
 			t.Fatal(err)
@@ -239,7 +240,7 @@ func TestOfCapturedMetadata(t *testing.T) {
 func TestSetKeepsOtherMetadataAndEndsSessionsOnRemoval(t *testing.T) {
 	s := newStandIn(t)
 	u := s.AddUser("ada@example.test")
-	s.SetMetadata(u.ID, authtest.AdminMetadata{
+	s.SetMetadata(u.ID, hankoadmin.Metadata{
 		Public:  json.RawMessage(`{"roles":["admin","editor"],"team":"blue","nested":{"a":1}}`),
 		Private: json.RawMessage(`{"stripe":"cus_1"}`),
 		Unsafe:  json.RawMessage(`{"theme":"dark"}`),
@@ -436,7 +437,7 @@ func TestList(t *testing.T) {
 		case 0:
 			s.SetPublicMetadata(u.ID, map[string]any{"roles": []string{"admin"}, "team": "x"})
 		case 1:
-			s.SetMetadata(u.ID, authtest.AdminMetadata{Unsafe: json.RawMessage(`{"roles":["admin"]}`)})
+			s.SetMetadata(u.ID, hankoadmin.Metadata{Unsafe: json.RawMessage(`{"roles":["admin"]}`)})
 		}
 	}
 	p, err := roles.List(ctx(t), s.client, 1, 25)
@@ -525,7 +526,7 @@ func TestFindByEmail(t *testing.T) {
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../auth/testdata/hanko/webhooks/" + name)
+	b, err := os.ReadFile("../../auth/testdata/hanko/webhooks/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,19 @@
-package main
+package roles
 
 import (
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 )
 
 // rolesEnv is the settings of a deployment whose admin API is the stand-in.
@@ -30,11 +31,11 @@ func rolesEnv(adminURL string, extra ...string) func(string) string {
 func runRoles(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"roles"}, args...), getenv, &out)
+	err := rolesCommand(context.Background(), args, getenv, &out)
 	return out.String(), err
 }
 
-func publicMetadata(t *testing.T, a *authtest.AdminServer, id string) string {
+func publicMetadata(t *testing.T, a *hankoadmintest.Server, id string) string {
 	t.Helper()
 	u, ok := a.User(id)
 	if !ok || u.Metadata == nil {
@@ -49,7 +50,7 @@ func publicMetadata(t *testing.T, a *authtest.AdminServer, id string) string {
 }
 
 func TestRolesCommand(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	ada := admin.AddUser("ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"team": "blue"})
@@ -128,11 +129,11 @@ func TestRolesCommand(t *testing.T) {
 }
 
 func TestRolesCommandErrors(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	admin.AddUser("ada@example.com")
 	admin.AddUser("jimada@example.com")
-	gone := authtest.NewAdminServer(nil)
+	gone := hankoadmintest.NewServer(nil)
 	gone.Close()
 
 	tests := []struct {
@@ -180,7 +181,7 @@ func TestRolesCommandErrors(t *testing.T) {
 
 // Hanko Cloud: the API key goes to the admin API and never into a message.
 func TestRolesCommandAPIKey(t *testing.T) {
-	admin := authtest.NewAdminServer(nil)
+	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
 	u := admin.AddUser("ada@example.com")
 	admin.RequireAPIKey("s3cret-key")
@@ -204,31 +205,22 @@ func TestRolesCommandAPIKey(t *testing.T) {
 func TestRunServesTheAdminArea(t *testing.T) {
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	admin := authtest.NewAdminServer(hanko.Issuer)
+	admin := hankoadmintest.NewServer(hanko.Issuer)
 	t.Cleanup(admin.Close)
 	ada := admin.AddUser("ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"roles": []string{"admin"}})
 
-	port := freePort(t)
-	env := rolesEnv(admin.URL,
-		"HANKO_API_URL", hanko.URL,
-		"PORT", strconv.Itoa(port),
-		"DATABASE_URL", "sqlite://"+filepath.Join(t.TempDir(), "todos.db"),
-		"LOG_LEVEL", "error",
-	)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env, new(syncBuffer)) }()
-	t.Cleanup(func() { cancel(); <-done })
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped with -short")
+	}
+	env := rolesEnv(admin.URL)
+	srv := apptest.Start(t, apptest.Binary(t), map[string]string{
+		"HANKO_API_URL":       hanko.URL,
+		"HANKO_ADMIN_API_URL": admin.URL,
+		"DATABASE_URL":        "sqlite://" + filepath.Join(t.TempDir(), "todos.db"),
+		"LOG_LEVEL":           "error",
 	})
+	base := srv.Base
 
 	token := admin.LoginSession(ada.ID)
 	get := func() int {
@@ -248,7 +240,13 @@ func TestRunServesTheAdminArea(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The answer for her session was cached for at most HANKO_SESSION_CHECK_TTL (5s).
-	waitFor(t, func() bool { return get() == http.StatusUnauthorized })
+	deadline := time.Now().Add(10 * time.Second)
+	for get() != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatal("the revoked admin still reaches the admin area after 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func decodePayload(t *testing.T, token string, v any) {

@@ -1,4 +1,8 @@
-package routes
+// Package webhooks is the webhooks feature (docs/webhooks.md): POST
+// /webhooks/hanko receives Hanko's webhook deliveries (user.delete removes
+// the user's data), and `hanko-gin purge-deleted-users` catches deletions
+// whose delivery was lost.
+package webhooks
 
 import (
 	"errors"
@@ -8,8 +12,51 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/store"
 )
+
+// Feature is the webhooks feature, for main.go's feature list.
+type Feature struct{}
+
+// Name implements app.Feature.
+func (Feature) Name() string { return "webhooks" }
+
+// Setup implements app.Feature: the route, the purge subcommand, and a
+// counter of deliveries (counted when the metrics feature is on).
+func (Feature) Setup(s *config.Settings, h *app.Hooks) {
+	hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
+	count := h.Counter("hanko_gin_webhook_deliveries_total",
+		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, ignored, refused, failed).",
+		"event", "outcome")
+	h.Routes(func(r *gin.Engine, d app.Deps) {
+		w := &receiver{auth: d.Auth, store: d.Store.(store.UserData), log: d.Logger, count: count}
+		// No session: the signed token in the body is the proof.
+		r.POST("/webhooks/hanko", w.hankoWebhook)
+	})
+	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run]", purgeDeletedUsers)
+}
+
+// receiver answers POST /webhooks/hanko.
+type receiver struct {
+	auth  *auth.Authenticator
+	store store.UserData
+	log   *slog.Logger
+	count func(values ...string) // event, outcome
+}
+
+// delivered counts one delivery. Only events of verified tokens (signed by
+// Hanko) become label values; a refused delivery is "unverified".
+func (a *receiver) delivered(event, outcome string) {
+	if event == "" {
+		event = "unverified"
+	}
+	a.count(event, outcome)
+}
 
 // webhookAnswer is the body of a 200 to Hanko (which only looks at the
 // status; the body is for people reading logs or testing with curl).
@@ -25,12 +72,12 @@ type webhookAnswer struct {
 // auth.VerifyWebhook. Hanko sends each delivery once and never retries, so
 // every outcome is logged (event, user id, outcome; never the token), and
 // `hanko-gin purge-deleted-users` catches deletions that never arrived.
-func (a *api) hankoWebhook(c *gin.Context) {
+func (a *receiver) hankoWebhook(c *gin.Context) {
 	ctx := c.Request.Context()
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
 		a.log.WarnContext(ctx, "hanko webhook", "outcome", "refused", "status", http.StatusBadRequest, "reason", "Content-Type is not application/json")
-		a.metrics.webhookDelivery("", "refused")
-		respondError(c, badRequest("A webhook delivery must be JSON, sent with Content-Type: application/json."))
+		a.delivered("", "refused")
+		routes.RespondError(c, routes.BadRequest("A webhook delivery must be JSON, sent with Content-Type: application/json."))
 		return
 	}
 	wh, err := a.auth.VerifyWebhook(ctx, c.Request.Body)
@@ -43,8 +90,8 @@ func (a *api) hankoWebhook(c *gin.Context) {
 			level = slog.LevelError // a real deletion may be lost: the purge will catch it
 		}
 		a.log.Log(ctx, level, "hanko webhook", "outcome", "refused", "status", status, "reason", err.Error())
-		a.metrics.webhookDelivery("", "refused")
-		respondError(c, err)
+		a.delivered("", "refused")
+		routes.RespondError(c, err)
 		return
 	}
 	log := a.log.With("event", wh.Event, "user_id", wh.UserID())
@@ -60,7 +107,7 @@ func (a *api) hankoWebhook(c *gin.Context) {
 	//		err := a.store.CreateProfile(ctx, wh.UserID(), ...)
 	default:
 		log.DebugContext(ctx, "hanko webhook", "outcome", "ignored")
-		a.metrics.webhookDelivery(wh.Event, "ignored")
+		a.delivered(wh.Event, "ignored")
 		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
 	}
 }
@@ -68,13 +115,13 @@ func (a *api) hankoWebhook(c *gin.Context) {
 // deleteUserData handles user.delete: everything stored for the user goes,
 // in one transaction that is durable before Hanko gets its 200. A replay or a
 // second delivery deletes nothing more and is still a 200.
-func (a *api) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	id := wh.UserID()
 	if id == "" {
 		// Hanko's user ids are UUIDs; anything else names nobody we store for.
 		log.WarnContext(ctx, "hanko webhook", "outcome", "ignored", "reason", "data.id is not a Hanko user id (a UUID); nothing deleted")
-		a.metrics.webhookDelivery(wh.Event, "ignored")
+		a.delivered(wh.Event, "ignored")
 		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
 		return
 	}
@@ -82,11 +129,11 @@ func (a *api) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger)
 	if err != nil {
 		log.ErrorContext(ctx, "hanko webhook", "outcome", "failed", "error", err,
 			"reason", "deleting the user's data failed; Hanko does not retry: run hanko-gin purge-deleted-users")
-		a.metrics.webhookDelivery(wh.Event, "failed")
-		respondError(c, err)
+		a.delivered(wh.Event, "failed")
+		routes.RespondError(c, err)
 		return
 	}
 	log.InfoContext(ctx, "hanko webhook", "outcome", "deleted", "deleted_rows", n)
-	a.metrics.webhookDelivery(wh.Event, "deleted")
+	a.delivered(wh.Event, "deleted")
 	c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "deleted", Deleted: &n})
 }

@@ -1,15 +1,14 @@
-package routes
-
-// Prometheus metrics. Everything about them is in this file; routes.New adds
-// the middleware when Deps.Metrics is set, and main serves Metrics.Handler on
-// METRICS_ADDR. To remove the feature, delete this file (and its tests) and
-// the lines that mention Metrics in routes.go and main.go.
+// Package metrics is the metrics feature (docs/metrics.md): Prometheus
+// metrics of the HTTP API, the auth middleware and the Go runtime, served at
+// GET /metrics on a listener of its own (METRICS_ADDR), never on the public
+// port. Other features count through app.Hooks.Counter, which this feature
+// provides, so that only this package imports Prometheus.
+package metrics
 
 import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/routes"
 )
 
 // unmatchedRoute is the route label of requests that match no route (404s,
@@ -33,8 +33,9 @@ var decisionResults = []string{"ok", auth.CodeUnauthorized, auth.CodeInvalidToke
 
 // Metrics holds the API's Prometheus metrics on a registry of its own (never
 // the global default one). Build it with NewMetrics, pass ObserveSessionCheck
-// as auth.Config.OnSessionCheck and the Metrics as Deps.Metrics, and serve
-// Handler on a listener of its own. A Metrics serves one router.
+// as auth.Config.OnSessionCheck, put Middleware first on the router, and
+// serve Handler on a listener of its own (Feature does all that). A Metrics
+// serves one router.
 type Metrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec        // method, route, status
@@ -42,24 +43,7 @@ type Metrics struct {
 	decisions   map[string]prometheus.Counter // the known results, created up front
 	decisionVec *prometheus.CounterVec
 	sessions    map[string]prometheus.Observer // by session-check outcome
-	webhooks    *prometheus.CounterVec         // event, outcome
-	attached    atomic.Bool                    // set by middleware: a Metrics serves one router
-
-	// series caches the counter and histogram of each method, route and
-	// status seen, so a request costs one map lookup instead of hashing
-	// label values. The map is replaced, never changed: readers take no lock.
-	series  atomic.Pointer[map[seriesKey]requestSeries]
-	seriesM sync.Mutex // serialises the writers of series
-}
-
-type seriesKey struct {
-	method, route string
-	status        int
-}
-
-type requestSeries struct {
-	count    prometheus.Counter
-	duration prometheus.Observer
+	attached    atomic.Bool                    // set by Middleware: a Metrics serves one router
 }
 
 // NewMetrics registers the HTTP, auth, Go runtime and process metrics.
@@ -94,13 +78,8 @@ func NewMetrics() *Metrics {
 	for _, o := range []string{auth.SessionValid, auth.SessionInvalid, auth.SessionUnavailable} {
 		m.sessions[o] = sessions.WithLabelValues(o)
 	}
-	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hanko_gin_webhook_deliveries_total",
-		Help: "Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, ignored, refused, failed).",
-	}, []string{"event", "outcome"})
-	m.series.Store(&map[seriesKey]requestSeries{})
 	m.reg.MustRegister(
-		m.requests, m.durations, m.decisionVec, sessions, m.webhooks,
+		m.requests, m.durations, m.decisionVec, sessions,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -115,18 +94,19 @@ func (m *Metrics) ObserveSessionCheck(outcome string, latency time.Duration) {
 	}
 }
 
-// webhookDelivery counts one delivery to POST /webhooks/hanko. Only events of
-// verified tokens (signed by Hanko) become label values; a refused delivery
-// is "unverified". Nil-safe, so handlers call it whether metrics are on or not.
-func (m *Metrics) webhookDelivery(event, outcome string) {
-	if m == nil {
-		return
-	}
-	if event == "" {
-		event = "unverified"
-	}
-	m.webhooks.WithLabelValues(event, outcome).Inc()
+// Counter registers a counter with the given label names and returns the
+// function that counts one event; it is app.CounterFunc, for other features'
+// counters (app.Hooks.Counter). Label values must be bounded: set by code,
+// never taken from a request as they are.
+func (m *Metrics) Counter(name, help string, labels ...string) func(values ...string) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	m.reg.MustRegister(vec)
+	return func(values ...string) { vec.WithLabelValues(values...).Inc() }
 }
+
+// CollectAuth exports a's counters (auth.Stats), read when metrics are
+// scraped. Call it once.
+func (m *Metrics) CollectAuth(a *auth.Authenticator) { m.reg.MustRegister(authCollector{a}) }
 
 // Handler serves the metrics in Prometheus' text format at GET /metrics, and
 // the usual JSON 404 for any other path. Serve it on METRICS_ADDR only: it
@@ -139,10 +119,10 @@ func (m *Metrics) Handler(log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path != "/metrics":
-			writeJSONError(w, errRouteNotFound)
+			writeJSONError(w, routes.ErrRouteNotFound)
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			w.Header().Set("Allow", "GET, HEAD")
-			writeJSONError(w, errMethodNotAllowed)
+			writeJSONError(w, routes.ErrMethodNotAllowed)
 		default:
 			metrics.ServeHTTP(w, r)
 		}
@@ -150,27 +130,28 @@ func (m *Metrics) Handler(log *slog.Logger) http.Handler {
 }
 
 // writeJSONError writes the one error shape outside Gin.
-func writeJSONError(w http.ResponseWriter, e *apiError) {
+func writeJSONError(w http.ResponseWriter, e *routes.Error) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(e.status)
-	_, _ = w.Write([]byte(`{"error":` + strconv.Quote(e.code) + `,"message":` + strconv.Quote(e.message) + `}`))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write([]byte(`{"error":` + strconv.Quote(e.Code) + `,"message":` + strconv.Quote(e.Message) + `}`))
 }
 
-// middleware counts and times every request, and counts the auth
+// Middleware counts and times every request, and counts the auth
 // middleware's decision once per request, after every handler ran (a role
-// check after RequireSession overrides its "ok"). It registers a's counters,
-// read when metrics are scraped.
-func (m *Metrics) middleware(a *auth.Authenticator) gin.HandlerFunc {
+// check after RequireSession overrides its "ok"). Put it first on the router.
+func (m *Metrics) Middleware() gin.HandlerFunc {
 	if !m.attached.CompareAndSwap(false, true) {
-		panic("routes: a Metrics serves one router; call NewMetrics for each")
+		panic("metrics: a Metrics serves one router; call NewMetrics for each")
 	}
-	m.reg.MustRegister(authCollector{a})
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		s := m.seriesFor(boundedMethod(c.Request.Method), c.FullPath(), c.Writer.Status())
-		s.count.Inc()
-		s.duration.Observe(time.Since(start).Seconds())
+		method, route := boundedMethod(c.Request.Method), c.FullPath()
+		if route == "" {
+			route = unmatchedRoute
+		}
+		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
+		m.durations.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		if d, ok := auth.DecisionFromContext(c); ok {
 			if counter, known := m.decisions[d]; known {
 				counter.Inc()
@@ -181,35 +162,6 @@ func (m *Metrics) middleware(a *auth.Authenticator) gin.HandlerFunc {
 			}
 		}
 	}
-}
-
-// seriesFor returns the request counter and histogram for one method, route
-// and status, creating them on first use.
-func (m *Metrics) seriesFor(method, route string, status int) requestSeries {
-	if route == "" {
-		route = unmatchedRoute
-	}
-	k := seriesKey{method, route, status}
-	if s, ok := (*m.series.Load())[k]; ok {
-		return s
-	}
-	m.seriesM.Lock()
-	defer m.seriesM.Unlock()
-	old := *m.series.Load()
-	if s, ok := old[k]; ok {
-		return s
-	}
-	s := requestSeries{
-		count:    m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
-		duration: m.durations.WithLabelValues(method, route),
-	}
-	next := make(map[seriesKey]requestSeries, len(old)+1)
-	for k, v := range old {
-		next[k] = v
-	}
-	next[k] = s
-	m.series.Store(&next)
-	return s
 }
 
 // boundedMethod is the method label: the standard methods as they are, any

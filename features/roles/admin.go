@@ -1,9 +1,11 @@
-package routes
+package roles
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,8 +14,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/hanko-gin/hanko-gin/hankoadmin"
-	"github.com/hanko-gin/hanko-gin/roles"
+	"github.com/hanko-gin/hanko-gin/auth"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // The sample admin area: Hanko's users with their roles and todo counts, and
@@ -30,21 +34,25 @@ const (
 )
 
 var (
-	errAdminNotConfigured = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
-		"The admin area is off: the backend has no HANKO_ADMIN_API_URL (Hanko's admin API) set."}
-	errAdminUnavailable = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
-		"Hanko's admin API cannot be reached right now, so users and roles cannot be read or changed; try again shortly."}
-	errUserNotFound = &apiError{http.StatusNotFound, "not_found", "No Hanko user with this id."}
-	errOwnAdminRole = &apiError{http.StatusConflict, "cannot_remove_own_admin",
-		"You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
-	errSessionsNotEnded = &apiError{http.StatusServiceUnavailable, "admin_unavailable",
-		"The roles were saved, but Hanko did not end the user's sessions, so a session they already have keeps the removed role until it expires. " +
-			"End them with `hanko-gin roles revoke <email> <role>` on the server."}
+	errAdminNotConfigured = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The admin area is off: the backend has no HANKO_ADMIN_API_URL (Hanko's admin API) set."}
+	errAdminUnavailable   = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "Hanko's admin API cannot be reached right now, so users and roles cannot be read or changed; try again shortly."}
+	errUserNotFound       = &routes.Error{Status: http.StatusNotFound, Code: "not_found", Message: "No Hanko user with this id."}
+	errOwnAdminRole       = &routes.Error{Status: http.StatusConflict, Code: "cannot_remove_own_admin", Message: "You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
+	errSessionsNotEnded   = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The roles were saved, but Hanko did not end the user's sessions, so a session they already have keeps the removed role until it expires. " +
+		"End them with `hanko-gin roles revoke <email> <role>` on the server."}
 )
 
+// adminArea serves the admin area's routes.
+type adminArea struct {
+	auth  *auth.Authenticator
+	store store.TodoCounter
+	log   *slog.Logger
+	admin *hankoadmin.Client // nil without HANKO_ADMIN_API_URL: the routes answer 503
+}
+
 // adminRoutes registers the admin area under /api/admin.
-func (a *api) adminRoutes(r *gin.Engine) {
-	admin := r.Group("/api/admin", a.auth.RequireRole(roles.Admin))
+func (a *adminArea) adminRoutes(r *gin.Engine) {
+	admin := r.Group("/api/admin", a.auth.RequireRole(Admin))
 	admin.GET("/users", a.adminListUsers)
 	admin.PUT("/users/:id/roles", a.adminSetRoles)
 }
@@ -67,24 +75,24 @@ type adminUsersResponse struct {
 }
 
 // adminListUsers answers one page of Hanko's users (?page=1&per_page=20).
-func (a *api) adminListUsers(c *gin.Context) {
+func (a *adminArea) adminListUsers(c *gin.Context) {
 	page, err := queryInt(c, "page", 1, 1, adminMaxPage)
 	if err != nil {
-		respondError(c, err)
+		routes.RespondError(c, err)
 		return
 	}
 	perPage, err := queryInt(c, "per_page", adminDefaultPerPage, 1, hankoadmin.MaxPerPage)
 	if err != nil {
-		respondError(c, err)
+		routes.RespondError(c, err)
 		return
 	}
 	if a.admin == nil {
-		respondError(c, errAdminNotConfigured)
+		routes.RespondError(c, errAdminNotConfigured)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
 	defer cancel()
-	p, err := roles.List(ctx, a.admin, page, perPage)
+	p, err := List(ctx, a.admin, page, perPage)
 	if err != nil {
 		a.adminFailed(c, "listing users", err)
 		return
@@ -95,7 +103,7 @@ func (a *api) adminListUsers(c *gin.Context) {
 	}
 	counts, err := a.store.CountTodos(ctx, ids)
 	if err != nil {
-		respondError(c, err)
+		routes.RespondError(c, err)
 		return
 	}
 	out := adminUsersResponse{Users: make([]adminUser, len(p.Users)), Page: page, PerPage: perPage, Total: p.Total, HasNext: p.HasNext}
@@ -121,52 +129,52 @@ type setRolesResponse struct {
 
 // adminSetRoles replaces a user's roles: {"roles": ["admin", ...]}. Everything
 // is validated before Hanko is asked anything.
-func (a *api) adminSetRoles(c *gin.Context) {
-	in, err := decodeObject(c, "roles")
+func (a *adminArea) adminSetRoles(c *gin.Context) {
+	in, err := routes.DecodeObject(c, "roles")
 	if err != nil {
-		respondError(c, err)
+		routes.RespondError(c, err)
 		return
 	}
 	raw, ok := in["roles"]
 	if !ok {
-		respondError(c, badRequest(`The field "roles" is required: an array of role names, e.g. {"roles": ["admin"]}.`))
+		routes.RespondError(c, routes.BadRequest(`The field "roles" is required: an array of role names, e.g. {"roles": ["admin"]}.`))
 		return
 	}
 	var names []string
-	if isNull(raw) || json.Unmarshal(raw, &names) != nil {
-		respondError(c, badRequest(`The field "roles" must be an array of role names (strings), e.g. ["admin"].`))
+	if string(bytes.TrimSpace(raw)) == "null" || json.Unmarshal(raw, &names) != nil {
+		routes.RespondError(c, routes.BadRequest(`The field "roles" must be an array of role names (strings), e.g. ["admin"].`))
 		return
 	}
-	want, err := roles.Check(names)
+	want, err := Check(names)
 	if err != nil {
-		respondError(c, badRequest("%s", capitalize(err.Error())+"."))
+		routes.RespondError(c, routes.BadRequest("%s", capitalize(err.Error())+"."))
 		return
 	}
 	id := c.Param("id")
-	me := mustClaims(c)
-	if strings.EqualFold(id, me.UserID) && !slices.Contains(want, roles.Admin) {
-		respondError(c, errOwnAdminRole)
+	me, _ := auth.FromContext(c) // RequireRole set it
+	if strings.EqualFold(id, me.UserID) && !slices.Contains(want, Admin) {
+		routes.RespondError(c, errOwnAdminRole)
 		return
 	}
 	if !hankoadmin.IsID(id) {
-		respondError(c, errUserNotFound)
+		routes.RespondError(c, errUserNotFound)
 		return
 	}
 	if a.admin == nil {
-		respondError(c, errAdminNotConfigured)
+		routes.RespondError(c, errAdminNotConfigured)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
 	defer cancel()
-	ch, err := roles.Set(ctx, a.admin, id, want)
+	ch, err := Set(ctx, a.admin, id, want)
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):
-		respondError(c, errUserNotFound)
+		routes.RespondError(c, errUserNotFound)
 		return
-	case errors.Is(err, roles.ErrSessionsNotEnded):
+	case errors.Is(err, ErrSessionsNotEnded):
 		a.log.ErrorContext(ctx, "roles changed but the user's sessions were not ended",
 			"admin_id", me.UserID, "user_id", id, "removed", ch.Removed, "error", err.Error())
-		respondError(c, errSessionsNotEnded)
+		routes.RespondError(c, errSessionsNotEnded)
 		return
 	case err != nil:
 		a.adminFailed(c, "changing roles", err)
@@ -182,9 +190,9 @@ func (a *api) adminSetRoles(c *gin.Context) {
 
 // adminFailed answers a failure of Hanko's admin API: a 503, never a guess.
 // The log names the cause (hankoadmin's errors never contain the API key).
-func (a *api) adminFailed(c *gin.Context, what string, err error) {
+func (a *adminArea) adminFailed(c *gin.Context, what string, err error) {
 	a.log.WarnContext(c.Request.Context(), "Hanko's admin API failed", "while", what, "error", err.Error())
-	respondError(c, errAdminUnavailable)
+	routes.RespondError(c, errAdminUnavailable)
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].
@@ -195,7 +203,7 @@ func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi || strconv.Itoa(n) != v {
-		return 0, badRequest("The query parameter %q must be a whole number from %d to %d.", name, lo, hi)
+		return 0, routes.BadRequest("The query parameter %q must be a whole number from %d to %d.", name, lo, hi)
 	}
 	return n, nil
 }

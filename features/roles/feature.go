@@ -1,0 +1,28 @@
+package roles
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/hanko-gin/hanko-gin/app"
+	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/store"
+)
+
+// Feature is the roles feature (docs/roles.md), for main.go's feature list:
+// the admin area (GET /api/admin/users, PUT /api/admin/users/:id/roles,
+// admin role only) and the `hanko-gin roles` subcommand.
+type Feature struct{}
+
+// Name implements app.Feature.
+func (Feature) Name() string { return "roles" }
+
+// Setup implements app.Feature.
+func (Feature) Setup(s *config.Settings, h *app.Hooks) {
+	admin := hankoadmin.FromSettings(s) // nil: the admin area answers 503
+	h.Routes(func(r *gin.Engine, d app.Deps) {
+		a := &adminArea{auth: d.Auth, store: d.Store.(store.TodoCounter), log: d.Logger, admin: admin}
+		a.adminRoutes(r)
+	})
+	h.Command("roles", "roles grant|revoke|list", rolesCommand)
+}
