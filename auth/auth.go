@@ -90,6 +90,8 @@ type tuning struct {
 	maxWebhookBytes int           // larger webhook bodies are refused before parsing
 	now             func() time.Time
 	jwks            jwksTiming
+	checks          checkLimits // the bound on signature checks (limit.go)
+	beforeCheck     func()      // called holding a check slot, before the RSA check
 }
 
 func defaultTuning() tuning {
@@ -99,6 +101,7 @@ func defaultTuning() tuning {
 		maxWebhookBytes: 64 << 10, // a delivery is about 2 KiB; the user in it can grow
 		now:             time.Now,
 		jwks:            defaultJWKSTiming,
+		checks:          defaultCheckLimits(),
 	}
 }
 
@@ -110,8 +113,9 @@ type Authenticator struct {
 	verified *ttlCache[verifiedToken]
 	flight   singleflight.Group
 	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
-	parser   *jwt.Parser
-	webhooks *jwt.Parser // for VerifyWebhook: no iss check, Hanko sets none
+	parser   signedRules
+	webhooks signedRules // for VerifyWebhook: no iss check, Hanko sets none
+	checks   *checkLimiter
 	extract  extractor
 	onError  ErrorHandler
 	log      *slog.Logger
@@ -157,6 +161,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 		extract:  firstOf(fromAuthHeader, fromCookie(cfg.CookieName)),
 		onError:  cfg.ErrorHandler,
 		log:      cfg.Logger,
+		checks:   newCheckLimiter(tune.checks, time.Now),
 	}
 	a.keys, err = newJWKS(ctx, cfg.HankoAPIURL+"/.well-known/jwks.json", tune.jwks, cfg.Transport, cfg.Logger, a.forgetKeys, &a.stats)
 	if err != nil {
@@ -173,11 +178,11 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
-	a.webhooks = jwt.NewParser(opts...)
+	a.webhooks = newSignedRules(opts...)
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
-	a.parser = jwt.NewParser(opts...)
+	a.parser = newSignedRules(opts...)
 	// Always built (it makes no call until asked): privileged routes confirm
 	// every session whatever Config.SessionCheck says.
 	a.sessions = newSessionChecker(cfg.HankoAPIURL, cfg.SessionCheckTTL, cfg.CacheSize, cfg.Transport, tune.now, cfg.Logger)
@@ -204,7 +209,9 @@ func CheckHankoURL(raw string) (string, error) {
 
 // Verify checks a session token and returns its claims. A refusal is an
 // *Error: 401 invalid_token for a bad token, 503 auth_unavailable when the
-// token cannot be judged because Hanko or its keys are out of reach.
+// token cannot be judged because Hanko or its keys are out of reach, or
+// because too many new tokens are waiting for a signature check (a flood of
+// forgeries; then with RetryAfter set, see limit.go).
 //
 // A token that passed full verification is remembered (by its SHA-256) until
 // it expires or Hanko stops publishing the key that signed it, so its RSA
@@ -272,15 +279,11 @@ func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKe
 		return verifiedToken{}, errInvalid(errNotCompact)
 	}
 	claims := new(Claims)
-	keyfunc := a.keys.keyfunc(ctx)
-	parsed, err := a.parser.ParseWithClaims(token, &jwtClaims{claims}, func(t *jwt.Token) (any, error) {
-		key, err := keyfunc(t)
-		if err == nil {
-			a.stats.signatureChecks.Add(1) // the RSA check follows
-		}
-		return key, err
-	})
+	parsed, err := a.parseSigned(ctx, a.parser, token, &jwtClaims{claims})
 	if err != nil {
+		if errors.Is(err, errNoCapacity) {
+			return verifiedToken{}, errBusy("sessions", err)
+		}
 		if errors.Is(err, errKeysUnavailable) {
 			return verifiedToken{}, errUnavailable("Hanko's signing keys are unavailable, so the session cannot be checked; try again shortly.", err)
 		}

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Error codes sent to clients in the "error" field of the JSON body.
@@ -22,6 +23,9 @@ type Error struct {
 	Code    string
 	Message string
 	Err     error
+	// RetryAfter, when positive, is sent as the Retry-After header (in whole
+	// seconds): set on 503s the client should simply retry.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

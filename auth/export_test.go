@@ -33,6 +33,16 @@ type TestConfig struct {
 	JWKSRefreshInterval   time.Duration
 	JWKSUnknownKIDEvery   time.Duration
 	JWKSUnknownKIDWaitMax time.Duration
+
+	// The bound on signature checks (limit.go); zero values keep the defaults.
+	CheckSlots    int
+	CheckQueue    int
+	CheckDeadline time.Duration
+	CheckCPU      float64       // CPUs' worth of check time per second
+	CheckBurst    time.Duration // negative: no burst (every check paced)
+	// BeforeSignatureCheck runs holding a check slot, just before the RSA
+	// check: a test blocks it to keep the slots busy.
+	BeforeSignatureCheck func()
 }
 
 // NewForTest is New with the test knobs.
@@ -76,6 +86,25 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 	if tc.JWKSUnknownKIDWaitMax > 0 {
 		t.jwks.unknownKIDWaitMax = tc.JWKSUnknownKIDWaitMax
 	}
+	if tc.CheckSlots > 0 {
+		t.checks.slots = tc.CheckSlots
+	}
+	if tc.CheckQueue > 0 {
+		t.checks.queue = tc.CheckQueue
+	}
+	if tc.CheckDeadline > 0 {
+		t.checks.deadline = tc.CheckDeadline
+	}
+	if tc.CheckCPU > 0 {
+		t.checks.cpu = tc.CheckCPU
+	}
+	switch {
+	case tc.CheckBurst > 0:
+		t.checks.burst = tc.CheckBurst
+	case tc.CheckBurst < 0:
+		t.checks.burst = 0
+	}
+	t.beforeCheck = tc.BeforeSignatureCheck
 	return newAuthenticator(ctx, cfg, t)
 }
 

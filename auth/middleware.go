@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,8 +24,12 @@ func WriteError(c *gin.Context, err *Error) {
 	c.AbortWithStatusJSON(err.Status, gin.H{"error": err.Code, "message": err.Message})
 }
 
-// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401.
+// SetChallenge adds the RFC 6750 WWW-Authenticate header for a 401, and
+// Retry-After when the error has one (a 503 for lack of capacity).
 func SetChallenge(c *gin.Context, err *Error) {
+	if err.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((err.RetryAfter+time.Second-1)/time.Second)))
+	}
 	if err.Status != http.StatusUnauthorized {
 		return
 	}
@@ -99,7 +105,9 @@ func (a *Authenticator) refuse(c *gin.Context, err error) {
 		e = errUnavailable("The session cannot be checked right now; try again shortly.", err)
 	}
 	ctx := c.Request.Context()
-	if e.Status == http.StatusServiceUnavailable {
+	// A flood's refusals for lack of capacity are counted in Stats rather
+	// than logged one by one: a warning per request would amplify the flood.
+	if e.Status == http.StatusServiceUnavailable && !errors.Is(e, errNoCapacity) {
 		a.log.WarnContext(ctx, "session cannot be checked", "path", c.Request.URL.Path, "reason", e.Error())
 	} else {
 		a.log.DebugContext(ctx, "session refused", "path", c.Request.URL.Path, "reason", e.Error())

@@ -17,9 +17,18 @@ type stats struct {
 // counters only grow. Reading them costs a few atomic loads, so read them when
 // metrics are scraped rather than on every request.
 type Stats struct {
-	// SignatureChecks counts RSA signature checks: tokens not in the
-	// verified-token cache whose key was found.
+	// SignatureChecks counts RSA signature checks: session tokens not in the
+	// verified-token cache, and webhook tokens, that passed every cheaper
+	// check (shape, alg, kid of a loaded key, claims).
 	SignatureChecks int64
+	// SignatureChecksWaiting is the number of tokens waiting now for a
+	// signature-check slot (not a counter). Above 0 only when new tokens
+	// arrive faster than the bound on signature checks lets them be checked.
+	SignatureChecksWaiting int
+	// SignatureChecksRefused counts tokens refused with 503 auth_unavailable
+	// (and Retry-After) because no signature-check slot was free in time: the
+	// queue was full or the deadline passed.
+	SignatureChecksRefused int64
 	// CacheHits counts tokens served from the verified-token cache.
 	CacheHits int64
 	// JWKSFetchesOK counts fetches of Hanko's JWKS whose keys were loaded.
@@ -36,11 +45,13 @@ type Stats struct {
 // Stats returns the current counters.
 func (a *Authenticator) Stats() Stats {
 	return Stats{
-		SignatureChecks:   a.stats.signatureChecks.Load(),
-		CacheHits:         a.stats.cacheHits.Load(),
-		JWKSFetchesOK:     a.stats.jwksOK.Load(),
-		JWKSFetchesFailed: a.stats.jwksFailed.Load(),
-		KeysLoaded:        a.keys.keyCount(context.Background()),
+		SignatureChecks:        a.stats.signatureChecks.Load(),
+		SignatureChecksWaiting: int(a.checks.waiting.Load()),
+		SignatureChecksRefused: a.checks.refused.Load(),
+		CacheHits:              a.stats.cacheHits.Load(),
+		JWKSFetchesOK:          a.stats.jwksOK.Load(),
+		JWKSFetchesFailed:      a.stats.jwksFailed.Load(),
+		KeysLoaded:             a.keys.keyCount(context.Background()),
 	}
 }
 

@@ -105,7 +105,9 @@ func isUUID(s string) bool {
 //     is a few KiB even for a user with many emails and passkeys);
 //   - 401 invalid_token: the token fails a check above;
 //   - 503 auth_unavailable: Hanko's keys cannot be fetched, so the token
-//     cannot be judged.
+//     cannot be judged; or no signature-check slot was free in time (the
+//     deliveries share the bound on signature checks with sessions; then
+//     with RetryAfter set).
 //
 // Its Message is safe to send; its Err says why, for logs, and never holds
 // the token.
@@ -130,8 +132,11 @@ func (a *Authenticator) VerifyWebhook(ctx context.Context, body io.Reader) (*Web
 	}
 
 	claims := new(webhookClaims)
-	_, err = a.webhooks.ParseWithClaims(delivery.token, claims, a.keys.keyfunc(ctx))
+	_, err = a.parseSigned(ctx, a.webhooks, delivery.token, claims)
 	if err != nil {
+		if errors.Is(err, errNoCapacity) {
+			return nil, errBusy("tokens", err)
+		}
 		if errors.Is(err, errKeysUnavailable) {
 			return nil, errUnavailable("Hanko's signing keys are unavailable, so the webhook cannot be checked; try again shortly.", err)
 		}

@@ -11,10 +11,17 @@
 #       alternating rounds of /api/public and /api/protected on each,
 #   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
 #     /sessions/validate calls the stand-in saw,
+#   - the flood run (issue 19): one server (GOMAXPROCS=1), a signed-in user's
+#     requests (repeated token) alone, then while 64 connections send forged
+#     tokens (Hanko's kid, random well-formed signatures) and never-seen valid
+#     tokens arrive 5 a second (loadbench newcomers), in alternating rounds:
+#     req/s, p50, p99 and the ratio, the forged tokens' 401/503 counts and how
+#     many newcomers got in,
 #   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
 # Everything it starts stops when it ends. Usage:
 #   scripts/bench.sh            DURATION=8s CONNECTIONS=32 ROUNDS=3 HEAP_TOKENS=1000000
-#   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds
+#   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds (ONLY=checks, ONLY=flood: those)
+#   FLOOD_CONNECTIONS=64 FLOOD_ROUNDS=2 NEWCOMER_EVERY=200ms   the flood run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8s}
@@ -24,6 +31,10 @@ ROUNDS=${ROUNDS:-3} # public/protected pairs, alternated; the median ratio is re
 COLD_TOKENS=${COLD_TOKENS:-256}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-64}
+FLOOD_ROUNDS=${FLOOD_ROUNDS:-2}
+NEWCOMER_EVERY=${NEWCOMER_EVERY:-200ms}
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
 
 if ! command -v wrk >/dev/null; then
   echo "bench: installing wrk" >&2
@@ -61,7 +72,7 @@ stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 port=$((20000 + RANDOM % 20000))
 server_pid=
 start_server() { # session_check cache_size [metrics_addr]
-  HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 METRICS_ADDR=${3:-} \
+  GOMAXPROCS=1 HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 METRICS_ADDR=${3:-} \
     DATABASE_URL="sqlite://$work/bench-$1-$2-$port.db" LOG_LEVEL=info LOG_FORMAT=json \
     taskset -c "$SERVER_CPU" "$work/hanko-gin" >>"$work/server.log" 2>&1 &
   server_pid=$!
@@ -91,7 +102,7 @@ run() { # label mode path token-env
 # every request misses, verifies the signature and inserts, as fresh tokens do.
 cold_cache=32
 checks="false true"
-[ "${ONLY:-}" = metrics ] && checks=""
+want checks || checks=""
 for check in $checks; do
   mode="session check $([ $check = true ] && echo on || echo off)"
   echo "== $mode" >&2
@@ -114,6 +125,7 @@ done
 
 # The metrics cost: one server without metrics, one with METRICS_ADDR set,
 # both on the server CPU (only one is loaded at a time), alternating rounds.
+if want metrics; then
 echo "== metrics off and on (session check off)" >&2
 off_port=$port on_port=$((port + 1)) metrics_addr=127.0.0.1:$((port + 2))
 port=$off_port; start_server false 10000; off_pid=$server_pid
@@ -129,11 +141,46 @@ done
 curl -fsS "http://$metrics_addr/metrics" | grep -E '^hanko_gin_(auth_decisions_total|http_requests_total\{method="GET",route="/api/p)' >"$work/scrape"
 server_pid=$off_pid; stop_server
 server_pid=$on_pid; stop_server
+fi
+
+# The flood (issue 19): one fresh server, so the newcomers' tokens are
+# never-seen; per round the user alone, then the user during the flood.
+flood_results="$work/flood-results"
+: >"$flood_results"
+if want flood; then
+  echo "== flood: $FLOOD_CONNECTIONS connections of forged tokens against a signed-in user" >&2
+  start_server false 10000
+  url="http://127.0.0.1:$port/api/protected"
+  flood_secs=$(( ${DURATION%s} + 2 ))
+  per_round=$(awk -v d="${DURATION%s}" -v e="${NEWCOMER_EVERY%ms}" 'BEGIN{print int(d*1000/e)}')
+  for round in $(seq "$FLOOD_ROUNDS"); do
+    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
+    echo "alone|$round|$out" >>"$flood_results"
+    echo "   user alone, round $round: $out" >&2
+    env TOKENS_FILE="$work/forged-tokens" COUNT_STATUS=1 taskset -c "$LOAD_CPU" wrk -t1 -c"$FLOOD_CONNECTIONS" -d"${flood_secs}s" \
+      -s cmd/loadbench/wrk.lua "$url" >"$work/forged-$round.out" &
+    flood_pid=$!; pids+=("$flood_pid")
+    sleep 1 # the flood is on before the user's run starts, and ends after it
+    sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/tokens" >"$work/newcomers-$round"
+    taskset -c "$LOAD_CPU" "$work/loadbench" newcomers -url "$url" -tokens "$work/newcomers-$round" \
+      -every "$NEWCOMER_EVERY" -for "$DURATION" >"$work/newcomers-$round.out" &
+    newcomers_pid=$!; pids+=("$newcomers_pid")
+    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
+    echo "flood|$round|$out" >>"$flood_results"
+    echo "   user during the flood, round $round: $out" >&2
+    wait "$newcomers_pid" "$flood_pid"
+    echo "forged|$round|$(grep '^RESULT' "$work/forged-$round.out")" >>"$flood_results"
+    echo "newcomers|$round|$(cat "$work/newcomers-$round.out")" >>"$flood_results"
+    sed 's/^/   /' "$work/newcomers-$round.out" >&2
+  done
+  stop_server
+fi
 
 echo
 echo "hanko-gin load benchmark: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)), $(go version | cut -d' ' -f3)"
 echo "server on CPU $SERVER_CPU, wrk -t1 -c$CONNECTIONS -d$DURATION and the stand-in Hanko on CPU $LOAD_CPU; hanko cookie $token_bytes bytes, RSA-4096"
 echo
+if [ -s "$results" ]; then
 printf '| %-40s | %-30s | %9s | %8s | %8s | %12s | %6s | %4s | %8s |\n' route mode "req/s" p50 p99 "× public" non2xx jwks validate
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..32})" ----------: ---------: ---------: -------------: -------: -----: ---------:
 base=
@@ -163,6 +210,8 @@ awk -F'|' '
       list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[m, i])
       printf "repeated token, %s: median ratio to /api/public over %d rounds: %.2f (rounds: %s)\n", m, k, a[int((k + 1) / 2)], list } }
 ' "$results" | sort
+fi
+if want metrics && [ -s "$results" ]; then
 # Median over the rounds of /api/protected with metrics on over metrics off.
 awk -F'|' '
   function rps(r,   req, dur) { match(r, /requests=[0-9]+/); req = substr(r, RSTART + 9, RLENGTH - 9)
@@ -173,9 +222,41 @@ awk -F'|' '
     list = ""; for (i = 1; i <= k; i++) list = list sprintf("%s%.2f", i > 1 ? ", " : "", v[i])
     printf "metrics cost, repeated token: /api/protected with metrics over without, median over %d rounds: %.2f (rounds: %s)\n", k, a[int((k + 1) / 2)], list }
 ' "$results"
+fi
+if want metrics; then
 echo
 echo "scraped from METRICS_ADDR after the metrics-on rounds:"
 sed 's/^/  /' "$work/scrape"
+fi
+
+if [ -s "$flood_results" ]; then
+  echo
+  echo "flood: server GOMAXPROCS=1 on CPU $SERVER_CPU; on CPU $LOAD_CPU the user (wrk -c$CONNECTIONS, repeated token),"
+  echo "$FLOOD_CONNECTIONS connections of forged tokens (wrk, $(wc -l <"$work/forged-tokens") distinct), newcomers every $NEWCOMER_EVERY, the stand-in Hanko"
+  echo
+  printf '| %-34s | %9s | %8s | %8s | %7s | %6s |\n' "signed-in user, /api/protected" "req/s" p50 p99 "× alone" non2xx
+  printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" ----------: ---------: ---------: --------: -------:
+  alone=
+  while IFS='|' read -r kind round result; do
+    case $kind in alone|flood) ;; *) continue ;; esac
+    req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result"); dur=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$result")
+    p50=$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$result"); p99=$(sed -E 's/.*p99_us=([0-9]+).*/\1/' <<<"$result")
+    non2xx=$(( $(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$result") + $(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$result") ))
+    rps=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r*1e6/d}')
+    [ "$kind" = alone ] && alone=$rps
+    printf '| %-34s | %9s | %6.2fms | %6.2fms | %7s | %6s |\n' "$([ "$kind" = alone ] && echo alone || echo "during the flood"), round $round" "$rps" \
+      "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$(awk -v a="$rps" -v b="$alone" 'BEGIN{printf "%.2f", a/b}')" "$non2xx"
+  done <"$flood_results"
+  echo
+  while IFS='|' read -r kind round result; do
+    case $kind in
+      forged)
+        req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result"); dur=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$result")
+        echo "forged tokens, round $round: $req answered in $(awk -v d="$dur" 'BEGIN{printf "%.1f", d/1e6}') s: $(sed -E 's/.*s401=([0-9]+).*/\1/' <<<"$result") × 401, $(sed -E 's/.*s503=([0-9]+).*/\1/' <<<"$result") × 503, $(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$result") socket errors, p50 $(awk -v v="$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$result")" 'BEGIN{print v/1000}') ms" ;;
+      newcomers) echo "never-seen valid tokens, round $round: ${result#NEWCOMERS }" ;;
+    esac
+  done <"$flood_results"
+fi
 
 if [ "$HEAP_TOKENS" != 0 ]; then
   echo

@@ -2,25 +2,39 @@
 // (authtest, RSA-4096 like real Hanko) on loopback that also writes the tokens
 // the load generator sends.
 //
-//	loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256]
+//	loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256] [-forged 4096]
+//	loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s]
 //
-// It writes DIR/token (one session token), DIR/tokens (distinct tokens, one a
-// line), DIR/bad-token (token with one signature byte changed) and, last, when
-// it serves, DIR/url. GET /_stats answers {"jwks":N,"validate":M}: the calls it
-// has served. It stops on SIGINT/SIGTERM or after -max-run.
+// hanko writes DIR/token (one session token), DIR/tokens (distinct tokens, one
+// a line), DIR/bad-token (token with one signature byte changed),
+// DIR/forged-tokens (distinct forgeries: the header with Hanko's kid and the
+// claims of a valid token, and a random, well-formed signature, so each one
+// passes every check but the RSA one; minting them costs nothing) and, last,
+// when it serves, DIR/url. GET /_stats answers {"jwks":N,"validate":M}: the
+// calls it has served. It stops on SIGINT/SIGTERM or after -max-run.
+//
+// newcomers plays users signing in during a flood: every -every it sends the
+// next never-seen token of FILE to URL (GET, as a cookie), each token on its
+// own, retrying a 503 after its Retry-After (at most 3 tries), for -for. It
+// prints one line: NEWCOMERS sent=.. first_try=.. after_retry=.. never=..
+// invalid=.. p50_ms=.. max_ms=.. (latency of the successful answer).
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,11 +44,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "hanko" {
-		fmt.Fprintln(os.Stderr, "usage: loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256] [-max-run 30m]")
+	var run func([]string) error
+	switch {
+	case len(os.Args) >= 2 && os.Args[1] == "hanko":
+		run = hanko
+	case len(os.Args) >= 2 && os.Args[1] == "newcomers":
+		run = newcomers
+	default:
+		fmt.Fprintln(os.Stderr, "usage: loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256] [-forged 4096] [-max-run 30m]")
+		fmt.Fprintln(os.Stderr, "       loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s]")
 		os.Exit(2)
 	}
-	if err := hanko(os.Args[2:]); err != nil {
+	if err := run(os.Args[2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -46,6 +67,7 @@ func hanko(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	bits := fs.Int("bits", 4096, "RSA key size")
 	n := fs.Int("tokens", 256, "distinct tokens to write to DIR/tokens")
+	nForged := fs.Int("forged", 4096, "distinct forged tokens to write to DIR/forged-tokens")
 	maxRun := fs.Duration("max-run", 30*time.Minute, "stop after this long in any case")
 	_ = fs.Parse(args)
 	if *dir == "" {
@@ -63,6 +85,13 @@ func hanko(args []string) error {
 		return err
 	}
 	if err := write(*dir, "bad-token", flipSignatureByte(token)+"\n"); err != nil {
+		return err
+	}
+	forged := make([]string, *nForged)
+	for i := range forged {
+		forged[i] = randomSignature(token)
+	}
+	if err := write(*dir, "forged-tokens", strings.Join(forged, "\n")+"\n"); err != nil {
 		return err
 	}
 	tokens := make([]string, *n)
@@ -109,6 +138,102 @@ func write(dir, name, content string) error {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, name))
+}
+
+// randomSignature replaces the token's signature by random bytes of the same
+// length: a well-formed forgery.
+func randomSignature(token string) string {
+	i := strings.LastIndexByte(token, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(token[i+1:])
+	if err != nil {
+		panic(err)
+	}
+	_, _ = rand.Read(sig)
+	return token[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func newcomers(args []string) error {
+	fs := flag.NewFlagSet("newcomers", flag.ExitOnError)
+	url := fs.String("url", "", "URL to GET with each token as the hanko cookie (required)")
+	file := fs.String("tokens", "", "file of never-seen valid tokens, one a line (required)")
+	every := fs.Duration("every", 200*time.Millisecond, "time between two newcomers")
+	length := fs.Duration("for", 8*time.Second, "how long to keep sending newcomers")
+	_ = fs.Parse(args)
+	if *url == "" || *file == "" {
+		return fmt.Errorf("-url and -tokens are required")
+	}
+	raw, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	tokens := strings.Fields(string(raw))
+	client := &http.Client{Timeout: 10 * time.Second}
+	type outcome struct {
+		tries, status int
+		latency       time.Duration
+	}
+	var (
+		mu       sync.Mutex
+		outcomes []outcome
+		wg       sync.WaitGroup
+	)
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	end := time.Now().Add(*length)
+	for i := 0; i < len(tokens) && time.Now().Before(end); i++ {
+		wg.Go(func() {
+			o := outcome{}
+			for o.tries < 3 {
+				o.tries++
+				req, _ := http.NewRequest(http.MethodGet, *url, nil)
+				req.Header.Set("Cookie", "hanko="+tokens[i])
+				start := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					o.status = 0
+					break
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				o.status, o.latency = resp.StatusCode, time.Since(start)
+				if resp.StatusCode != http.StatusServiceUnavailable {
+					break
+				}
+				wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+				time.Sleep(time.Duration(max(wait, 1)) * time.Second)
+			}
+			mu.Lock()
+			outcomes = append(outcomes, o)
+			mu.Unlock()
+		})
+		<-tick.C
+	}
+	wg.Wait()
+	var first, retried, never, invalid int
+	var lat []time.Duration
+	for _, o := range outcomes {
+		switch {
+		case o.status == http.StatusOK && o.tries == 1:
+			first++
+		case o.status == http.StatusOK:
+			retried++
+		case o.status == http.StatusUnauthorized:
+			invalid++
+		default:
+			never++
+		}
+		if o.status == http.StatusOK {
+			lat = append(lat, o.latency)
+		}
+	}
+	slices.Sort(lat)
+	p50, maxLat := time.Duration(0), time.Duration(0)
+	if len(lat) > 0 {
+		p50, maxLat = lat[len(lat)/2], lat[len(lat)-1]
+	}
+	fmt.Printf("NEWCOMERS sent=%d first_try=%d after_retry=%d never=%d invalid=%d p50_ms=%.2f max_ms=%.2f\n",
+		len(outcomes), first, retried, never, invalid, float64(p50)/1e6, float64(maxLat)/1e6)
+	return nil
 }
 
 // flipSignatureByte changes one byte in the middle of the token's signature.

@@ -2,6 +2,7 @@
 -- as a signed-in browser sends it:
 --   TOKEN_FILE=f   the same token on every request (first line of f)
 --   TOKENS_FILE=f  the next token of f on every request, round robin
+--   COUNT_STATUS=1 also count the 401 and 503 answers (run with -t1)
 -- done() prints one machine-readable RESULT line.
 local tokens = {}
 local i = 0
@@ -24,9 +25,24 @@ if many then
   end
 end
 
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+
+if os.getenv("COUNT_STATUS") then
+  s401, s503 = 0, 0
+  function response(status, headers, body)
+    if status == 401 then s401 = s401 + 1 elseif status == 503 then s503 = s503 + 1 end
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d\n",
+  local c401, c503 = 0, 0
+  for _, t in ipairs(threads) do
+    c401 = c401 + (t:get("s401") or 0)
+    c503 = c503 + (t:get("s503") or 0)
+  end
+  io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d s401=%d s503=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.status, e.connect + e.read + e.write + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout, c401, c503))
 end

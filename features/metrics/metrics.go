@@ -187,6 +187,10 @@ var (
 		"Fetches of Hanko's JWKS by outcome: ok (keys loaded) or error.", []string{"outcome"}, nil)
 	descKeysLoaded = prometheus.NewDesc("hanko_gin_auth_jwks_keys_loaded",
 		"Hanko signing keys loaded now; 0 means no session can be verified.", nil, nil)
+	descChecksWaiting = prometheus.NewDesc("hanko_gin_auth_signature_checks_waiting",
+		"Tokens waiting now for a signature-check slot: new tokens arrive faster than the bound on signature checks lets them be checked.", nil, nil)
+	descChecksRefused = prometheus.NewDesc("hanko_gin_auth_signature_checks_refused_total",
+		"Tokens refused with 503 auth_unavailable and Retry-After because no signature-check slot was free in time (queue full or deadline passed).", nil, nil)
 )
 
 func (authCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -194,6 +198,8 @@ func (authCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descCacheHits
 	ch <- descJWKSFetches
 	ch <- descKeysLoaded
+	ch <- descChecksWaiting
+	ch <- descChecksRefused
 }
 
 func (c authCollector) Collect(ch chan<- prometheus.Metric) {
@@ -203,4 +209,6 @@ func (c authCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descJWKSFetches, prometheus.CounterValue, float64(s.JWKSFetchesOK), "ok")
 	ch <- prometheus.MustNewConstMetric(descJWKSFetches, prometheus.CounterValue, float64(s.JWKSFetchesFailed), "error")
 	ch <- prometheus.MustNewConstMetric(descKeysLoaded, prometheus.GaugeValue, float64(s.KeysLoaded))
+	ch <- prometheus.MustNewConstMetric(descChecksWaiting, prometheus.GaugeValue, float64(s.SignatureChecksWaiting))
+	ch <- prometheus.MustNewConstMetric(descChecksRefused, prometheus.CounterValue, float64(s.SignatureChecksRefused))
 }

@@ -183,6 +183,8 @@ func TestMetricsCountOneAuthDecisionPerRequest(t *testing.T) {
 		`hanko_gin_auth_jwks_fetches_total{outcome="ok"}`:    1,
 		`hanko_gin_auth_jwks_fetches_total{outcome="error"}`: 0,
 		`hanko_gin_auth_jwks_keys_loaded`:                    1,
+		`hanko_gin_auth_signature_checks_waiting`:            0,
+		`hanko_gin_auth_signature_checks_refused_total`:      0,
 	} {
 		if got := value(t, after, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)

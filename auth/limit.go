@@ -1,0 +1,205 @@
+package auth
+
+// The bound on signature checks (issue 19). A forged token with Hanko's kid
+// costs the server one RSA-4096 check (~0.35 ms of CPU) and its sender
+// nothing, so without a bound a few connections of forgeries take every CPU
+// from signed-in users. Signature checks therefore wait for one of a few
+// slots, in one FIFO queue of bounded length, for at most a short deadline,
+// and together they may use only a share of the CPU. A token that cannot be
+// checked in time is refused with 503 auth_unavailable and Retry-After: never
+// let through, never called invalid. Cache hits never reach the queue, and
+// everything that can refuse a token without RSA runs before it (check.go).
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// checkLimits bounds the signature checks of one Authenticator.
+type checkLimits struct {
+	slots    int           // checks running at once
+	queue    int           // checks waiting for a slot, at most
+	deadline time.Duration // longest wait for a slot
+	// cpu is the CPU time (in CPUs: seconds per second) the checks may use
+	// over time; burst is the check time they may use above it after a
+	// quiet spell, so that a burst of sign-ins is not slowed down.
+	cpu   float64
+	burst time.Duration
+}
+
+// maxOverdraft bounds what one check can overdraw the budget by, so that a
+// check that took long for other reasons (the process was stopped, the
+// machine suspended) pauses the checks after it briefly, not for as long.
+const maxOverdraft = 100 * time.Millisecond
+
+// retryAfter is the Retry-After sent with a refusal for lack of capacity.
+const retryAfter = time.Second
+
+// defaultCheckLimits sizes the bound from GOMAXPROCS (read once, here):
+// half the Ps check signatures at most (at least one); over time the checks
+// use at most 40% of the CPU, so that after the HTTP work of the requests
+// that carry them, other requests keep at least half; a queue of 128 per slot
+// (about 0.1 s of work at RSA-4096 speed); a half-second deadline.
+func defaultCheckLimits() checkLimits {
+	procs := runtime.GOMAXPROCS(0)
+	slots := max(1, procs/2)
+	return checkLimits{
+		slots:    slots,
+		queue:    128 * slots,
+		deadline: 500 * time.Millisecond,
+		cpu:      0.4 * float64(procs),
+		burst:    100 * time.Millisecond,
+	}
+}
+
+// errNoCapacity is the cause of a refusal for lack of capacity.
+var errNoCapacity = errors.New("no capacity to check the signature in time")
+
+// checkLimiter hands out the signature-check slots: first come, first served.
+type checkLimiter struct {
+	lim   checkLimits
+	clock func() time.Time // real time (the budget must not follow a test's token clock)
+
+	mu       sync.Mutex
+	running  int
+	waiters  list.List // of *checkWaiter, oldest first
+	budget   float64   // seconds of check time left; negative: overdrawn
+	budgetAt time.Time // when budget was last topped up
+	timer    *time.Timer
+	armed    bool // timer will dispatch when the budget allows
+
+	waiting atomic.Int64 // waiters.Len(), for Stats
+	refused atomic.Int64 // refused for lack of capacity (queue full or deadline)
+}
+
+type checkWaiter struct {
+	ready   chan struct{} // closed when granted
+	granted bool          // under checkLimiter.mu
+	elem    *list.Element
+}
+
+func newCheckLimiter(lim checkLimits, clock func() time.Time) *checkLimiter {
+	l := &checkLimiter{lim: lim, clock: clock, budget: lim.burst.Seconds(), budgetAt: clock()}
+	l.timer = time.AfterFunc(time.Hour, l.wake)
+	l.timer.Stop()
+	return l
+}
+
+// acquire waits for a slot and returns when the check started; pass it to
+// release. It fails with errNoCapacity when the queue is full, no slot was
+// free within the deadline, or ctx ended first.
+func (l *checkLimiter) acquire(ctx context.Context) (time.Time, error) {
+	l.mu.Lock()
+	now := l.clock()
+	l.refill(now)
+	if l.running < l.lim.slots && l.waiters.Len() == 0 && l.budget >= 0 {
+		l.running++ // the idle path: no queue, no allocation
+		l.mu.Unlock()
+		return now, nil
+	}
+	if l.waiters.Len() >= l.lim.queue {
+		l.mu.Unlock()
+		l.refused.Add(1)
+		return time.Time{}, fmt.Errorf("%w: %d checks are waiting already", errNoCapacity, l.lim.queue)
+	}
+	w := &checkWaiter{ready: make(chan struct{})}
+	w.elem = l.waiters.PushBack(w)
+	l.waiting.Store(int64(l.waiters.Len()))
+	l.dispatch(now) // a free slot may only be waiting for the budget
+	l.mu.Unlock()
+
+	t := time.NewTimer(l.lim.deadline)
+	defer t.Stop()
+	var cause error
+	select {
+	case <-w.ready:
+		return l.clock(), nil
+	case <-t.C:
+		cause = fmt.Errorf("%w: no slot within %s", errNoCapacity, l.lim.deadline)
+	case <-ctx.Done():
+		cause = fmt.Errorf("%w: the request ended while waiting: %w", errNoCapacity, context.Cause(ctx))
+	}
+	l.mu.Lock()
+	if w.granted { // granted while giving up: use the slot
+		l.mu.Unlock()
+		return l.clock(), nil
+	}
+	l.waiters.Remove(w.elem)
+	l.waiting.Store(int64(l.waiters.Len()))
+	l.mu.Unlock()
+	if ctx.Err() == nil {
+		l.refused.Add(1)
+	}
+	return time.Time{}, cause
+}
+
+// release frees the slot taken at start, charges the check's time to the
+// budget and hands the slot to the oldest waiter when the budget allows.
+func (l *checkLimiter) release(start time.Time) {
+	l.mu.Lock()
+	now := l.clock()
+	l.running--
+	l.charge(now, now.Sub(start))
+	l.dispatch(now)
+	l.mu.Unlock()
+}
+
+// refill tops the budget up for the time since the last top-up.
+func (l *checkLimiter) refill(now time.Time) { l.charge(now, 0) }
+
+// charge tops the budget up for the time since the last top-up and takes
+// used off it (before capping at the burst: the refill during a check pays
+// for it), within [-maxOverdraft, burst].
+func (l *checkLimiter) charge(now time.Time, used time.Duration) {
+	if d := now.Sub(l.budgetAt); d > 0 {
+		l.budget += d.Seconds() * l.lim.cpu
+		l.budgetAt = now
+	}
+	l.budget = min(max(l.budget-used.Seconds(), -maxOverdraft.Seconds()), l.lim.burst.Seconds())
+}
+
+// dispatch grants free slots to the oldest waiters while the budget lasts;
+// when it is spent, it arms the timer for the moment it is not. Called with
+// mu held.
+func (l *checkLimiter) dispatch(now time.Time) {
+	for l.running < l.lim.slots && l.waiters.Len() > 0 {
+		if l.budget < 0 {
+			if !l.armed {
+				l.armed = true
+				wait := time.Duration(-l.budget/l.lim.cpu*float64(time.Second)) + time.Microsecond
+				l.timer.Reset(wait)
+			}
+			return
+		}
+		w := l.waiters.Remove(l.waiters.Front()).(*checkWaiter)
+		w.granted = true
+		l.running++
+		close(w.ready)
+	}
+	l.waiting.Store(int64(l.waiters.Len()))
+}
+
+// wake runs when the budget allows checks again.
+func (l *checkLimiter) wake() {
+	l.mu.Lock()
+	l.armed = false
+	now := l.clock()
+	l.refill(now)
+	l.dispatch(now)
+	l.mu.Unlock()
+}
+
+// errBusy is the refusal of a token that could not be checked in time.
+func errBusy(what string, cause error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeAuthUnavailable,
+		Message:    "The server is checking too many new " + what + " right now; try again in a moment.",
+		Err:        cause,
+		RetryAfter: retryAfter}
+}
