@@ -136,7 +136,6 @@ func TestRepoLooksHandWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layoutLanded(t, root)
 	var removed []*feature
 	var names []string
 	for _, f := range defaultCatalog.Features {

@@ -96,7 +96,9 @@ func (p *plan) abs(rel string) (string, error) {
 	}
 	abs := filepath.Join(p.root, filepath.FromSlash(rel))
 	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%s does not exist (nor its folder)", rel)
+	} else if err != nil {
 		return "", fmt.Errorf("%s: %w", rel, err)
 	}
 	if !inside(p.root, dir) {

@@ -30,7 +30,6 @@ func TestRemovedFeaturesAreGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layoutLanded(t, root)
 	dir := t.TempDir()
 	server := goBuild(t, root, dir, "hanko-gin", ".")
 	fake := goBuild(t, root, dir, "fakehanko", "./e2e/fakehanko")
@@ -199,14 +198,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-// layoutLanded skips t on the layout before app/ and features/ (phase 1 of
-// issue 17: the manifests describe the new layout).
-// TODO(starter): delete once the restructure is on main.
-func layoutLanded(t *testing.T, root string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(root, "app")); err != nil {
-		t.Skip("the layout with app/ and features/ has not landed yet")
-	}
 }
