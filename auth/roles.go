@@ -65,11 +65,14 @@ func (c *Claims) HasRole(role string) bool {
 // Whatever Config.SessionCheck says, RequireRole confirms the session with
 // Hanko's POST /sessions/validate (answers reused for Config.SessionCheckTTL),
 // so a session that was revoked, for example because a role was taken away,
-// stops passing at once rather than when its token expires. It answers
+// stops passing at once rather than when its token expires. The role is read
+// from the token before Hanko is asked, so a session without it never causes
+// a call to Hanko. It answers
 //
-//   - 401 (unauthorized, invalid_token) without a valid session, as RequireSession;
-//   - 503 auth_unavailable when Hanko cannot confirm the session: it never guesses;
-//   - 403 forbidden (CodeForbidden) for a confirmed session without the role.
+//   - 401 (unauthorized, invalid_token) without a valid token, as RequireSession;
+//   - 403 forbidden (CodeForbidden) for a token without the role (Hanko is not asked);
+//   - 401 invalid_token for a token with the role whose session Hanko reports ended;
+//   - 503 auth_unavailable when Hanko cannot confirm the session: it never guesses.
 //
 // It panics when given no role or an empty one: such a route could never be
 // opened, which is a wiring bug.
@@ -85,7 +88,11 @@ func (a *Authenticator) RequireRole(roles ...string) gin.HandlerFunc {
 			a.refuse(c, errInvalid(err))
 			return
 		}
-		claims, err := a.verify(c.Request.Context(), token, true)
+		// The token's own checks first (signature, expiry, and the role it
+		// names): a session without the role is refused here, so it can never
+		// make this backend call Hanko.
+		ctx := c.Request.Context()
+		claims, err := a.verify(ctx, token, false)
 		if err != nil {
 			a.refuse(c, err)
 			return
@@ -93,6 +100,10 @@ func (a *Authenticator) RequireRole(roles ...string) gin.HandlerFunc {
 		if !slices.ContainsFunc(want, claims.HasRole) {
 			a.refuse(c, &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: message,
 				Err: fmt.Errorf("user %s has roles %q, none of %q", claims.UserID, claims.Roles(), want)})
+			return
+		}
+		if err := a.sessions.check(ctx, token, keyOf(token), claims); err != nil {
+			a.refuse(c, err)
 			return
 		}
 		c.Set(claimsKey, claims)

@@ -576,3 +576,41 @@ func TestRequireRoleRecordsTheDecision(t *testing.T) {
 		}
 	}
 }
+
+// RequireRole reads the role from the token before it asks Hanko, so a
+// session without the role cannot make the backend call Hanko at all.
+func TestRequireRoleChecksTheTokenBeforeAskingHanko(t *testing.T) {
+	for _, sessionCheck := range []bool{false, true} {
+		t.Run(map[bool]string{false: "SessionCheck off", true: "SessionCheck on"}[sessionCheck], func(t *testing.T) {
+			hanko, a := newMWHanko(t, auth.TestConfig{SessionCheck: sessionCheck, SessionCheckTTL: 5 * time.Second})
+			r, ran := roleEngine(a, "admin")
+			paths := []string{"/p"}
+			if !sessionCheck { // with SessionCheck on, RequireSession in front of /g/p asks Hanko itself
+				paths = rolePaths
+			}
+			for _, roles := range []any{nil, "", []any{"viewer"}, []any{"Admin"}} {
+				custom := map[string]any{}
+				if roles != nil {
+					custom["roles"] = roles
+				}
+				token := hanko.Token(authtest.Session{UserID: "user-1", Custom: custom})
+				for _, path := range paths {
+					for range 3 {
+						expectRefusal(t, serveAt(r, path, bearer(token)), http.StatusForbidden, auth.CodeForbidden)
+					}
+				}
+			}
+			if n := hanko.ValidateCalls(); n != 0 {
+				t.Fatalf("tokens without the role made %d calls to Hanko's /sessions/validate, want 0", n)
+			}
+			if ran.Load() != 0 {
+				t.Fatal("the handler ran for a token without the role")
+			}
+			// A token with the role is still confirmed with Hanko.
+			expectUser(t, serveAt(r, "/p", bearer(hanko.Token(authtest.Session{UserID: "user-1", Custom: map[string]any{"roles": []any{"admin"}}}))), "user-1")
+			if n := hanko.ValidateCalls(); n != 1 {
+				t.Fatalf("a token with the role: %d calls to Hanko, want 1", n)
+			}
+		})
+	}
+}

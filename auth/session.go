@@ -111,8 +111,9 @@ type sessionChecker struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	answers *ttlCache[bool] // true: session valid; false: revoked or expired
+	answers *ttlCache[sessionAnswer]
 	flight  singleflight.Group
+	forgets atomic.Int64 // counts forgetUser calls: an answer asked for before one is not cached
 	calls   atomic.Int64
 	observe func(outcome string, latency time.Duration) // Config.OnSessionCheck; may be nil
 	outage  atomic.Pointer[outage]                      // the last failure to reach Hanko, while it is fresh
@@ -120,6 +121,19 @@ type sessionChecker struct {
 	readyMu  sync.Mutex // guards the memo of the last readiness probe
 	readyAt  time.Time
 	readyErr error
+}
+
+// sessionAnswer is a cached answer of Hanko's for one token.
+type sessionAnswer struct {
+	valid  bool   // true: session valid; false: revoked or expired
+	userID string // the token's subject, for forgetUser
+}
+
+// forgetUser drops the cached answers for the user's tokens and keeps an
+// answer already being fetched from being cached.
+func (s *sessionChecker) forgetUser(userID string) int {
+	s.forgets.Add(1)
+	return s.answers.deleteIf(func(a sessionAnswer) bool { return a.userID == userID })
 }
 
 // outage remembers a failed call for outageMemo, so that while Hanko is down
@@ -150,7 +164,7 @@ func newSessionChecker(hankoURL string, ttl time.Duration, size int, base http.R
 		ttl:     ttl,
 		now:     now,
 		log:     log,
-		answers: newTTLCache[bool](size),
+		answers: newTTLCache[sessionAnswer](size),
 	}
 }
 
@@ -159,8 +173,8 @@ var errSessionEnded = errors.New("hanko: session is not valid (revoked, logged o
 // check returns nil when Hanko confirms the session, an *Error otherwise.
 func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, claims *Claims) error {
 	now := s.now()
-	if valid, ok := s.answers.get(k, now); ok {
-		return s.verdict(valid)
+	if ans, ok := s.answers.get(k, now); ok {
+		return s.verdict(ans.valid)
 	}
 	if o := s.outage.Load(); o != nil && now.Before(o.until) {
 		return o.err
@@ -168,6 +182,7 @@ func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, cl
 	v, err, _ := s.flight.Do(string(k[:]), func() (any, error) {
 		// Detached from the first caller's cancellation: the answer is shared.
 		ctx := context.WithoutCancel(ctx)
+		forgets := s.forgets.Load()
 		start := time.Now()
 		ans, err := s.call(ctx, token)
 		latency := time.Since(start)
@@ -194,7 +209,9 @@ func (s *sessionChecker) check(ctx context.Context, token string, k tokenKey, cl
 		if ans.IdleExpiresAt != nil && ans.IdleExpiresAt.Before(expires) {
 			expires = *ans.IdleExpiresAt
 		}
-		s.answers.put(k, valid, expires)
+		if s.forgets.Load() == forgets { // else a forgetUser ran meanwhile: the answer may predate it
+			s.answers.put(k, sessionAnswer{valid: valid, userID: claims.UserID}, expires)
+		}
 		if !valid {
 			s.log.InfoContext(ctx, "Hanko reports the session ended; refusing it", "user_id", claims.UserID, "session_id", claims.SessionID)
 		}

@@ -37,6 +37,7 @@ var (
 	errTodoNotFound     = &Error{http.StatusNotFound, "not_found", "No todo with this id."}
 	errCrossOrigin      = &Error{http.StatusForbidden, "forbidden", "Cross-origin request refused: its origin is not in CORS_ALLOWED_ORIGINS."}
 	errOriginNotAllowed = &Error{http.StatusForbidden, "forbidden", "This origin may not call the API: it is not in CORS_ALLOWED_ORIGINS."}
+	errBadQuery         = BadRequest(`The query string cannot be decoded: write "%%" as "%%25", and separate parameters with "&" (not ";").`)
 	errInternal         = &Error{http.StatusInternalServerError, "internal_error", "Something went wrong on our side."}
 )
 

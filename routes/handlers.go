@@ -1,7 +1,9 @@
 package routes
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,28 +32,30 @@ func (a *api) healthz(c *gin.Context) {
 }
 
 // readyz is readiness: 200 only when Hanko's signing keys are loaded (and, with
-// the session check on, Hanko answers) and the database answers.
+// the session check on, Hanko answers) and the database answers. It is public,
+// so its body says what is wrong in plain words only; the URLs and the error
+// chains that say why go to the log.
 func (a *api) readyz(c *gin.Context) {
 	ctx := c.Request.Context()
 	checks := gin.H{}
 	var reasons []string
-	if err := checkWithTimeout(ctx, a.auth.Ready); err != nil {
-		checks["hanko"] = err.Error()
-		reasons = append(reasons, err.Error())
-	} else {
-		checks["hanko"] = "ok"
-	}
-	if err := checkWithTimeout(ctx, a.store.Ping); err != nil {
-		checks["database"] = err.Error()
-		reasons = append(reasons, err.Error())
-	} else {
-		checks["database"] = "ok"
+	for _, dep := range []struct {
+		name, problem string
+		check         func(context.Context) error
+	}{
+		{"hanko", "Hanko cannot be reached or has not published its signing keys, so sessions cannot be checked", a.auth.Ready},
+		{"database", "the database does not answer", a.store.Ping},
+	} {
+		if err := checkWithTimeout(ctx, dep.check); err != nil {
+			a.log.WarnContext(ctx, "not ready", "check", dep.name, "error", err.Error())
+			checks[dep.name] = "unavailable"
+			reasons = append(reasons, dep.problem)
+			continue
+		}
+		checks[dep.name] = "ok"
 	}
 	if len(reasons) > 0 {
-		msg := "Not ready: " + reasons[0]
-		for _, r := range reasons[1:] {
-			msg += "; " + r
-		}
+		msg := "Not ready: " + strings.Join(reasons, "; ") + ". The server log says why."
 		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "not_ready", "message": msg, "checks": checks})
 		return
 	}

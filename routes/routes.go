@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-contrib/cors"
@@ -49,6 +50,7 @@ func New(d Deps) *gin.Engine {
 		recoverJSON(d.Logger),
 		refuseCrossOrigin(d.AllowedOrigins),
 		corsFor(d.AllowedOrigins),
+		refuseUndecodableQuery, // for every route, features' included
 	)
 	r.NoRoute(func(c *gin.Context) { RespondError(c, ErrRouteNotFound) })
 	r.NoMethod(func(c *gin.Context) { RespondError(c, ErrMethodNotAllowed) })
@@ -122,4 +124,16 @@ func refuseCrossOrigin(origins []string) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// refuseUndecodableQuery answers 400 for a query string that cannot be
+// decoded (a stray "%", a ";"). Go's URL.Query drops such pairs silently, so
+// ?cursor=%%% would otherwise read as no cursor at all and answer the first
+// page; one check here covers every route that reads the query.
+func refuseUndecodableQuery(c *gin.Context) {
+	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+		RespondError(c, errBadQuery)
+		return
+	}
+	c.Next()
 }

@@ -213,8 +213,19 @@ func TestReadyzReportsWhatIsMissing(t *testing.T) {
 			t.Fatalf("status = %d, want 503", rec.Code)
 		}
 		body := decodeBody(t, rec)
-		if body["error"] != "not_ready" || !strings.Contains(body["message"].(string), "jwks.json") {
-			t.Errorf("body = %v, want not_ready naming the JWKS URL", body)
+		msg, _ := body["message"].(string)
+		if body["error"] != "not_ready" || !strings.Contains(msg, "Hanko cannot be reached") {
+			t.Errorf("body = %v, want not_ready saying Hanko cannot be reached", body)
+		}
+		// /readyz is public: no internal URL or error chain in the body; the log has them.
+		if b := rec.Body.String(); strings.Contains(b, url) || strings.Contains(b, "127.0.0.1") || strings.Contains(b, "jwks.json") || strings.Contains(b, "connect") {
+			t.Errorf("the body shows internals: %s", b)
+		}
+		if checks := body["checks"].(map[string]any); checks["hanko"] != "unavailable" || checks["database"] != "ok" {
+			t.Errorf("checks = %v", checks)
+		}
+		if logs := env.logs.String(); !strings.Contains(logs, "not ready") || !strings.Contains(logs, "jwks.json") {
+			t.Errorf("the log does not say why:\n%s", logs)
 		}
 		// A token cannot be judged: 503, not a misleading 401.
 		other := authtest.NewIssuer()
@@ -231,9 +242,16 @@ func TestReadyzReportsWhatIsMissing(t *testing.T) {
 		if rec.Code != 503 {
 			t.Fatalf("status = %d, want 503", rec.Code)
 		}
-		checks := decodeBody(t, rec)["checks"].(map[string]any)
-		if checks["hanko"] != "ok" || checks["database"] == "ok" {
-			t.Errorf("checks = %v, want hanko ok and database failing", checks)
+		body := decodeBody(t, rec)
+		checks := body["checks"].(map[string]any)
+		if checks["hanko"] != "ok" || checks["database"] != "unavailable" {
+			t.Errorf("checks = %v, want hanko ok and database unavailable", checks)
+		}
+		if msg := body["message"]; msg != "Not ready: the database does not answer. The server log says why." {
+			t.Errorf("message = %q", msg)
+		}
+		if logs := env.logs.String(); !strings.Contains(logs, "check=database") {
+			t.Errorf("the log does not name the failing check:\n%s", logs)
 		}
 	})
 }

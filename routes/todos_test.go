@@ -511,6 +511,27 @@ func TestTodosListRefusesBadQueries(t *testing.T) {
 	assertError(t, e.call(t, "", "GET", "/api/todos?limit=0", "", ""), 401, "unauthorized", "")
 }
 
+// Go drops query pairs it cannot decode, so ?cursor=%%% would read as no
+// cursor and answer the first page: such a query string is a 400, on every route.
+func TestUndecodableQueryIsRefused(t *testing.T) {
+	e := newTodoEnv(t, storetest.Backends()[0])
+	for range 3 {
+		e.create(t, e.aliceToken, "x")
+	}
+	const msg = "The query string cannot be decoded"
+	for _, q := range []string{"?cursor=%%%", "?cursor=%zz", "?limit=1&cursor=%", "?limit=1;cursor=x", "?%=1", "?limit=%ZZ"} {
+		for _, path := range []string{"/api/todos", "/api/me", "/api/admin/users", "/api/public", "/readyz"} {
+			t.Run(path+q, func(t *testing.T) {
+				assertError(t, e.call(t, e.aliceToken, "GET", path+q, "", ""), 400, "bad_request", msg)
+			})
+		}
+	}
+	// Percent-encoded values still decode.
+	if got := e.page(t, e.aliceToken, "?limit=%32"); len(got.Todos) != 2 {
+		t.Errorf("?limit=%%32: %d todos, want 2", len(got.Todos))
+	}
+}
+
 func TestTodoLimitReached(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		e := newTodoEnv(t, b, store.WithMaxTodosPerUser(9))

@@ -130,6 +130,26 @@ func parseBase(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// URL returns the admin API's base URL, as given to New (it never carries
+// credentials: New refuses them; the API key is not part of it).
+func (c *Client) URL() string { return c.base.String() }
+
+// SendsKeyInTheClear reports whether the client sends an API key over plain
+// http to another machine: anyone on the network path could read the key and
+// change every user's metadata. Loopback and single-label hosts (a compose
+// service such as "hanko") count as the same machine or network.
+func (c *Client) SendsKeyInTheClear() bool {
+	if c.apiKey == "" || c.base.Scheme != "http" {
+		return false
+	}
+	host := c.base.Hostname()
+	if host == "localhost" || !strings.Contains(host, ".") && !strings.Contains(host, ":") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
 // String describes the client without its API key.
 func (c *Client) String() string {
 	key := "no API key"

@@ -66,3 +66,31 @@ func TestFromSettingsNeverShowsSecrets(t *testing.T) {
 		t.Errorf("the error does not name both settings:\n%v", err)
 	}
 }
+
+// An API key sent over plain http to another machine is flagged (the roles
+// feature warns about it at start-up); compose's internal "hanko" and
+// loopback are not another machine.
+func TestSendsKeyInTheClear(t *testing.T) {
+	for _, tc := range []struct {
+		url, key string
+		want     bool
+	}{
+		{"https://admin.example.com", "k", false},
+		{"http://hanko:8001", "k", false},
+		{"http://localhost:8001", "k", false},
+		{"http://127.0.0.1:8001", "k", false},
+		{"http://[::1]:8001", "k", false},
+		{"http://admin.example.com:8001", "", false},
+		{"http://admin.example.com:8001", "k", true},
+		{"http://10.1.2.3:8001", "k", true},
+		{"http://[2001:db8::1]:8001", "k", true},
+	} {
+		c, err := hankoadmin.New(tc.url, tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.SendsKeyInTheClear(); got != tc.want {
+			t.Errorf("%s with key %q: %v, want %v", tc.url, tc.key, got, tc.want)
+		}
+	}
+}

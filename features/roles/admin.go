@@ -23,7 +23,10 @@ import (
 // The sample admin area: Hanko's users with their roles and todo counts, and
 // changing a user's roles. Both routes need the admin role, and RequireRole
 // confirms every request's session with Hanko, so an admin whose role was
-// taken away (which ends their sessions) is refused at once.
+// taken away (which ends their sessions) is refused once the cached answer
+// runs out (at once on the replica that took it away: it forgets the user's
+// cached answers). A role change also asks Hanko for the caller's own roles,
+// uncached, so a demoted admin can change none.
 
 // Admin list paging bounds.
 const (
@@ -37,6 +40,7 @@ var (
 	errAdminNotConfigured = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The admin area is off: the backend has no HANKO_ADMIN_API_URL (Hanko's admin API) set."}
 	errAdminUnavailable   = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "Hanko's admin API cannot be reached right now, so users and roles cannot be read or changed; try again shortly."}
 	errUserNotFound       = &routes.Error{Status: http.StatusNotFound, Code: "not_found", Message: "No Hanko user with this id."}
+	errNoLongerAdmin      = &routes.Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Hanko no longer lists the admin role for you, so you cannot change roles. If it was given back, sign in again."}
 	errOwnAdminRole       = &routes.Error{Status: http.StatusConflict, Code: "cannot_remove_own_admin", Message: "You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
 	errSessionsNotEnded   = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The roles were saved, but Hanko did not end the user's sessions, so a session they already have keeps the removed role until it expires. " +
 		"End them with `hanko-gin roles revoke <email> <role>` on the server."}
@@ -145,14 +149,16 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 		routes.RespondError(c, routes.BadRequest(`The field "roles" must be an array of role names (strings), e.g. ["admin"].`))
 		return
 	}
-	want, err := Check(names)
-	if err != nil {
+	// Names are checked against the user's roles by Set (names being added
+	// must be valid; names already held may stay), so only what no user can
+	// hold is refused before Hanko is asked.
+	if err := CanBeHeld(names); err != nil {
 		routes.RespondError(c, routes.BadRequest("%s", capitalize(err.Error())+"."))
 		return
 	}
 	id := c.Param("id")
 	me, _ := auth.FromContext(c) // RequireRole set it
-	if strings.EqualFold(id, me.UserID) && !slices.Contains(want, Admin) {
+	if strings.EqualFold(id, me.UserID) && !slices.Contains(names, Admin) {
 		routes.RespondError(c, errOwnAdminRole)
 		return
 	}
@@ -166,10 +172,33 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), adminTimeout)
 	defer cancel()
-	ch, err := Set(ctx, a.admin, id, want)
+	// The caller's token names the admin role and Hanko confirmed the session,
+	// but that answer may be cached (HANKO_SESSION_CHECK_TTL) and this replica
+	// may not yet know of a demotion: a write asks Hanko for the caller's
+	// roles themselves, uncached.
+	isAdmin, err := Holds(ctx, a.admin, me.UserID, Admin)
+	if err != nil {
+		a.adminFailed(c, "confirming the caller's admin role", err)
+		return
+	}
+	if !isAdmin {
+		a.log.WarnContext(ctx, "role change refused: Hanko no longer lists the caller as admin", "admin_id", me.UserID, "user_id", id)
+		routes.RespondError(c, errNoLongerAdmin)
+		return
+	}
+	ch, err := Set(ctx, a.admin, id, names)
+	if len(ch.Removed) > 0 {
+		// The user's sessions were ended at Hanko (or that was tried): drop
+		// this replica's cached answers for them, so their next admin request
+		// asks Hanko and is refused at once.
+		a.auth.ForgetUser(strings.ToLower(id)) // tokens carry Hanko's lower-case ids
+	}
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):
 		routes.RespondError(c, errUserNotFound)
+		return
+	case errors.As(err, new(*InvalidError)):
+		routes.RespondError(c, routes.BadRequest("%s", capitalize(err.Error())+"."))
 		return
 	case errors.Is(err, ErrSessionsNotEnded):
 		a.log.ErrorContext(ctx, "roles changed but the user's sessions were not ended",
@@ -185,7 +214,11 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 	if ch.Removed == nil {
 		ch.Removed = []string{}
 	}
-	c.JSON(http.StatusOK, setRolesResponse{ID: id, Roles: want, Removed: ch.Removed, SessionsEnded: ch.SessionsEnded})
+	after := ch.After
+	if after == nil {
+		after = []string{}
+	}
+	c.JSON(http.StatusOK, setRolesResponse{ID: id, Roles: after, Removed: ch.Removed, SessionsEnded: ch.SessionsEnded})
 }
 
 // adminFailed answers a failure of Hanko's admin API: a 503, never a guess.

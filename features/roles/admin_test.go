@@ -64,6 +64,7 @@ type adminEnv struct {
 	adminFail atomic.Pointer[func(*http.Request) bool]
 	hankoFail atomic.Bool // POST /sessions/validate fails
 	adminSrv  *httptest.Server
+	newRouter func(t *testing.T) http.Handler // another replica: its own Authenticator and caches
 
 	ada, bob, cy hankoadmin.User // admin; no metadata; "admin" only in unsafe metadata
 }
@@ -72,6 +73,7 @@ type adminEnvOptions struct {
 	backend     storetest.Backend
 	noAdminAPI  bool          // Deps.Admin nil (HANKO_ADMIN_API_URL unset)
 	adminTimout time.Duration // the admin client's timeout; 0: hankoadmin's default
+	sessionTTL  time.Duration // auth.Config.SessionCheckTTL; 0: Hanko is asked on every admin request
 }
 
 func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
@@ -106,24 +108,29 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 	t.Cleanup(cancel)
 	e.logs = new(bytes.Buffer)
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	// SessionCheckTTL 0: every admin request asks Hanko, so a revocation shows at once.
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var client *hankoadmin.Client
 	if !o.noAdminAPI {
 		var opts []hankoadmin.Option
 		if o.adminTimout > 0 {
 			opts = append(opts, hankoadmin.WithTimeout(o.adminTimout))
 		}
+		var err error
 		if client, err = hankoadmin.New(e.adminSrv.URL, "", opts...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.store = storetest.New(t, o.backend)
-	area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
-	e.router = routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+	e.newRouter = func(t *testing.T) http.Handler {
+		t.Helper()
+		// SessionCheckTTL 0 by default: every admin request asks Hanko, so a revocation shows at once.
+		a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, SessionCheckTTL: o.sessionTTL, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
+		return routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+	}
+	e.router = e.newRouter(t)
 
 	e.ada = e.admin.AddUser("ada@example.test")
 	e.admin.SetPublicMetadata(e.ada.ID, map[string]any{"roles": []string{"admin"}, "team": "blue"})
@@ -138,6 +145,12 @@ func (e *adminEnv) failAdmin(f func(*http.Request) bool) { e.adminFail.Store(&f)
 // call sends a request with the token as Bearer (none when "").
 func (e *adminEnv) call(t *testing.T, token, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	return e.callAt(t, e.router, token, method, path, body)
+}
+
+// callAt is call on another replica's router.
+func (e *adminEnv) callAt(t *testing.T, router http.Handler, token, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	h := map[string]string{}
 	if token != "" {
 		h["Authorization"] = "Bearer " + token
@@ -145,10 +158,15 @@ func (e *adminEnv) call(t *testing.T, token, method, path, body string) *httptes
 	if body != "" {
 		h["Content-Type"] = "application/json"
 	}
-	return e.send(t, request{method: method, path: path, body: body, header: h})
+	return e.sendAt(t, router, request{method: method, path: path, body: body, header: h})
 }
 
 func (e *adminEnv) send(t *testing.T, r request) *httptest.ResponseRecorder {
+	t.Helper()
+	return e.sendAt(t, e.router, r)
+}
+
+func (e *adminEnv) sendAt(t *testing.T, router http.Handler, r request) *httptest.ResponseRecorder {
 	t.Helper()
 	var body *strings.Reader
 	if r.body != "" {
@@ -164,7 +182,7 @@ func (e *adminEnv) send(t *testing.T, r request) *httptest.ResponseRecorder {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	e.router.ServeHTTP(rec, req)
+	router.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -413,31 +431,35 @@ func TestAdminSetRolesValidation(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name, contentType, body, msg string
+		readsRoles                   bool // refused after reading the users' roles (a name may be held already), before any write
 	}{
-		{"not JSON content type", "text/plain", rolesBody("admin"), "Content-Type: application/json"},
-		{"empty body", "application/json", "", "empty"},
-		{"not JSON", "application/json", `{"roles": [`, "not valid JSON"},
-		{"no roles", "application/json", `{}`, `"roles" is required`},
-		{"roles null", "application/json", `{"roles": null}`, "must be an array"},
-		{"roles a string", "application/json", `{"roles": "admin"}`, "must be an array"},
-		{"roles an object", "application/json", `{"roles": {"admin": true}}`, "must be an array"},
-		{"a number in roles", "application/json", `{"roles": ["admin", 1]}`, "must be an array"},
-		{"nested array", "application/json", `{"roles": [["admin"]]}`, "must be an array"},
-		{"upper case", "application/json", rolesBody("Admin"), `"Admin" is not a valid role name`},
-		{"empty name", "application/json", rolesBody(""), "not a valid role name"},
-		{"space", "application/json", rolesBody("team blue"), "not a valid role name"},
-		{"too long", "application/json", rolesBody("a" + strings.Repeat("b", 32)), "not a valid role name"},
-		{"eleven roles", "application/json", rolesBody(eleven...), "at most 10 roles"},
-		{"unknown field", "application/json", `{"roles": [], "user": "x"}`, `Unknown field "user"`},
-		{"differently cased field", "application/json", `{"Roles": ["admin"]}`, `Unknown field "Roles"`},
-		{"two objects", "application/json", `{"roles": []} {"roles": ["admin"]}`, "single JSON object"},
+		{"not JSON content type", "text/plain", rolesBody("admin"), "Content-Type: application/json", false},
+		{"empty body", "application/json", "", "empty", false},
+		{"not JSON", "application/json", `{"roles": [`, "not valid JSON", false},
+		{"no roles", "application/json", `{}`, `"roles" is required`, false},
+		{"roles null", "application/json", `{"roles": null}`, "must be an array", false},
+		{"roles a string", "application/json", `{"roles": "admin"}`, "must be an array", false},
+		{"roles an object", "application/json", `{"roles": {"admin": true}}`, "must be an array", false},
+		{"a number in roles", "application/json", `{"roles": ["admin", 1]}`, "must be an array", false},
+		{"nested array", "application/json", `{"roles": [["admin"]]}`, "must be an array", false},
+		{"upper case", "application/json", rolesBody("Admin"), `"Admin" is not a valid role name`, true},
+		{"empty name", "application/json", rolesBody(""), "not a valid role name", false},
+		{"space", "application/json", rolesBody("team blue"), "not a valid role name", true},
+		{"too long", "application/json", rolesBody("a" + strings.Repeat("b", 32)), "not a valid role name", true},
+		{"eleven roles", "application/json", rolesBody(eleven...), "at most 10 roles", true},
+		{"unknown field", "application/json", `{"roles": [], "user": "x"}`, `Unknown field "user"`, false},
+		{"differently cased field", "application/json", `{"Roles": ["admin"]}`, `Unknown field "Roles"`, false},
+		{"two objects", "application/json", `{"roles": []} {"roles": ["admin"]}`, "single JSON object", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			before := e.adminCalls("")
+			before, writes := e.adminCalls(""), e.adminCalls("PATCH ")+e.adminCalls("DELETE ")
 			h := map[string]string{"Authorization": "Bearer " + tok, "Content-Type": tt.contentType}
 			expectAPIError(t, e.send(t, request{method: "PUT", path: path, body: tt.body, header: h}), 400, "bad_request", tt.msg)
-			if e.adminCalls("") != before {
+			if !tt.readsRoles && e.adminCalls("") != before {
 				t.Error("an invalid request reached Hanko's admin API")
+			}
+			if e.adminCalls("PATCH ")+e.adminCalls("DELETE ") != writes {
+				t.Error("an invalid request changed something at Hanko")
 			}
 		})
 	}
@@ -575,5 +597,86 @@ func TestMeShowsRoles(t *testing.T) {
 		if string(me.Roles) != tt.want {
 			t.Errorf("%s: roles %s, want %s", tt.user.PrimaryEmail(), me.Roles, tt.want)
 		}
+	}
+}
+
+// A demoted admin changes no role, even where this replica still holds
+// Hanko's cached "valid" for their session: the write asks Hanko for the
+// caller's own roles. The replica that demoted them forgets their cached
+// answers, so there they are refused at once.
+func TestAdminDemotedAdminChangesNoRole(t *testing.T) {
+	e := newAdminEnv(t, adminEnvOptions{sessionTTL: time.Minute})
+	e.admin.SetPublicMetadata(e.bob.ID, map[string]any{"roles": []string{"admin"}})
+	adaTok, bobTok := e.admin.LoginSession(e.ada.ID), e.admin.LoginSession(e.bob.ID)
+	other := e.newRouter(t) // a second replica, with its own caches
+	for _, r := range []http.Handler{e.router, other} {
+		for _, tok := range []string{adaTok, bobTok} {
+			if rec := e.callAt(t, r, tok, "GET", "/api/admin/users", ""); rec.Code != 200 { // Hanko's "valid" is now cached
+				t.Fatalf("before the demotion: %d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+
+	// The id as the admin typed it: Hanko's ids are case-insensitive UUIDs.
+	rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+strings.ToUpper(e.bob.ID)+"/roles", rolesBody())
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":["admin"]`) {
+		t.Fatalf("demoting bob: %d %s", rec.Code, rec.Body)
+	}
+
+	// The other replica still holds "valid" for bob's session, but his writes are refused.
+	patches := e.adminCalls("PATCH ")
+	for _, body := range []string{rolesBody(), rolesBody("editor")} {
+		expectAPIError(t, e.callAt(t, other, bobTok, "PUT", "/api/admin/users/"+e.ada.ID+"/roles", body), 403, "forbidden", "no longer lists the admin role")
+		expectAPIError(t, e.callAt(t, other, bobTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody("admin")), 403, "forbidden", "")
+	}
+	if n := e.adminCalls("PATCH "); n != patches {
+		t.Errorf("the demoted admin changed roles (%d patches)", n-patches)
+	}
+	if ada, _ := e.admin.User(e.ada.ID); !strings.Contains(string(ada.Metadata.Public), `"admin"`) {
+		t.Errorf("ada lost her role: %s", ada.Metadata.Public)
+	}
+	// This replica forgot bob's cached answers: his session, ended at Hanko, is refused at once.
+	expectAPIError(t, e.call(t, bobTok, "GET", "/api/admin/users", ""), 401, "invalid_token", "ended")
+	expectAPIError(t, e.call(t, bobTok, "PUT", "/api/admin/users/"+e.ada.ID+"/roles", rolesBody()), 401, "invalid_token", "ended")
+	// Ada's cached answer is untouched, and her writes still work.
+	if rec := e.call(t, adaTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody("editor")); rec.Code != 200 {
+		t.Fatalf("ada after the demotion: %d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(e.logs.String(), "no longer lists the caller as admin") {
+		t.Error("the refused write is not logged")
+	}
+
+	// A caller Hanko no longer knows (deleted meanwhile) changes nothing either.
+	e.admin.SetPublicMetadata(e.cy.ID, map[string]any{"roles": []string{"admin"}})
+	cyTok := e.admin.LoginSession(e.cy.ID)
+	if rec := e.call(t, cyTok, "GET", "/api/admin/users", ""); rec.Code != 200 {
+		t.Fatalf("cy: %d %s", rec.Code, rec.Body)
+	}
+	e.admin.DeleteUser(e.cy.ID)
+	expectAPIError(t, e.call(t, cyTok, "PUT", "/api/admin/users/"+e.bob.ID+"/roles", rolesBody()), 403, "forbidden", "")
+}
+
+// A user who holds a role the API would not add (set in the Hanko console)
+// can still lose another role: only the names being added are validated.
+func TestAdminSetRolesKeepsRolesSetInTheConsole(t *testing.T) {
+	e := newAdminEnv(t, adminEnvOptions{})
+	e.admin.SetPublicMetadata(e.bob.ID, map[string]any{"roles": []string{"admin", "Billing"}})
+	tok := e.admin.LoginSession(e.ada.ID)
+	path := "/api/admin/users/" + e.bob.ID + "/roles"
+
+	rec := e.call(t, tok, "PUT", path, rolesBody("Billing"))
+	if rec.Code != 200 {
+		t.Fatalf("removing admin from a holder of Billing: %d %s", rec.Code, rec.Body)
+	}
+	if got := strings.TrimSpace(rec.Body.String()); got != fmt.Sprintf(`{"id":%q,"roles":["Billing"],"removed":["admin"],"sessions_ended":0}`, e.bob.ID) {
+		t.Errorf("answered %s", got)
+	}
+	writes := e.adminCalls("PATCH ")
+	expectAPIError(t, e.call(t, tok, "PUT", path, rolesBody("Billing", "Sales")), 400, "bad_request", `"Sales" is not a valid role name`)
+	if e.adminCalls("PATCH ") != writes {
+		t.Error("a refused name was written")
+	}
+	if rec := e.call(t, tok, "PUT", path, rolesBody("editor")); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"removed":["Billing"]`) {
+		t.Fatalf("removing Billing: %d %s", rec.Code, rec.Body)
 	}
 }

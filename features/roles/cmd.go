@@ -14,9 +14,15 @@ import (
 )
 
 const rolesUsage = `usage:
-  hanko-gin roles grant EMAIL ROLE    give the user ROLE (in their token from their next sign-in)
+  hanko-gin roles grant [--allow-unverified] EMAIL ROLE
+                                      give the user ROLE (in their token from their next sign-in);
+                                      refused when Hanko has not verified EMAIL, unless --allow-unverified
   hanko-gin roles revoke EMAIL ROLE   take ROLE away and end the user's sessions
   hanko-gin roles list                list the users who have roles`
+
+// allowUnverifiedFlag lets `roles grant` give a role to an address Hanko has
+// not verified.
+const allowUnverifiedFlag = "--allow-unverified"
 
 // rolesCommand runs `hanko-gin roles ...` against Hanko's admin API, with the
 // same settings as the server (HANKO_ADMIN_API_URL, HANKO_ADMIN_API_KEY).
@@ -24,6 +30,18 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 	verb := ""
 	if len(args) > 0 {
 		verb = args[0]
+	}
+	allowUnverified := false
+	if verb == "grant" {
+		rest := args[:1:1]
+		for _, a := range args[1:] {
+			if a == allowUnverifiedFlag || a == allowUnverifiedFlag[1:] {
+				allowUnverified = true
+				continue
+			}
+			rest = append(rest, a)
+		}
+		args = rest
 	}
 	switch {
 	case (verb == "grant" || verb == "revoke") && len(args) == 3:
@@ -49,7 +67,7 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	switch verb {
 	case "grant", "revoke":
-		return changeRole(ctx, client, verb, args[1], args[2], stdout)
+		return changeRole(ctx, client, verb, args[1], args[2], allowUnverified, stdout)
 	default:
 		return listRoles(ctx, client, stdout)
 	}
@@ -68,7 +86,7 @@ func rolesArgsProblem(args []string) string {
 	}
 }
 
-func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, stdout io.Writer) error {
+func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, allowUnverified bool, stdout io.Writer) error {
 	u, err := FindByEmail(ctx, c, email)
 	if errors.Is(err, hankoadmin.ErrNotFound) {
 		return fmt.Errorf("roles %s: no Hanko user has the email address %q (check the spelling; a new user has to sign up first)", verb, strings.TrimSpace(email))
@@ -78,6 +96,21 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 	}
 	who := fmt.Sprintf("%s (user %s)", u.PrimaryEmail(), u.ID)
 	if verb == "grant" {
+		// Whoever signs up first with an address holds it until Hanko has
+		// verified it: say which address matched, and grant a role to an
+		// unverified one only when asked to.
+		matched, verified := matchedAddress(u.User, email)
+		state := "verified by Hanko"
+		if !verified {
+			state = "NOT verified by Hanko"
+		}
+		if _, err := fmt.Fprintf(stdout, "Matched %s (user %s): %s.\n", matched, u.ID, state); err != nil {
+			return err
+		}
+		if !verified && !allowUnverified {
+			return fmt.Errorf("roles grant: Hanko has not verified %s, so whoever signed up with it may not own it; nothing changed. "+
+				"Check that this is the right person, then run again with %s", matched, allowUnverifiedFlag)
+		}
 		ch, err := Grant(ctx, c, u.ID, role)
 		if err != nil {
 			return fmt.Errorf("roles grant: %w", err)
@@ -103,6 +136,18 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 	}
 	_, err = fmt.Fprintf(stdout, "Revoked %q from %s. Roles now: %s.\nEnded %d session(s) at Hanko: old sessions are refused by the admin routes from now on.\n", role, who, list(ch.After), ch.SessionsEnded)
 	return err
+}
+
+// matchedAddress returns the user's address that matched email (as Hanko
+// stores it) and whether Hanko has verified it.
+func matchedAddress(u hankoadmin.User, email string) (string, bool) {
+	email = strings.TrimSpace(email)
+	for _, e := range u.Emails {
+		if strings.EqualFold(e.Address, email) {
+			return e.Address, e.IsVerified
+		}
+	}
+	return email, false // not listed: never treat it as verified
 }
 
 func list(r []string) string {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 )
@@ -49,12 +50,17 @@ func publicMetadata(t *testing.T, a *hankoadmintest.Server, id string) string {
 	return string(b)
 }
 
+// addVerifiedUser adds a user whose one address Hanko has verified.
+func addVerifiedUser(a *hankoadmintest.Server, email string) hankoadmin.User {
+	return a.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{{Address: email, IsPrimary: true, IsVerified: true}}})
+}
+
 func TestRolesCommand(t *testing.T) {
 	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
-	ada := admin.AddUser("ada@example.com")
+	ada := addVerifiedUser(admin, "ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"team": "blue"})
-	bob := admin.AddUser("bob@example.com")
+	bob := addVerifiedUser(admin, "bob@example.com")
 	getenv := rolesEnv(admin.URL)
 
 	out, err := runRoles(t, getenv, "list")
@@ -67,7 +73,8 @@ func TestRolesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `Granted "admin" to ada@example.com (user `+ada.ID+`)`) || !strings.Contains(out, "next sign-in") {
+	if !strings.Contains(out, "Matched ada@example.com (user "+ada.ID+"): verified by Hanko.") ||
+		!strings.Contains(out, `Granted "admin" to ada@example.com (user `+ada.ID+`)`) || !strings.Contains(out, "next sign-in") {
 		t.Errorf("grant said %q", out)
 	}
 	if got := publicMetadata(t, admin, ada.ID); got != `{"roles":["admin"],"team":"blue"}` {
@@ -142,7 +149,7 @@ func TestRolesCommandErrors(t *testing.T) {
 		args   []string
 		want   []string
 	}{
-		{"no verb", rolesEnv(admin.URL), nil, []string{"say what to do", "usage:", "roles grant EMAIL ROLE"}},
+		{"no verb", rolesEnv(admin.URL), nil, []string{"say what to do", "usage:", "roles grant [--allow-unverified] EMAIL ROLE"}},
 		{"unknown verb", rolesEnv(admin.URL), []string{"add", "a@b", "admin"}, []string{`unknown command "add"`, "usage:"}},
 		{"grant without role", rolesEnv(admin.URL), []string{"grant", "ada@example.com"}, []string{"needs an email address and a role"}},
 		{"list with arguments", rolesEnv(admin.URL), []string{"list", "admin"}, []string{"list takes no arguments"}},
@@ -183,7 +190,7 @@ func TestRolesCommandErrors(t *testing.T) {
 func TestRolesCommandAPIKey(t *testing.T) {
 	admin := hankoadmintest.NewServer(nil)
 	t.Cleanup(admin.Close)
-	u := admin.AddUser("ada@example.com")
+	u := addVerifiedUser(admin, "ada@example.com")
 	admin.RequireAPIKey("s3cret-key")
 	if _, err := runRoles(t, rolesEnv(admin.URL, "HANKO_ADMIN_API_KEY", "s3cret-key"), "grant", "ada@example.com", "admin"); err != nil {
 		t.Fatal(err)
@@ -261,5 +268,53 @@ func decodePayload(t *testing.T, token string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Granting a role names the address that matched and whether Hanko verified
+// it, and an unverified address needs --allow-unverified.
+func TestRolesGrantChecksTheAddressIsVerified(t *testing.T) {
+	admin := hankoadmintest.NewServer(nil)
+	t.Cleanup(admin.Close)
+	eve := admin.AddUser("eve@example.com") // unverified, as AddUser makes it
+	// The matched address is the one named, not the primary one.
+	two := admin.PutUser(hankoadmin.User{Emails: []hankoadmin.Email{
+		{Address: "dan@example.com", IsPrimary: true, IsVerified: true},
+		{Address: "dan@old.example", IsVerified: false},
+	}})
+	getenv := rolesEnv(admin.URL)
+
+	for _, tt := range []struct {
+		email, user string
+	}{{"EVE@example.com ", eve.ID}, {"dan@old.example", two.ID}} {
+		out, err := runRoles(t, getenv, "grant", tt.email, "admin")
+		if err == nil || !strings.Contains(err.Error(), "has not verified") || !strings.Contains(err.Error(), "--allow-unverified") {
+			t.Fatalf("grant to an unverified address: %q, %v", out, err)
+		}
+		matched := strings.ToLower(strings.TrimSpace(tt.email))
+		if !strings.Contains(out, "Matched "+matched+" (user "+tt.user+"): NOT verified by Hanko.") {
+			t.Errorf("grant said %q", out)
+		}
+		if got := publicMetadata(t, admin, tt.user); got != "" {
+			t.Errorf("a refused grant wrote %s", got)
+		}
+	}
+
+	out, err := runRoles(t, getenv, "grant", "--allow-unverified", "eve@example.com", "admin")
+	if err != nil || !strings.Contains(out, "NOT verified by Hanko") || !strings.Contains(out, `Granted "admin" to eve@example.com`) {
+		t.Fatalf("grant with --allow-unverified: %q, %v", out, err)
+	}
+	if got := publicMetadata(t, admin, eve.ID); got != `{"roles":["admin"]}` {
+		t.Errorf("metadata %s", got)
+	}
+	if _, err := runRoles(t, getenv, "grant", "dan@old.example", "editor", "--allow-unverified"); err != nil {
+		t.Errorf("the flag after the arguments: %v", err)
+	}
+	out, err = runRoles(t, getenv, "grant", "dan@example.com", "viewer")
+	if err != nil || !strings.Contains(out, "Matched dan@example.com (user "+two.ID+"): verified by Hanko.") {
+		t.Errorf("grant to the verified address: %q, %v", out, err)
+	}
+	if _, err := runRoles(t, getenv, "revoke", "--allow-unverified", "eve@example.com", "admin"); err == nil {
+		t.Error("revoke accepted --allow-unverified")
 	}
 }

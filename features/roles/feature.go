@@ -21,6 +21,10 @@ func (Feature) Name() string { return "roles" }
 func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 	admin := hankoadmin.FromSettings(s) // nil: the admin area answers 503
 	h.Routes(func(r *gin.Engine, d app.Deps) {
+		if admin != nil && admin.SendsKeyInTheClear() {
+			d.Logger.Warn("HANKO_ADMIN_API_URL uses plain http to a remote host while HANKO_ADMIN_API_KEY is set: anyone on the network path "+
+				"could read the key and change every user's roles; use https", "hanko_admin_api_url", admin.URL())
+		}
 		a := &adminArea{auth: d.Auth, store: d.Store.(store.TodoCounter), log: d.Logger, admin: admin}
 		a.adminRoutes(r)
 	})

@@ -47,23 +47,64 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 // to 31 lower-case letters, digits, "_" or "-".
 func ValidName(name string) bool { return namePattern.MatchString(name) }
 
+// InvalidError is a list of roles refused by Check or CheckChange. Its text
+// is a sentence fit for an API answer or a command line.
+type InvalidError struct{ msg string }
+
+func (e *InvalidError) Error() string { return e.msg }
+
+func invalid(format string, args ...any) error {
+	return &InvalidError{fmt.Sprintf(format, args...)}
+}
+
 // Check validates a user's whole set of roles and returns it without
-// duplicates (first occurrence kept, order kept). The error is a sentence fit
-// for an API answer or a command line.
+// duplicates (first occurrence kept, order kept). The error is an
+// *InvalidError.
 func Check(names []string) ([]string, error) {
 	if len(names) > MaxRoles {
-		return nil, fmt.Errorf("a user can have at most %d roles (got %d)", MaxRoles, len(names))
+		return nil, invalid("a user can have at most %d roles (got %d)", MaxRoles, len(names))
 	}
+	return CheckChange(nil, names)
+}
+
+// CheckChange validates names as the new whole set of roles of a user who
+// holds before, and returns it without duplicates (first occurrence kept,
+// order kept). Only what the change adds is held to the rules: a name being
+// added must be a ValidName, and a set that gains a name may hold at most
+// MaxRoles. Names the user already holds may stay as they are, e.g. "Billing"
+// set in the Hanko console, so that removing another role from such a user
+// works. The error is an *InvalidError.
+func CheckChange(before, names []string) ([]string, error) {
 	out := make([]string, 0, len(names))
+	added := false
 	for _, n := range names {
-		if !ValidName(n) {
-			return nil, fmt.Errorf("%s is not a valid role name: use a lower-case letter followed by up to 31 lower-case letters, digits, _ or -", quoteName(n))
+		if slices.Contains(out, n) {
+			continue
 		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
+		if !slices.Contains(before, n) {
+			if !ValidName(n) {
+				return nil, invalid("%s is not a valid role name: use a lower-case letter followed by up to 31 lower-case letters, digits, _ or -", quoteName(n))
+			}
+			added = true
 		}
+		out = append(out, n)
+	}
+	if added && len(out) > MaxRoles {
+		return nil, invalid("a user can have at most %d roles (got %d)", MaxRoles, len(out))
 	}
 	return out, nil
+}
+
+// CanBeHeld reports whether some user could hold every one of names, so that
+// a request naming one that cannot (an empty name) is refused before Hanko is
+// asked for the user's roles. The error is an *InvalidError.
+func CanBeHeld(names []string) error {
+	for _, n := range names {
+		if n == "" {
+			return invalid(`"" is not a valid role name: use a lower-case letter followed by up to 31 lower-case letters, digits, _ or -`)
+		}
+	}
+	return nil
 }
 
 // quoteName quotes a name for a message, shortened so a stray blob stays readable.
@@ -124,24 +165,29 @@ type Change struct {
 	SessionsEnded int      // sessions ended at Hanko
 }
 
-// Set makes roles (validated with Check) the user's whole set. It writes the
+// Set makes roles the user's whole set, validated with CheckChange against
+// the roles the user holds (so names already held may stay). It writes the
 // JSON merge patch {"public_metadata": {"roles": [...]}}, which keeps every
 // other metadata member, and when a role was removed it ends all the user's
 // sessions. Concurrent changes to one user's roles: the last write wins.
 //
 // Errors: hankoadmin.ErrNotFound for an unknown user (and hankoadmin.ErrInvalidID
-// for an id that is not a UUID), a Check error, a *hankoadmin.Error when the
+// for an id that is not a UUID), an *InvalidError, a *hankoadmin.Error when the
 // admin API cannot be used, and ErrSessionsNotEnded (with the Change made).
 func Set(ctx context.Context, c *hankoadmin.Client, userID string, roles []string) (Change, error) {
-	after, err := Check(roles)
-	if err != nil {
+	if err := CanBeHeld(roles); err != nil {
 		return Change{}, err
 	}
 	m, err := c.Metadata(ctx, userID)
 	if err != nil {
 		return Change{}, err
 	}
-	return write(ctx, c, userID, Of(&m), after)
+	before := Of(&m)
+	after, err := CheckChange(before, roles)
+	if err != nil {
+		return Change{}, err
+	}
+	return write(ctx, c, userID, before, after)
 }
 
 // Grant adds role to the user's roles; a user who has it already is left as is.
@@ -211,6 +257,22 @@ func write(ctx context.Context, c *hankoadmin.Client, userID string, before, aft
 		return ch, fmt.Errorf("%w: %w", ErrSessionsNotEnded, err)
 	}
 	return ch, nil
+}
+
+// Holds reports whether Hanko lists role among the user's roles now, read
+// from their public metadata through the admin API (no cache): for
+// confirming that a caller whose token names a role still has it. A user
+// Hanko does not know holds nothing (false, nil); an error means the admin API
+// could not be asked, and nothing may be assumed.
+func Holds(ctx context.Context, c *hankoadmin.Client, userID, role string) (bool, error) {
+	m, err := c.Metadata(ctx, userID)
+	switch {
+	case errors.Is(err, hankoadmin.ErrNotFound), errors.Is(err, hankoadmin.ErrInvalidID):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return slices.Contains(Of(&m), role), nil
 }
 
 // User is a Hanko user with their roles.

@@ -315,9 +315,10 @@ func TestSetKeepsOtherMetadataAndEndsSessionsOnRemoval(t *testing.T) {
 func TestSetValidatesBeforeCallingHanko(t *testing.T) {
 	s := newStandIn(t)
 	u := s.AddUser("ada@example.test")
-	for _, in := range [][]string{{"Admin"}, {"admin", ""}, make([]string, 11)} {
-		if _, err := roles.Set(ctx(t), s.client, u.ID, in); err == nil {
-			t.Errorf("Set(%q) accepted", in)
+	// Names no user can hold are refused before the user's roles are read.
+	for _, in := range [][]string{{""}, {"admin", ""}, make([]string, 11)} {
+		if _, err := roles.Set(ctx(t), s.client, u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
+			t.Errorf("Set(%q) = %v, want an *InvalidError", in, err)
 		}
 	}
 	if _, err := roles.Grant(ctx(t), s.client, u.ID, "ADMIN"); err == nil {
@@ -600,5 +601,45 @@ func TestRevokeRepairsRolesStoredAsText(t *testing.T) {
 	}
 	if pub := s.public(t, u.ID); pub["team"] != "blue" || !slices.Equal(toStrings(pub["roles"]), []string{"editor"}) {
 		t.Errorf("public metadata after revoke: %v", pub)
+	}
+}
+
+// Only the names a change adds are validated: a role set in the Hanko console
+// that the API would not add ("Billing") may stay, so another role can be
+// taken from its holder; adding such a name is refused, and nothing is written.
+func TestSetValidatesOnlyWhatItAdds(t *testing.T) {
+	s := newStandIn(t)
+	u := s.AddUser("ada@example.test")
+	s.SetPublicMetadata(u.ID, map[string]any{"roles": []string{"admin", "Billing"}})
+
+	for _, in := range [][]string{{"Billing", "Admin"}, {"Billing", "sales team"}, {"Billing", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"}} {
+		before := len(s.Requests())
+		if _, err := roles.Set(ctx(t), s.client, u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
+			t.Errorf("Set(%q) = %v, want an *InvalidError", in, err)
+		}
+		for _, r := range s.Requests()[before:] {
+			if !strings.HasPrefix(r, "GET ") {
+				t.Errorf("Set(%q) refused, but sent %s", in, r)
+			}
+		}
+	}
+
+	ch, err := roles.Set(ctx(t), s.client, u.ID, []string{"Billing", "Billing", "editor"})
+	if err != nil {
+		t.Fatalf("removing admin from a holder of Billing: %v", err)
+	}
+	if !slices.Equal(ch.After, []string{"Billing", "editor"}) || !slices.Equal(ch.Removed, []string{"admin"}) {
+		t.Errorf("change %+v", ch)
+	}
+	if pub := s.public(t, u.ID); fmt.Sprint(pub["roles"]) != "[Billing editor]" {
+		t.Errorf("stored roles %v", pub["roles"])
+	}
+	if ch, err = roles.Set(ctx(t), s.client, u.ID, nil); err != nil || !slices.Equal(ch.Removed, []string{"Billing", "editor"}) {
+		t.Errorf("removing everything: %+v, %v", ch, err)
+	}
+
+	got, err := roles.CheckChange([]string{"Billing"}, []string{"Billing", "admin"})
+	if err != nil || !slices.Equal(got, []string{"Billing", "admin"}) {
+		t.Errorf("CheckChange = %q, %v", got, err)
 	}
 }

@@ -1,6 +1,6 @@
 package webhooks
 
-// hanko-gin purge-deleted-users [--dry-run]
+// hanko-gin purge-deleted-users [--dry-run] [--force]
 //
 // Hanko sends each webhook once and never retries, so a user.delete that
 // arrived while this backend was down is lost and the user's data stays. The
@@ -9,7 +9,10 @@ package webhooks
 // Hanko says are gone. It never guesses: a user is deleted only on Hanko's own
 // "user not found", and when the admin API cannot be asked (unreachable, slow,
 // any answer but 200/404) nothing is deleted for the users it could not judge
-// and the command exits non-zero with the reason. Run it daily, e.g. from cron.
+// and the command exits non-zero with the reason. Nor does it trust a Hanko
+// that says too many users are gone: beyond a bound (more than 10 % of the
+// users checked, and at least 10) it deletes nothing and exits non-zero unless
+// --force is given. Run it daily, e.g. from cron.
 
 import (
 	"context"
@@ -17,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,14 +38,26 @@ var errNoAdminAPI = errors.New("purge-deleted-users: HANKO_ADMIN_API_URL is not 
 	"which users still exist: self-hosted, its admin port (http://hanko:8001 in docker compose); Hanko Cloud, " +
 	"the admin API URL from the console, with HANKO_ADMIN_API_KEY")
 
+// The bound on one run: a purge that would delete the data of more than
+// purgeMaxShare of the users it judged, and of at least purgeMinRefused, stops
+// before deleting anything unless --force is given. A purge pointed at the
+// wrong Hanko (a staging URL, a reset database, an old backup) is told that
+// nobody exists, and must not delete everyone's data from a daily cron job.
+const (
+	purgeMaxSharePercent = 10
+	purgeMinRefused      = 10
+)
+
 // purgeDeletedUsers is the subcommand: settings from getenv, report to stdout.
 func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("purge-deleted-users", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	dryRun := flags.Bool("dry-run", false, "report whose data would be deleted, and delete nothing")
+	force := flags.Bool("force", false, fmt.Sprintf("delete even when Hanko says more than %d%% of the users checked (and at least %d) are gone", purgeMaxSharePercent, purgeMinRefused))
 	flags.Usage = func() {
-		fmt.Fprintln(stdout, "usage: hanko-gin purge-deleted-users [--dry-run]")
+		fmt.Fprintln(stdout, "usage: hanko-gin purge-deleted-users [--dry-run] [--force]")
 		fmt.Fprintln(stdout, "Deletes the data of users that Hanko's admin API (HANKO_ADMIN_API_URL) no longer knows.")
+		fmt.Fprintf(stdout, "Deletes nothing, and fails, when that would be more than %d%% of the users checked and at least %d, unless --force.\n", purgeMaxSharePercent, purgeMinRefused)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -51,7 +67,7 @@ func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) s
 		return fmt.Errorf("purge-deleted-users: %w", err)
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("purge-deleted-users: unexpected argument %q (usage: hanko-gin purge-deleted-users [--dry-run])", flags.Arg(0))
+		return fmt.Errorf("purge-deleted-users: unexpected argument %q (usage: hanko-gin purge-deleted-users [--dry-run] [--force])", flags.Arg(0))
 	}
 	s := config.NewSettings(getenv)
 	cfg := config.Read(s)
@@ -67,7 +83,7 @@ func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) s
 		return err
 	}
 	defer db.Close()
-	p := &purger{store: db.(store.UserData), admin: admin, out: stdout, dryRun: *dryRun, batch: purgeBatch, workers: purgeWorkers}
+	p := &purger{store: db.(store.UserData), admin: admin, out: stdout, dryRun: *dryRun, force: *force, batch: purgeBatch, workers: purgeWorkers}
 	return p.run(ctx)
 }
 
@@ -77,17 +93,19 @@ type purger struct {
 	admin   *hankoadmin.Client
 	out     io.Writer
 	dryRun  bool
-	batch   int // owners per admin API request
-	workers int // admin API requests in flight
+	force   bool // delete even beyond the bound
+	batch   int  // owners per admin API request
+	workers int  // admin API requests in flight
 
 	mu       sync.Mutex
 	tally    purgeTally
-	adminErr error // the first failed admin API call: judging stops there
-	storeErr error // the first failed deletion
+	gone     []string // owners Hanko says it deleted: deleted after all are judged
+	adminErr error    // the first failed admin API call: judging stops there
+	storeErr error    // the first failed deletion
 }
 
-// purgeTally counts owners: checked = deleted + kept + unjudged + failed.
-type purgeTally struct{ checked, deleted, kept, unjudged, failed int }
+// purgeTally counts owners: checked = deleted + kept + unjudged + failed + refused.
+type purgeTally struct{ checked, deleted, kept, unjudged, failed, refused int }
 
 func (t purgeTally) String(dryRun bool) string {
 	var b strings.Builder
@@ -95,6 +113,9 @@ func (t purgeTally) String(dryRun bool) string {
 		fmt.Fprintf(&b, "dry run: checked %d, would delete %d, kept %d", t.checked, t.deleted, t.kept)
 	} else {
 		fmt.Fprintf(&b, "checked %d, deleted %d, kept %d", t.checked, t.deleted, t.kept)
+	}
+	if t.refused > 0 {
+		fmt.Fprintf(&b, ", refused to delete %d", t.refused)
 	}
 	if t.unjudged > 0 {
 		fmt.Fprintf(&b, ", unjudged %d", t.unjudged)
@@ -105,10 +126,18 @@ func (t purgeTally) String(dryRun bool) string {
 	return b.String()
 }
 
-// run pages through the owners, judges them in batches with bounded
-// concurrency, prints one line per deletion and a summary, and returns an
-// error when any owner could not be judged or deleted.
+// tooMany reports whether deleting gone of judged owners is beyond the bound.
+func tooMany(gone, judged int) bool {
+	return gone >= purgeMinRefused && gone*100 > judged*purgeMaxSharePercent
+}
+
+// run pages through the owners and judges them in batches with bounded
+// concurrency; then, unless that would delete beyond the bound, deletes the
+// data of those Hanko deleted. It prints which Hanko it asked, one line per
+// deletion and a summary, and returns an error when it refused, or when any
+// owner could not be judged or deleted.
 func (p *purger) run(ctx context.Context) error {
+	fmt.Fprintf(p.out, "asking Hanko's admin API at %s which users still exist\n", p.admin.URL())
 	batches := make(chan []string)
 	var wg sync.WaitGroup
 	for range p.workers {
@@ -134,10 +163,19 @@ func (p *purger) run(ctx context.Context) error {
 	close(batches)
 	wg.Wait()
 
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintln(p.out, p.tally.String(p.dryRun))
 	var errs []error
+	slices.Sort(p.gone)
+	judged := p.tally.kept + len(p.gone)
+	if tooMany(len(p.gone), judged) && !p.force {
+		p.tally.refused = len(p.gone)
+		errs = append(errs, fmt.Errorf("refusing to delete the data of %d of the %d users checked (more than %d%%): "+
+			"Hanko's admin API at %s says they do not exist. If that is the wrong Hanko (a staging URL, a reset database, "+
+			"an old backup), fix HANKO_ADMIN_API_URL; if they really were deleted, run again with --force", len(p.gone), judged, purgeMaxSharePercent, p.admin.URL()))
+	} else {
+		p.remove(ctx)
+	}
+
+	fmt.Fprintln(p.out, p.tally.String(p.dryRun))
 	if p.adminErr != nil {
 		errs = append(errs, fmt.Errorf("%d users could not be judged, so their data was kept: %w", p.tally.unjudged, p.adminErr))
 	}
@@ -153,8 +191,8 @@ func (p *purger) run(ctx context.Context) error {
 	return nil
 }
 
-// judge asks Hanko about one batch of owners and deletes the data of those it
-// says are deleted.
+// judge asks Hanko about one batch of owners and notes those it says are
+// deleted.
 func (p *purger) judge(ctx context.Context, owners []string) {
 	var ids []string
 	for _, o := range owners {
@@ -190,21 +228,26 @@ func (p *purger) judge(ctx context.Context, owners []string) {
 			p.report(func(t *purgeTally) { t.checked++; t.kept++ }, "")
 			continue
 		}
+		p.report(func(t *purgeTally) { t.checked++; p.gone = append(p.gone, id) }, "")
+	}
+}
+
+// remove deletes the data of the owners Hanko deleted (in a dry run, names them).
+func (p *purger) remove(ctx context.Context) {
+	for _, id := range p.gone {
 		if p.dryRun {
-			p.report(func(t *purgeTally) { t.checked++; t.deleted++ }, "would delete the data of user %s (deleted in Hanko)", id)
+			p.report(func(t *purgeTally) { t.deleted++ }, "would delete the data of user %s (deleted in Hanko)", id)
 			continue
 		}
 		n, err := p.store.DeleteUserData(ctx, id)
 		if err != nil {
-			p.mu.Lock()
 			if p.storeErr == nil {
 				p.storeErr = err
 			}
-			p.mu.Unlock()
-			p.report(func(t *purgeTally) { t.checked++; t.failed++ }, "could not delete the data of user %s (deleted in Hanko): %v", id, err)
+			p.report(func(t *purgeTally) { t.failed++ }, "could not delete the data of user %s (deleted in Hanko): %v", id, err)
 			continue
 		}
-		p.report(func(t *purgeTally) { t.checked++; t.deleted++ }, "deleted the data of user %s (deleted in Hanko): %d rows", id, n)
+		p.report(func(t *purgeTally) { t.deleted++ }, "deleted the data of user %s (deleted in Hanko): %d rows", id, n)
 	}
 }
 

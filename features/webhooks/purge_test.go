@@ -3,6 +3,7 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -266,7 +267,8 @@ func TestPurgeBatchesWithBoundedConcurrency(t *testing.T) {
 	}
 	purge := func(workers int) (string, error) {
 		var out bytes.Buffer
-		p := &purger{store: db, admin: client, out: &out, batch: batch, workers: workers}
+		// force: a third of the users are gone, beyond the bound (TestPurgeStopsWhenTooManyAreGone)
+		p := &purger{store: db, admin: client, out: &out, batch: batch, workers: workers, force: true}
 		err := p.run(context.Background())
 		return out.String(), err
 	}
@@ -344,7 +346,7 @@ func TestPurgeSubcommandUsage(t *testing.T) {
 	}{
 		{"no admin API URL", "HANKO_ADMIN_API_URL is not set", nil, nil},
 		{"a bad admin API URL", "HANKO_ADMIN_API_URL", nil, map[string]string{"HANKO_ADMIN_API_URL": "hanko:8001"}},
-		{"an unknown flag", "flag provided but not defined: -force", []string{"--force"}, nil},
+		{"an unknown flag", "flag provided but not defined: -all", []string{"--all"}, nil},
 		{"an extra argument", `unexpected argument "now"`, []string{"now"}, nil},
 		{"other settings are checked too", "HANKO_API_URL", nil, map[string]string{"HANKO_API_URL": "", "HANKO_ADMIN_API_URL": "http://hanko:8001"}},
 	} {
@@ -364,7 +366,134 @@ func TestPurgeSubcommandUsage(t *testing.T) {
 		})
 	}
 	var out bytes.Buffer
-	if err := purgeDeletedUsers(context.Background(), []string{"-h"}, func(string) string { return "" }, &out); err != nil || !strings.Contains(out.String(), "--dry-run") {
+	if err := purgeDeletedUsers(context.Background(), []string{"-h"}, func(string) string { return "" }, &out); err != nil ||
+		!strings.Contains(out.String(), "--dry-run") || !strings.Contains(out.String(), "-force") {
 		t.Errorf("-h: %v\n%s", err, out.String())
+	}
+}
+
+// A Hanko that says too many users are gone (the wrong URL, a reset database)
+// gets no deletion: beyond more than 10 % of the users checked, and at least
+// 10, the purge deletes nothing and fails unless --force. It always says which
+// Hanko it asked, without credentials.
+func TestPurgeStopsWhenTooManyAreGone(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		alive, gone int
+		refused     bool
+	}{
+		{"everyone gone", 0, 12, true},
+		{"10 of 99 gone", 89, 10, true},   // 10.1 %
+		{"10 of 100 gone", 90, 10, false}, // exactly 10 %
+		{"9 of 9 gone", 0, 9, false},      // fewer than 10
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hanko := authtest.NewServer()
+			t.Cleanup(hanko.Close)
+			admin := hankoadmintest.NewServer(hanko.Issuer)
+			t.Cleanup(admin.Close)
+			db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}).(userStore)
+			var gone []string
+			for i := range tc.alive + tc.gone {
+				u := admin.AddUser("")
+				if i >= tc.alive {
+					admin.DeleteUser(u.ID)
+					gone = append(gone, u.ID)
+				}
+				if _, err := db.CreateTodo(context.Background(), u.ID, "x"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			client, err := hankoadmin.New(admin.URL, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			owners := func() int {
+				page, err := db.Owners(context.Background(), "", store.MaxOwnersPage)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(page)
+			}
+			purge := func(dryRun, force bool) (string, error) {
+				var out bytes.Buffer
+				p := &purger{store: db, admin: client, out: &out, dryRun: dryRun, force: force, batch: purgeBatch, workers: purgeWorkers}
+				err := p.run(context.Background())
+				return out.String(), err
+			}
+			all := tc.alive + tc.gone
+
+			for _, dryRun := range []bool{true, false} {
+				out, err := purge(dryRun, false)
+				if !strings.HasPrefix(out, "asking Hanko's admin API at "+admin.URL+" which users still exist\n") {
+					t.Errorf("the output does not name the Hanko asked:\n%s", out)
+				}
+				if !tc.refused {
+					if err != nil || owners() != all-boolInt(!dryRun)*tc.gone {
+						t.Fatalf("dry run %v: %v, %d owners left\n%s", dryRun, err, owners(), out)
+					}
+					continue
+				}
+				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("refusing to delete the data of %d of the %d users checked", tc.gone, all)) ||
+					!strings.Contains(err.Error(), "--force") || !strings.Contains(err.Error(), admin.URL) {
+					t.Fatalf("dry run %v: err %v\n%s", dryRun, err, out)
+				}
+				summary := fmt.Sprintf("checked %d, deleted 0, kept %d, refused to delete %d\n", all, tc.alive, tc.gone)
+				if dryRun {
+					summary = fmt.Sprintf("dry run: checked %d, would delete 0, kept %d, refused to delete %d\n", all, tc.alive, tc.gone)
+				}
+				if !strings.HasSuffix(out, summary) || strings.Contains(out, "delete the data of user") {
+					t.Errorf("dry run %v output:\n%s", dryRun, out)
+				}
+				if owners() != all {
+					t.Fatalf("a refused purge deleted data: %d owners left of %d", owners(), all)
+				}
+			}
+			if !tc.refused {
+				return
+			}
+			out, err := purge(false, true)
+			if err != nil || !strings.HasSuffix(out, fmt.Sprintf("checked %d, deleted %d, kept %d\n", all, tc.gone, tc.alive)) || owners() != tc.alive {
+				t.Fatalf("--force: %v, %d owners left\n%s", err, owners(), out)
+			}
+			for _, id := range gone {
+				if !strings.Contains(out, "deleted the data of user "+id) {
+					t.Errorf("--force does not report %s", id)
+				}
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The subcommand takes --force, and names the Hanko it asked without the API key.
+func TestPurgeSubcommandForce(t *testing.T) {
+	e := newPurgeEnv(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
+	for range purgeMinRefused {
+		e.deleted = append(e.deleted, authtest.RandomUUID())
+		e.seed(t, e.deleted[len(e.deleted)-1], 1)
+	}
+	e.admin.RequireAPIKey("the-key")
+	e.env["HANKO_ADMIN_API_KEY"] = "the-key"
+	before := e.owners(t)
+	out, err := e.purge(t)
+	if err == nil || !strings.Contains(err.Error(), "refusing to delete the data of 12 of the 15 users checked") {
+		t.Fatalf("err %v\n%s", err, out)
+	}
+	if got := e.owners(t); !slices.Equal(got, before) {
+		t.Fatalf("a refused purge deleted data")
+	}
+	if !strings.Contains(out, "asking Hanko's admin API at "+e.admin.URL+" ") || strings.Contains(out+err.Error(), "the-key") {
+		t.Errorf("output:\n%s", out)
+	}
+	out, err = e.purge(t, "--force")
+	if err != nil || !strings.HasSuffix(out, "checked 15, deleted 12, kept 3\n") {
+		t.Fatalf("--force: %v\n%s", err, out)
 	}
 }

@@ -38,7 +38,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		// No session: the signed token in the body is the proof.
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
-	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run]", purgeDeletedUsers)
+	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
 }
 
 // receiver answers POST /webhooks/hanko.

@@ -1,15 +1,18 @@
 import { useMemo } from "react";
 import { Navigate, Route, Routes } from "react-router";
 import { createApiClient } from "./api";
-import { AccountDeletedRedirect } from "./components/AccountDeletedRedirect";
 import { Header } from "./components/Header";
 import { SessionExpiredDialog } from "./components/SessionExpiredDialog";
 import { config } from "./config";
-import { AdminPage } from "./pages/AdminPage";
+import { features } from "./features";
 import { DashboardPage } from "./pages/DashboardPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ApiProvider, RequireSession } from "./session";
+
+const featureRoutes = features.flatMap((f) => f.routes ?? []);
+const navLinks = features.flatMap((f) => f.nav ?? []);
+const listeners = features.flatMap((f) => (f.listeners ?? []).map((Listener, i) => ({ key: `${f.name}-${i}`, Listener })));
 
 export function App() {
   const api = useMemo(() => createApiClient({ baseUrl: config.apiUrl }), []);
@@ -28,7 +31,7 @@ export function App() {
                   <a className="skip-link" href="#main">
                     Skip to content
                   </a>
-                  <Header me={session.me} />
+                  <Header me={session.me} links={navLinks} />
                   <main id="main" className="app-main">
                     {page}
                   </main>
@@ -39,12 +42,16 @@ export function App() {
         >
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/profile" element={<ProfilePage />} />
-          <Route path="/admin" element={<AdminPage />} />
+          {featureRoutes.map(({ path, Page }) => (
+            <Route key={path} path={path} element={<Page />} />
+          ))}
         </Route>
         <Route path="*" element={<Navigate to="/dashboard" replace />} />
       </Routes>
       <SessionExpiredDialog />
-      <AccountDeletedRedirect />
+      {listeners.map(({ key, Listener }) => (
+        <Listener key={key} />
+      ))}
     </ApiProvider>
   );
 }

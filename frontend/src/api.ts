@@ -242,7 +242,7 @@ function isAbortError(err: unknown): boolean {
 /** One JSON call to the backend: the parsed body, or a typed error. */
 export type Requester = (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<unknown>;
 
-/** The transport every backend client shares (this one, and the admin area's in `admin-api.ts`). */
+/** The transport every backend client shares: this one, and any feature's own (cookies, typed errors). */
 export function createRequester(options: ApiClientOptions): Requester {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));

@@ -13,10 +13,12 @@ export function useApi(): ApiClient {
 }
 
 /** Why the login page is shown; carried in the navigation state. */
-export type LoginReason = "signed-out" | "expired" | "logged-out" | "account-deleted";
+export type LoginReason = "signed-out" | "expired" | "logged-out";
 
 export interface LoginLocationState {
   reason?: LoginReason;
+  /** A sentence shown instead of the reason's own, e.g. a feature's after deleting the account. */
+  message?: string;
   from?: string;
 }
 

@@ -2,6 +2,7 @@ import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryRouter } from "react-router";
 import type { Me } from "../api";
+import type { FeatureNavLink } from "../features/feature";
 import { Header } from "./Header";
 
 afterEach(cleanup);
@@ -15,23 +16,37 @@ const me: Me = {
   expires_at: "2026-11-22T17:10:16Z",
 };
 
+function navLinks(links?: FeatureNavLink[]) {
+  render(
+    <MemoryRouter>
+      <Header me={me} links={links} />
+    </MemoryRouter>,
+  );
+  const nav = screen.getByRole("navigation", { name: "Main" });
+  return [...nav.querySelectorAll("a")].map((a) => `${a.textContent} ${a.getAttribute("href") ?? ""}`);
+}
+
 describe("Header", () => {
-  it.each([
-    [["admin"], true],
-    [["editor", "admin"], true],
-    [[], false],
-    [["Admin"], false],
-    [undefined, false],
-  ] as const)("roles %j: Admin entry shown = %s", (roles, shown) => {
-    render(
-      <MemoryRouter>
-        <Header me={{ ...me, roles: roles ? [...roles] : undefined }} />
-      </MemoryRouter>,
-    );
-    const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(nav.textContent).toContain("Dashboard");
-    const link = screen.queryByRole("link", { name: "Admin" });
-    expect(link !== null).toBe(shown);
-    if (link) expect(link.getAttribute("href")).toBe("/admin");
+  it("links the core pages", () => {
+    expect(navLinks()).toEqual(["Dashboard /dashboard", "Profile /profile"]);
+  });
+
+  it("adds the features' links after them, each when its visible(me) allows", () => {
+    const seen: Me[] = [];
+    const links: FeatureNavLink[] = [
+      { to: "/reports", label: "Reports" },
+      {
+        to: "/secret",
+        label: "Secret",
+        visible: (m) => {
+          seen.push(m);
+          return false;
+        },
+      },
+      { to: "/mine", label: "Mine", visible: (m) => m.user_id === me.user_id },
+    ];
+    expect(navLinks(links)).toEqual(["Dashboard /dashboard", "Profile /profile", "Reports /reports", "Mine /mine"]);
+    expect(seen[0]).toBe(me);
+    expect(screen.getByTestId("header-email").textContent).toBe("alice@example.test");
   });
 });

@@ -1,12 +1,13 @@
 import { useState } from "react";
 import { NavLink, useNavigate } from "react-router";
-import { isAdmin } from "../admin";
 import type { Me } from "../api";
+import type { FeatureNavLink } from "../features/feature";
 import { describeHankoError, loadHanko } from "../hanko";
 import type { LoginLocationState } from "../session-context";
 import { Brand } from "./Brand";
 
-export function Header({ me }: { me: Me }) {
+/** `links`: the features' entries after Dashboard and Profile, each shown when its `visible(me)` allows. */
+export function Header({ me, links = [] }: { me: Me; links?: readonly FeatureNavLink[] }) {
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -33,7 +34,13 @@ export function Header({ me }: { me: Me }) {
         <nav aria-label="Main" className="main-nav">
           <NavLink to="/dashboard">Dashboard</NavLink>
           <NavLink to="/profile">Profile</NavLink>
-          {isAdmin(me) ? <NavLink to="/admin">Admin</NavLink> : null}
+          {links
+            .filter((link) => link.visible?.(me) ?? true)
+            .map((link) => (
+              <NavLink key={link.to} to={link.to}>
+                {link.label}
+              </NavLink>
+            ))}
         </nav>
         <div className="user-menu">
           <span className="avatar" aria-hidden="true">

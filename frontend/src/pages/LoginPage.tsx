@@ -10,7 +10,6 @@ const reasonText: Record<NonNullable<LoginLocationState["reason"]>, string> = {
   "signed-out": "Please sign in to continue.",
   expired: "Your session expired. Sign in again to pick up where you left off.",
   "logged-out": "You are signed out. See you soon!",
-  "account-deleted": "Your account and your todos were deleted.",
 };
 
 export function LoginPage() {
@@ -57,9 +56,9 @@ export function LoginPage() {
   }, []);
 
   // Someone who is already signed in (the backend accepts their cookie) skips the form,
-  // unless they just logged out, their session expired or they deleted their account.
+  // unless they just logged out or their session expired.
   useEffect(() => {
-    if (state.reason === "logged-out" || state.reason === "expired" || state.reason === "account-deleted") return;
+    if (state.reason === "logged-out" || state.reason === "expired") return;
     const controller = new AbortController();
     api.me(controller.signal).then(
       () => {
@@ -100,7 +99,7 @@ export function LoginPage() {
         <section className="card login-card" aria-label="Sign in">
           {state.reason ? (
             <p className={`notice ${state.reason === "expired" ? "warning" : "info"}`} role="status">
-              {reasonText[state.reason]}
+              {state.message ?? reasonText[state.reason]}
             </p>
           ) : null}
           {problem ? (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, AuthUnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "./api";
+import { ApiError, AuthUnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "../../api";
 import { describeAdminError, describeChange, isAdmin, pageCount, withRole, withoutRole } from "./admin";
 
 describe("isAdmin", () => {

@@ -2,9 +2,9 @@ import { act, cleanup, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { userDeletedType } from "@teamhanko/hanko-elements";
-import type { ApiClient } from "../api";
-import { LoginPage } from "../pages/LoginPage";
-import { ApiProvider } from "../session";
+import type { ApiClient } from "../../api";
+import { LoginPage } from "../../pages/LoginPage";
+import { ApiProvider } from "../../session";
 import { AccountDeletedRedirect } from "./AccountDeletedRedirect";
 
 // A real SDK instance, so the test goes through hanko-elements' own onUserDeleted subscription.
@@ -13,8 +13,8 @@ const { hanko } = await vi.hoisted(async () => {
   return { hanko: new Hanko("http://hanko.test") };
 });
 
-vi.mock("../hanko", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("../hanko")>();
+vi.mock("../../hanko", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../hanko")>();
   return { ...actual, useHanko: () => ({ status: "ready", hanko, error: null }) };
 });
 

@@ -1,11 +1,11 @@
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
-import { ApiError, AuthUnavailableError, UnauthorizedError, type ApiClient, type Me } from "../api";
-import type { AdminApi, AdminUsersPage, RolesChange } from "../admin-api";
-import { ApiProvider } from "../session";
-import { SessionContext, type SessionContextValue } from "../session-context";
-import type { LoginLocationState } from "../session-context";
+import { ApiError, AuthUnavailableError, UnauthorizedError, type ApiClient, type Me } from "../../api";
+import type { AdminApi, AdminUsersPage, RolesChange } from "./admin-api";
+import { ApiProvider } from "../../session";
+import { SessionContext, type SessionContextValue } from "../../session-context";
+import type { LoginLocationState } from "../../session-context";
 import { AdminPage } from "./AdminPage";
 
 function LoginProbe() {

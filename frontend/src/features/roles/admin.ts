@@ -1,7 +1,7 @@
 /**
  * The admin area's rules and sentences, kept out of the page so they are easy to test.
  */
-import { ApiError, NetworkError, UnauthorizedError, describeError, type Me } from "./api";
+import { ApiError, NetworkError, UnauthorizedError, describeError, type Me } from "../../api";
 import type { RolesChange } from "./admin-api";
 
 /** The role that opens the admin area (roles.Admin in the backend). */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, AuthUnavailableError, UnauthorizedError, createApiClient } from "./api";
+import { ApiError, AuthUnavailableError, UnauthorizedError, createApiClient } from "../../api";
 import { createAdminApi } from "./admin-api";
 
 type FetchArgs = [input: RequestInfo | URL, init?: RequestInit];

@@ -1,7 +1,10 @@
 import { useEffect } from "react";
 import { useNavigate } from "react-router";
-import { useHanko } from "../hanko";
-import type { LoginLocationState } from "../session-context";
+import { useHanko } from "../../hanko";
+import type { LoginLocationState } from "../../session-context";
+
+/** What the login page says once the account is gone. */
+export const accountDeletedMessage = "Your account and your todos were deleted.";
 
 /**
  * Deleting the account in <hanko-profile> ends in Hanko's `account_deleted` flow state, on which
@@ -22,7 +25,8 @@ export function AccountDeletedRedirect() {
       hanko.logout().catch((err: unknown) => {
         console.warn("Clearing the session after the account was deleted failed:", err);
       });
-      const state: LoginLocationState = { reason: "account-deleted" };
+      // Signed out, like after "Log out": the login page does not ask for a session first.
+      const state: LoginLocationState = { reason: "logged-out", message: accountDeletedMessage };
       void navigate("/", { replace: true, state });
     });
   }, [hanko, navigate]);

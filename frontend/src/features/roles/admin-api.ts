@@ -3,7 +3,7 @@
  * cookies included, JSON errors turned into typed errors. Both routes need the `admin` role, and the
  * backend confirms the session with Hanko on every call.
  */
-import { ApiError, createRequester, type ApiClientOptions, type Requester } from "./api";
+import { ApiError, createRequester, type ApiClientOptions, type Requester } from "../../api";
 
 /** One of Hanko's users, as `GET /api/admin/users` lists them. */
 export interface AdminUser {

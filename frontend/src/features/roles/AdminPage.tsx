@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useNavigate } from "react-router";
-import { NotFoundError, UnauthorizedError } from "../api";
-import { ADMIN_ROLE, describeAdminError, describeChange, pageCount, withRole, withoutRole, type AdminProblem } from "../admin";
-import { createAdminApi, type AdminApi, type AdminUser, type AdminUsersPage } from "../admin-api";
-import { formatDateTime } from "../format";
-import { useApi, useSession, type LoginLocationState } from "../session-context";
+import { NotFoundError, UnauthorizedError } from "../../api";
+import { ADMIN_ROLE, describeAdminError, describeChange, pageCount, withRole, withoutRole, type AdminProblem } from "./admin";
+import { createAdminApi, type AdminApi, type AdminUser, type AdminUsersPage } from "./admin-api";
+import { formatDateTime } from "../../format";
+import { useApi, useSession, type LoginLocationState } from "../../session-context";
+import "./roles.css";
 
 const PER_PAGE = 20;
 
