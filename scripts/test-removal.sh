@@ -138,8 +138,7 @@ reap() {
   fi
 }
 for v in "${variants[@]}"; do
-  # shellcheck disable=SC2086 # the variant is a list of names
-  label=$(IFS=+; set -- $v; echo "$*")
+  label=${v// /+}
   while [ "${#running[@]}" -ge "$jobs" ]; do reap; done
   # shellcheck disable=SC2086
   (set -euo pipefail; variant $v) >"$scratch/$label.log" 2>&1 &

@@ -65,10 +65,6 @@ var webhooks = feature{
 			"",
 		}},
 		{File: "deploy/composecheck/hankoconfig_test.go", Lines: []string{
-			"\t// The backend's webhook route (routes/routes.go), Hanko's callback path.",
-			"\twebhookPath = \"/webhooks/hanko\"",
-		}},
-		{File: "deploy/composecheck/hankoconfig_test.go", Lines: []string{
 			"\t\t{name: \"webhook event outside the enum\", old: \"        - user.delete\", new: \"        - user.deleted\", wantInError: \"/webhooks/hooks/0/events/0\"},",
 			"\t\t{name: \"webhook url instead of callback\", old: \"    - callback: http://backend\", new: \"    - url: http://backend\", wantInError: \"url\"},",
 			"\t\t{name: \"webhook events as a string\", old: \"      events:\\n        - user.delete\", new: \"      events: user.delete\", wantInError: \"events\"},",
@@ -107,12 +103,16 @@ var webhooks = feature{
 			"\t\t}, want: \"webhooks must be enabled\"},",
 		}},
 		{File: "deploy/composecheck/hankoconfig_test.go", Lines: []string{
+			"\t// The backend's webhook route (features/webhooks/webhooks.go), Hanko's callback path.",
+			"\twebhookPath = \"/webhooks/hanko\"",
+		}},
+		{File: "deploy/composecheck/hankoconfig_test.go", Lines: []string{
 			"",
-			"// Hanko's callback path is a route of the backend.",
+			"// Hanko's callback path is a route of the backend (the webhooks feature).",
 			"func TestWebhookCallbackIsABackendRoute(t *testing.T) {",
-			"\tsrc := string(readFile(t, filepath.Join(RepoRoot, \"routes/routes.go\")))",
+			"\tsrc := string(readFile(t, filepath.Join(RepoRoot, \"features/webhooks/webhooks.go\")))",
 			"\tif !strings.Contains(src, `r.POST(\"`+webhookPath+`\", `) {",
-			"\t\tt.Errorf(\"routes/routes.go registers no POST %s, the callback in %s\", webhookPath, hankoConfig)",
+			"\t\tt.Errorf(\"features/webhooks/webhooks.go registers no POST %s, the callback in %s\", webhookPath, hankoConfig)",
 			"\t}",
 			"}",
 		}},
