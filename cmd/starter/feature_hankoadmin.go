@@ -114,11 +114,11 @@ var hankoadmin = feature{
 		}},
 		// The docs.
 		{File: "docs/settings.md", Lines: []string{
-			"| `HANKO_ADMIN_API_URL` | (empty: not configured) | Hanko's admin API, for the features that use it ([hankoadmin](../hankoadmin/)): self-hosted, the admin port (`http://hanko:8001` in compose; no authentication, never public); Hanko Cloud, `https://<tenant-id>.hanko.io/admin` |",
-			"| `HANKO_ADMIN_API_KEY` | (empty) | Hanko Cloud's admin API key, sent as `Authorization: Bearer`; a secret, never logged; empty for self-hosted Hanko ([hankoadmin](../hankoadmin/)) |",
+			"| `HANKO_ADMIN_API_URL` | (empty: not configured) | Hanko's admin API, for the features that use it ([hankoadmin](../features/hankoadmin/)): self-hosted, the admin port (`http://hanko:8001` in compose; no authentication, never public); Hanko Cloud, `https://<tenant-id>.hanko.io/admin` |",
+			"| `HANKO_ADMIN_API_KEY` | (empty) | Hanko Cloud's admin API key, sent as `Authorization: Bearer`; a secret, never logged (start-up warns when it would travel over plain http to a remote host); empty for self-hosted Hanko ([hankoadmin](../features/hankoadmin/)) |",
 		}},
 		{File: "docs/layout.md", Lines: []string{
-			"| `features/hankoadmin/` | a typed client of Hanko's admin API and its stand-in for tests, used by webhooks and roles; it goes with the last of them |",
+			"| [`features/hankoadmin/`](../features/hankoadmin/) | a typed client of Hanko's admin API and its stand-in for tests, used by webhooks and roles; it goes with the last of them |",
 		}},
 	},
 	Env: []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"},

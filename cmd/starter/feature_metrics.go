@@ -27,7 +27,7 @@ var metrics = feature{
 			"Prometheus metrics cost the protected route about 1 % of its throughput (**0.99×**, median of 7 rounds; in process 0.2 µs and no allocation per request; [metrics.md](metrics.md#what-it-costs)).",
 		}},
 		{File: "docs/layout.md", Lines: []string{
-			"| `features/metrics/` | Prometheus middleware, collectors and the `METRICS_ADDR` listener ([metrics.md](metrics.md)) |",
+			"| [`features/metrics/`](../features/metrics/) | Prometheus middleware, collectors and the `METRICS_ADDR` listener ([metrics.md](metrics.md)) |",
 		}},
 		{File: "docs/operations.md", Lines: []string{
 			"- **Metrics** on a private listener, never the public port ([metrics](metrics.md)).",

@@ -84,7 +84,7 @@ var roles = feature{
 			"| PUT | `/api/admin/users/:id/roles` | `admin` role, confirmed with Hanko | replaces a user's roles ([roles](roles.md#routes)) |",
 		}},
 		{File: "docs/layout.md", Lines: []string{
-			"| `features/roles/` | the admin area's API (`/api/admin/...`) and the `roles` subcommand ([roles.md](roles.md)) |",
+			"| [`features/roles/`](../features/roles/) | the admin area's API (`/api/admin/...`) and the `roles` subcommand ([roles.md](roles.md)) |",
 		}},
 		{File: "docs/operations.md", Lines: []string{
 			"- **Admin routes** confirm every session with Hanko, so they stop (503) while Hanko is down ([roles](roles.md#why-admin-routes-always-ask-hanko)).",

@@ -124,7 +124,7 @@ var webhooks = feature{
 			"| POST | `/webhooks/hanko` | no: the signed token in the body | Hanko's webhook deliveries ([webhooks](webhooks.md#the-route)) |",
 		}},
 		{File: "docs/layout.md", Lines: []string{
-			"| `features/webhooks/` | `POST /webhooks/hanko` and the `purge-deleted-users` subcommand ([webhooks.md](webhooks.md)) |",
+			"| [`features/webhooks/`](../features/webhooks/) | `POST /webhooks/hanko` and the `purge-deleted-users` subcommand ([webhooks.md](webhooks.md)) |",
 		}},
 		{File: "docs/metrics.md", Lines: []string{
 			"| `hanko_gin_webhook_deliveries_total` | `event`, `outcome` (`deleted`, `ignored`, `refused`, `failed`) | deliveries to `POST /webhooks/hanko` ([webhooks](webhooks.md)); `event` is Hanko's (from the verified token), or `unverified` for a refused delivery |",
