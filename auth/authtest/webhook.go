@@ -4,15 +4,12 @@ package authtest
 // captured ones): POST <callback> with Content-Type: application/json and the
 // body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
 // session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
-// 5 minutes and data. To have a deletion through the admin stand-in
-// (features/hankoadmin/hankoadmintest) deliver user.delete to your handler,
-// as Hanko does:
+// 5 minutes and data. A stand-in of Hanko's admin API that deletes a user
+// delivers user.delete to your handler as Hanko does, with the user as the
+// admin API shows it:
 //
-//	admin.OnUserDeleted(func(u hankoadmin.User) {
-//		_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
-//			authtest.Webhook{Event: "user.delete", Data: u})
-//		...
-//	})
+//	_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
+//		authtest.Webhook{Event: "user.delete", Data: user})
 
 import (
 	"bytes"

@@ -105,6 +105,26 @@ var roles = feature{
 			"  `HANKO_ADMIN_API_KEY` to your project's admin API URL and an API key from the",
 			"  console; without them both stay off.",
 		}},
+		{File: "frontend/README.md", Lines: []string{
+			"  roles, // the admin area: users, their roles, grant or remove admin (docs/roles.md)",
+		}},
+		{File: "frontend/README.md", Lines: []string{
+			"### roles: the admin area",
+			"",
+			"[`src/features/roles/AdminPage.tsx`](src/features/roles/AdminPage.tsx), at `/admin`: Hanko's users",
+			"with their roles and todo counts, and a button to grant or remove `admin` (not on your own row).",
+			"The header shows the **Admin** entry only when `/api/me` lists the `admin` role",
+			"([`src/features/roles/admin.ts`](src/features/roles/admin.ts)); the backend decides anyway: its",
+			"calls ([`src/features/roles/admin-api.ts`](src/features/roles/admin-api.ts)) need the role, and a",
+			"403 or a 503 is explained in plain words. A 401 there means Hanko ended the session (its roles",
+			"changed), so the page asks to sign in again.",
+			"",
+		}},
+		{File: "routes/todos_test.go", Lines: []string{
+			"\t\tfor _, path := range []string{\"/api/todos\", \"/api/me\", \"/api/admin/users\", \"/api/public\", \"/readyz\"} {",
+		}, With: []string{
+			"\t\tfor _, path := range []string{\"/api/todos\", \"/api/me\", \"/api/public\", \"/readyz\"} {",
+		}},
 	},
 	// auth keeps RequireRole and Claims.Roles (Hanko concepts).
 	KeepIn:   []string{"auth"},

@@ -152,6 +152,20 @@ var webhooks = feature{
 			"  to `http://backend:5001/webhooks/hanko`, where the backend deletes the user's",
 			"  todos. See [docs/webhooks.md](../docs/webhooks.md).",
 		}},
+		{File: "frontend/README.md", Lines: []string{
+			"  webhooks, // \"Delete account\" lands on the login page saying the todos were deleted (docs/webhooks.md)",
+		}},
+		{File: "frontend/README.md", Lines: []string{
+			"### webhooks: after deleting the account",
+			"",
+			"**Delete account** in `<hanko-profile>` (offered when Hanko's `account.allow_deletion` is on)",
+			"ends in hanko-elements' user-deleted event (`hanko-user-deleted`, `hanko.onUserDeleted`).",
+			"[`src/features/webhooks/AccountDeletedRedirect.tsx`](src/features/webhooks/AccountDeletedRedirect.tsx)",
+			"then clears what is left of the session and opens the login page with \"Your account and your todos",
+			"were deleted.\" The todos are deleted by the backend itself, when Hanko's `user.delete` webhook",
+			"arrives (the backend's webhooks feature, `docs/webhooks.md`).",
+			"",
+		}},
 	},
 	// auth keeps VerifyWebhook (a Hanko concept), its example and the test
 	// kit's webhook delivery; the stand-in Hanko of the e2e test sends
