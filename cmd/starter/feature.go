@@ -73,7 +73,7 @@ type catalog struct {
 var defaultCatalog = catalog{
 	Module:   "github.com/hanko-gin/hanko-gin",
 	Features: []*feature{&webhooks, &roles, &metrics},
-	Shared:   []*feature{&hankoadmin},
+	Shared:   []*feature{&hankoadmin, &e2eFeatures},
 }
 
 // names returns the names remove accepts, in list order.
