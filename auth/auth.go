@@ -10,7 +10,9 @@
 // (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
 // POST /sessions/validate. RequireRole admits only sessions whose token names
 // a role (Hanko puts roles there from the user's public metadata) and always
-// confirms the session with Hanko. Refusals are *Error values, answered by
+// confirms the session with Hanko. Config.Revocations, when set, is a
+// revocation list (sessions ended by logout or at Hanko, deleted users) asked
+// from memory on every request after the signature check. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
 //
 // VerifyWebhook checks Hanko's webhook deliveries (user.delete, ...) with the
@@ -81,7 +83,31 @@ type Config struct {
 	// path, possibly concurrently, so it must be quick and safe for
 	// concurrent use. Nil means nothing is called.
 	OnSessionCheck func(outcome string, latency time.Duration)
+	// Revocations, when set, is asked about every session whose signature
+	// checked out (cached tokens included), before any session check: a
+	// session it reports revoked is refused with 401 invalid_token, like a
+	// session Hanko reports ended, and Hanko is not asked. Nil revokes nothing.
+	Revocations Revocations
 }
+
+// Revocations is a revocation list the Authenticator consults on every
+// request: sessions that ended (logout, revocation at Hanko, a deleted user)
+// before their token's exp. The app implements it, for example fed by Hanko's
+// session.delete.* and user.delete webhooks; this package only asks.
+//
+// Revoked runs on the request path of every authenticated request, possibly
+// concurrently: it must answer from memory (no I/O, no waiting on a lock held
+// during I/O), quickly, and be safe for concurrent use. The claims are
+// verified and shared: read them, never change them.
+type Revocations interface {
+	Revoked(c *Claims) bool
+}
+
+// RevocationsFunc adapts a function to the Revocations interface.
+type RevocationsFunc func(c *Claims) bool
+
+// Revoked calls f(c).
+func (f RevocationsFunc) Revoked(c *Claims) bool { return f(c) }
 
 // tuning holds what only tests change (see export_test.go).
 type tuning struct {
@@ -242,6 +268,11 @@ func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) 
 		}
 		v = got.(verifiedToken)
 	}
+	// In memory, on every request: a cached token is refused from the moment
+	// its session is on the list.
+	if r := a.cfg.Revocations; r != nil && r.Revoked(v.claims) {
+		return nil, errRevoked(errSessionRevoked)
+	}
 	if confirm {
 		if err := a.sessions.check(ctx, token, k, v.claims); err != nil {
 			return nil, err
@@ -251,6 +282,9 @@ func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) 
 }
 
 var errNotCompact = errors.New("token is not three base64url segments")
+
+// errSessionRevoked is the cause of a refusal by Config.Revocations.
+var errSessionRevoked = errors.New("the session is on the revocation list (it ended at Hanko, or its user was deleted)")
 
 // isCompactJWS reports whether token is three unpadded base64url segments.
 // Refusing everything else up front means each token has exactly one

@@ -26,6 +26,7 @@ type TestConfig struct {
 	HTTPClient       *http.Client // its Transport is Config.Transport
 	ErrorHandler     ErrorHandler
 	OnSessionCheck   func(outcome string, latency time.Duration)
+	Revocations      Revocations
 
 	Leeway                time.Duration
 	MaxTokenBytes         int
@@ -51,6 +52,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 		HankoAPIURL: tc.HankoAPIURL, CookieName: tc.CookieName, Audience: tc.Audience, Issuer: tc.Issuer,
 		SessionCheck: tc.SessionCheck, SessionCheckTTL: tc.SessionCheckTTL, CacheSize: tc.SessionCacheSize,
 		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler, OnSessionCheck: tc.OnSessionCheck,
+		Revocations: tc.Revocations,
 	}
 	switch {
 	case tc.SessionCheckTTL == 0:

@@ -7,6 +7,13 @@ package auth
 // (the event), iat, exp = iat + 5 minutes and data (for user events the user as
 // the admin API shows it). It has no session_id and no iss. Hanko sends each
 // delivery once and never retries. See testdata/hanko/webhooks for captures.
+//
+// Session events (session.delete.explicit.logout, .explicit.revoke,
+// .admin.revoke, .passive.expire, .passive.limit; sent by Hanko's main branch
+// since August 2026, by no tagged release yet) carry the session as data:
+// {"id": <the tokens' session_id>, "user_id", "expires_at", ...}. A deleted
+// user's sessions get no session event: user.delete has to end them too. See
+// testdata/hanko/webhooks/session-delete.
 
 import (
 	"bytes"
@@ -52,20 +59,62 @@ func (w *Webhook) UserID() string {
 	switch {
 	case w.Event == "user" || strings.HasPrefix(w.Event, "user."):
 		field = "id"
-	case w.Event == "session" || strings.HasPrefix(w.Event, "session."):
+	case isSessionEvent(w.Event):
 		field = "user_id"
 	default:
 		return ""
 	}
+	if id := w.dataString(field); isUUID(id) {
+		return id
+	}
+	return ""
+}
+
+// SessionID returns the id of the session a session event is about
+// ("session.delete.explicit.logout", "session.delete.admin.revoke", ...):
+// data.id, which is the session_id claim of that session's tokens. It is ""
+// for other events (a user event's data.id is the user) or when data.id is
+// not a UUID string.
+func (w *Webhook) SessionID() string {
+	if !isSessionEvent(w.Event) {
+		return ""
+	}
+	if id := w.dataString("id"); isUUID(id) {
+		return id
+	}
+	return ""
+}
+
+// SessionExpiresAt returns, for a session event, data.expires_at: when the
+// session would have ended (its tokens expire no later). It is the zero time
+// for other events or when the field is missing or not an RFC 3339 time.
+func (w *Webhook) SessionExpiresAt() time.Time {
+	if !isSessionEvent(w.Event) {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, w.dataString("expires_at"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func isSessionEvent(event string) bool {
+	return event == "session" || strings.HasPrefix(event, "session.")
+}
+
+// dataString returns the string member field of Data, "" when it is missing
+// or not a string.
+func (w *Webhook) dataString(field string) string {
 	var data map[string]json.RawMessage
 	if json.Unmarshal(w.Data, &data) != nil {
 		return ""
 	}
-	var id string
-	if json.Unmarshal(data[field], &id) != nil || !isUUID(id) {
+	var v string
+	if json.Unmarshal(data[field], &v) != nil {
 		return ""
 	}
-	return id
+	return v
 }
 
 // isUUID reports whether s is a UUID in the 8-4-4-4-12 hex form.

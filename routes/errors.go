@@ -49,6 +49,13 @@ func RespondError(c *gin.Context, err error) {
 		auth.WriteError(c, e) // the same body, plus the WWW-Authenticate challenge
 		return
 	}
+	if errors.Is(err, store.ErrOwnerRevoked) {
+		// A write check found the user revoked (deleted at Hanko) after the
+		// token passed: answered as any revoked session.
+		auth.WriteError(c, &auth.Error{Status: http.StatusUnauthorized, Code: auth.CodeInvalidToken,
+			Message: "The session has ended; sign in again.", Err: err})
+		return
+	}
 	var (
 		ae    *Error
 		limit *store.TodoLimitError

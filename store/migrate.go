@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -16,8 +17,19 @@ import (
 // must hold the same versions. A file, once released, is never edited: add a
 // new one instead.
 //
+// A feature's tables have their own folder inside each dialect's,
+// migrations/<dialect>/<feature>/, numbered from 0001 on their own and
+// recorded in feature_migrations, so that removing a feature (and its
+// folders) leaves the core's numbering and schema_migrations as they were: a
+// core without the folder still migrates, and the feature's tables stay in
+// the database unused.
+//
 //go:embed migrations
 var migrationFiles embed.FS
+
+// migrationFS is where migrations are read from: migrationFiles, except in
+// tests that take a feature away.
+var migrationFS fs.FS = migrationFiles
 
 type migration struct {
 	version int
@@ -26,15 +38,47 @@ type migration struct {
 }
 
 func loadMigrations(dialectName string) ([]migration, error) {
+	return readMigrations(path.Join("migrations", dialectName))
+}
+
+// loadFeatureMigrations returns the migrations of each feature folder in the
+// dialect's folder, by feature name.
+func loadFeatureMigrations(dialectName string) (map[string][]migration, error) {
 	dir := path.Join("migrations", dialectName)
-	entries, err := fs.ReadDir(migrationFiles, dir)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	out := map[string][]migration{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		ms, err := readMigrations(path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) > 0 {
+			out[e.Name()] = ms
+		}
+	}
+	return out, nil
+}
+
+// readMigrations reads the NNNN_description.sql files of one folder (its
+// sub-folders are features, read by loadFeatureMigrations).
+func readMigrations(dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
 	var ms []migration
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
+		if e.IsDir() {
+			continue
+		}
+		if !strings.HasSuffix(name, ".sql") {
 			return nil, fmt.Errorf("unexpected file %s in %s", name, dir)
 		}
 		num, _, ok := strings.Cut(name, "_")
@@ -42,7 +86,7 @@ func loadMigrations(dialectName string) ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s/%s is not named NNNN_description.sql", dir, name)
 		}
-		body, err := fs.ReadFile(migrationFiles, path.Join(dir, name))
+		body, err := fs.ReadFile(migrationFS, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -66,6 +110,10 @@ func loadMigrations(dialectName string) ([]migration, error) {
 // the few BUSY answers SQLite gives without waiting).
 func (s *sqlStore) migrate(ctx context.Context) error {
 	ms, err := loadMigrations(s.d.name)
+	if err != nil {
+		return err
+	}
+	features, err := loadFeatureMigrations(s.d.name)
 	if err != nil {
 		return err
 	}
@@ -121,8 +169,66 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate: record %s: %w", m.name, err)
 		}
 	}
+	if len(features) > 0 {
+		if err := s.migrateFeatures(ctx, tx, features); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// migrateFeatures applies the pending migrations of each feature folder, in
+// the order of the feature names, inside migrate's transaction.
+func (s *sqlStore) migrateFeatures(ctx context.Context, tx *sql.Tx, features map[string][]migration) error {
+	if _, err := tx.ExecContext(ctx, s.d.createFeatureMigrationsTable); err != nil {
+		return fmt.Errorf("migrate: create feature_migrations: %w", err)
+	}
+	names := make([]string, 0, len(features))
+	for name := range features {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, feature := range names {
+		ms := features[feature]
+		applied := map[int]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT version FROM feature_migrations WHERE feature = $1`, feature)
+		if err != nil {
+			return fmt.Errorf("migrate: read feature_migrations: %w", err)
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return fmt.Errorf("migrate: read feature_migrations: %w", err)
+			}
+			applied[v] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("migrate: read feature_migrations: %w", err)
+		}
+		for v := range applied {
+			if v > len(ms) {
+				return fmt.Errorf("migrate: the database has version %d of the %s feature's tables but this build only knows up to %d; "+
+					"it was migrated by a newer version of hanko-gin", v, feature, len(ms))
+			}
+		}
+		for _, m := range ms {
+			if applied[m.version] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migrate: apply %s/%s: %w", feature, m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO feature_migrations (feature, version, name, applied_at) VALUES ($1, $2, $3, $4)`,
+				feature, m.version, m.name, s.d.timeArg(s.timestamp())); err != nil {
+				return fmt.Errorf("migrate: record %s/%s: %w", feature, m.name, err)
+			}
+		}
 	}
 	return nil
 }

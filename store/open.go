@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -51,6 +52,7 @@ type Option func(*options)
 
 type options struct {
 	maxTodosPerUser int
+	writeChecks     []WriteCheck
 }
 
 // WithMaxTodosPerUser sets how many todos one owner may store, from 1 to
@@ -58,6 +60,30 @@ type options struct {
 // nothing: an owner above the new cap can still read and delete, not create.
 func WithMaxTodosPerUser(n int) Option {
 	return func(o *options) { o.maxTodosPerUser = n }
+}
+
+// WriteCheck is run inside every transaction that writes an owner's todos
+// (CreateTodo, UpdateTodo, DeleteTodo), after the owner's lock is taken and
+// before anything is written; tx is that transaction. An error refuses the
+// write: it is rolled back and the method returns the error (wrapped). To
+// refuse because the owner may no longer write, return an error matching
+// ErrOwnerRevoked.
+//
+// The owner's lock is the one DeleteUserData takes too, so a check that reads
+// what a DeleteUserData transaction wrote (a revocation, for example) sees it
+// once that transaction committed, and a write that passed the check is
+// committed before DeleteUserData deletes. The check must be a quick read of
+// the database through tx; it runs on every write.
+type WriteCheck func(ctx context.Context, tx *sql.Tx, owner string) error
+
+// WithWriteCheck adds check to the checks every owner write runs (see
+// WriteCheck). Several run in the order given; nil is ignored.
+func WithWriteCheck(check WriteCheck) Option {
+	return func(o *options) {
+		if check != nil {
+			o.writeChecks = append(o.writeChecks, check)
+		}
+	}
 }
 
 // CheckURL reports whether Open would accept databaseURL, without connecting.

@@ -53,6 +53,13 @@ var postgresDialect = dialect{
 		name       text        NOT NULL,
 		applied_at timestamptz NOT NULL
 	)`,
+	createFeatureMigrationsTable: `CREATE TABLE IF NOT EXISTS feature_migrations (
+		feature    text        NOT NULL,
+		version    integer     NOT NULL,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL,
+		PRIMARY KEY (feature, version)
+	)`,
 }
 
 func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) {
@@ -72,7 +79,7 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser}
+	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks, pg: cfg}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)

@@ -53,6 +53,13 @@ var sqliteDialect = dialect{
 		name       TEXT    NOT NULL,
 		applied_at TEXT    NOT NULL
 	)`,
+	createFeatureMigrationsTable: `CREATE TABLE IF NOT EXISTS feature_migrations (
+		feature    TEXT    NOT NULL,
+		version    INTEGER NOT NULL,
+		name       TEXT    NOT NULL,
+		applied_at TEXT    NOT NULL,
+		PRIMARY KEY (feature, version)
+	)`,
 }
 
 func sqliteDSN(path string, readOnly bool) string {
@@ -99,7 +106,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
-	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser}
+	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks}
 	if err := retryWhileBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)

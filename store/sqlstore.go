@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // sqlStore implements Store for both SQLite and PostgreSQL. The queries are
@@ -23,6 +25,11 @@ type sqlStore struct {
 	now func() time.Time
 	// maxTodos is the most todos one owner may store.
 	maxTodos int
+	// writeChecks run in every owner write (WithWriteCheck).
+	writeChecks []WriteCheck
+	// pg is the PostgreSQL connection config (nil for SQLite), for features
+	// that need a connection of their own outside the pool (LISTEN).
+	pg *pgx.ConnConfig
 }
 
 // dialect is what differs between the two databases.
@@ -35,9 +42,12 @@ type dialect struct {
 	lockMigrations string
 	// createMigrationsTable creates the schema_migrations bookkeeping table.
 	createMigrationsTable string
-	// writeTx are the options of CreateTodo's transaction.
+	// createFeatureMigrationsTable creates feature_migrations, the same for
+	// the features' folders (see migrationFiles).
+	createFeatureMigrationsTable string
+	// writeTx are the options of the owner write transactions (beginOwnerTx).
 	writeTx *sql.TxOptions
-	// lockOwner, when set, is run first in CreateTodo's transaction with
+	// lockOwner, when set, is run first in every owner write transaction with
 	// ($1, $2) = (ownerLockSpace, ownerLockKey(owner)); it must block until no
 	// other transaction holds the same owner's lock, and hold it to the end.
 	lockOwner string
@@ -118,21 +128,15 @@ func (s *sqlStore) CreateTodo(ctx context.Context, owner, title string) (Todo, e
 	if err != nil {
 		return Todo{}, fmt.Errorf("store: create todo: %w", err)
 	}
-	// The count and the insert are one transaction that no other create for
-	// this owner can interleave with: on SQLite the transaction holds the
-	// database's write lock from BEGIN (IMMEDIATE), on PostgreSQL it first
-	// takes a per-owner advisory lock, held until commit, and counts in
-	// READ COMMITTED, so the count sees every create committed before it.
-	tx, err := s.w.BeginTx(ctx, s.d.writeTx)
+	// The count and the insert are one transaction that no other write for
+	// this owner can interleave with (beginOwnerTx), so concurrent creates
+	// cannot pass the cap, and the write checks see every revocation
+	// committed before it.
+	tx, err := s.beginOwnerTx(ctx, owner, true)
 	if err != nil {
-		return Todo{}, fmt.Errorf("store: create todo: begin: %w", err)
+		return Todo{}, fmt.Errorf("store: create todo: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if s.d.lockOwner != "" {
-		if _, err := tx.ExecContext(ctx, s.d.lockOwner, ownerLockSpace, ownerLockKey(owner)); err != nil {
-			return Todo{}, fmt.Errorf("store: create todo: lock owner: %w", err)
-		}
-	}
 	var n int
 	// Counting at most the cap's rows keeps this cheap for an owner far
 	// above a lowered cap.
@@ -188,8 +192,13 @@ func (s *sqlStore) UpdateTodo(ctx context.Context, owner, id string, patch TodoP
 	if !ok {
 		return Todo{}, ErrNotFound
 	}
+	tx, err := s.beginOwnerTx(ctx, owner, true)
+	if err != nil {
+		return Todo{}, fmt.Errorf("store: update todo: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	// A nil pointer becomes SQL NULL, and COALESCE keeps the stored value.
-	row := s.w.QueryRowContext(ctx,
+	row := tx.QueryRowContext(ctx,
 		`UPDATE todos
 		    SET title = COALESCE($3, title), done = COALESCE($4, done), updated_at = $5
 		  WHERE owner = $1 AND id = $2
@@ -202,6 +211,9 @@ func (s *sqlStore) UpdateTodo(ctx context.Context, owner, id string, patch TodoP
 	if err != nil {
 		return Todo{}, fmt.Errorf("store: update todo: %w", err)
 	}
+	if err := tx.Commit(); err != nil {
+		return Todo{}, fmt.Errorf("store: update todo: commit: %w", err)
+	}
 	return t, nil
 }
 
@@ -213,7 +225,12 @@ func (s *sqlStore) DeleteTodo(ctx context.Context, owner, id string) error {
 	if !ok {
 		return ErrNotFound
 	}
-	res, err := s.w.ExecContext(ctx, `DELETE FROM todos WHERE owner = $1 AND id = $2`, owner, id)
+	tx, err := s.beginOwnerTx(ctx, owner, true)
+	if err != nil {
+		return fmt.Errorf("store: delete todo: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	res, err := tx.ExecContext(ctx, `DELETE FROM todos WHERE owner = $1 AND id = $2`, owner, id)
 	if err != nil {
 		return fmt.Errorf("store: delete todo: %w", err)
 	}
@@ -224,7 +241,40 @@ func (s *sqlStore) DeleteTodo(ctx context.Context, owner, id string) error {
 	if n == 0 {
 		return ErrNotFound
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: delete todo: commit: %w", err)
+	}
 	return nil
+}
+
+// beginOwnerTx begins a transaction that writes owner's data and holds the
+// owner's lock until it ends: on SQLite the database's write lock, taken at
+// BEGIN (IMMEDIATE); on PostgreSQL a per-owner advisory lock taken first, in
+// READ COMMITTED, so every later statement sees what the transactions that
+// held the lock before committed. Every write of an owner's rows, and
+// DeleteUserData, goes through it, so they run one after the other. With
+// check, the WithWriteCheck functions run next; their error is returned as
+// it is (the caller wraps it). The caller must end the transaction.
+func (s *sqlStore) beginOwnerTx(ctx context.Context, owner string, check bool) (*sql.Tx, error) {
+	tx, err := s.w.BeginTx(ctx, s.d.writeTx)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if s.d.lockOwner != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockOwner, ownerLockSpace, ownerLockKey(owner)); err != nil {
+			tx.Rollback() //nolint:errcheck // the error above is the one to report
+			return nil, fmt.Errorf("lock owner: %w", err)
+		}
+	}
+	if check {
+		for _, c := range s.writeChecks {
+			if err := c(ctx, tx, owner); err != nil {
+				tx.Rollback() //nolint:errcheck // the check's error is the one to report
+				return nil, err
+			}
+		}
+	}
+	return tx, nil
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {

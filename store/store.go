@@ -35,6 +35,12 @@ func (e *TodoLimitError) Error() string {
 // Is makes errors.Is(err, ErrTodoLimit) true.
 func (e *TodoLimitError) Is(target error) bool { return target == ErrTodoLimit }
 
+// ErrOwnerRevoked matches (with errors.Is) a write a WriteCheck refused
+// because the owner may no longer write, such as a user deleted at Hanko
+// whose tokens may still be in use. Nothing was stored. The API answers it
+// as a revoked session: 401 invalid_token.
+var ErrOwnerRevoked = errors.New("store: the owner's sessions are revoked; nothing was written")
+
 // Paging bounds for ListTodos.
 const (
 	DefaultPageLimit = 50

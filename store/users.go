@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,7 +38,16 @@ func (s *sqlStore) DeleteUserData(ctx context.Context, owner string) (int, error
 	if err := checkOwner(owner); err != nil {
 		return 0, err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
+	return s.deleteUserData(ctx, owner, nil)
+}
+
+// deleteUserData is DeleteUserData, running also(tx) in the same
+// transaction after the deletion when it is not nil. It holds the owner's
+// lock (beginOwnerTx, without the write checks), so a write that was under
+// way commits before the rows are deleted, and every write after it runs its
+// checks against what also wrote.
+func (s *sqlStore) deleteUserData(ctx context.Context, owner string, also func(tx *sql.Tx) error) (int, error) {
+	tx, err := s.beginOwnerTx(ctx, owner, false)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete user data: %w", err)
 	}
@@ -53,6 +63,11 @@ func (s *sqlStore) DeleteUserData(ctx context.Context, owner string) (int, error
 			return 0, fmt.Errorf("store: delete user data from %s: %w", table, err)
 		}
 		deleted += int(n)
+	}
+	if also != nil {
+		if err := also(tx); err != nil {
+			return 0, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: delete user data: commit: %w", err)

@@ -4,9 +4,10 @@ package authtest
 // captured ones): POST <callback> with Content-Type: application/json and the
 // body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
 // session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
-// 5 minutes and data. A stand-in of Hanko's admin API that deletes a user
-// delivers user.delete to your handler as Hanko does, with the user as the
-// admin API shows it:
+// 5 minutes and data. SessionDeleted builds the session.delete.* deliveries
+// that end one session (data is the session). A stand-in of Hanko's admin API
+// that deletes a user delivers user.delete to your handler as Hanko does, with
+// the user as the admin API shows it:
 //
 //	_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
 //		authtest.Webhook{Event: "user.delete", Data: user})
@@ -14,10 +15,12 @@ package authtest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -95,4 +98,73 @@ func (i *Issuer) DeliverWebhook(ctx context.Context, url string, w Webhook) (int
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return resp.StatusCode, nil
+}
+
+// The session.delete sub-events Hanko sends when a session ends (its main
+// branch since August 2026, no tagged release yet; see
+// auth/testdata/hanko/webhooks/session-delete). Each carries the session as
+// data (a WebhookSession). A deleted user's sessions get none of them: Hanko
+// sends only user.delete.
+const (
+	EventSessionLogout        = "session.delete.explicit.logout" // POST /logout
+	EventSessionRevoke        = "session.delete.explicit.revoke" // the user ends one of their sessions
+	EventSessionAdminRevoke   = "session.delete.admin.revoke"    // admin API DELETE /users/{id}/sessions/{id}
+	EventSessionPassiveExpire = "session.delete.passive.expire"  // idle timeout, noticed by Hanko
+	EventSessionPassiveLimit  = "session.delete.passive.limit"   // evicted by the per-user session limit
+)
+
+// SessionDeleteEvents lists the session.delete sub-events.
+var SessionDeleteEvents = []string{
+	EventSessionLogout, EventSessionRevoke, EventSessionAdminRevoke, EventSessionPassiveExpire, EventSessionPassiveLimit,
+}
+
+// WebhookSession is a session as Hanko's session.* webhooks carry it in
+// data: ID is the session_id claim of the session's tokens, UserID their sub,
+// ExpiresAt when the session would have ended.
+type WebhookSession struct {
+	ID        string    `json:"id"`
+	UserID    string    `json:"user_id"`
+	UserAgent string    `json:"user_agent"`
+	IPAddress string    `json:"ip_address"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	LastUsed  time.Time `json:"last_used"`
+}
+
+// SessionOf returns the session a session token minted by Token belongs to,
+// as Hanko's session webhooks show it: id = session_id, user_id = sub,
+// created at iat, expiring at exp, last used now. It panics on a token that
+// is not three segments with a JSON payload (a test bug).
+func (i *Issuer) SessionOf(token string) WebhookSession {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		panic("authtest: SessionOf: not a JWT")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c struct {
+		Sub       string `json:"sub"`
+		SessionID string `json:"session_id"`
+		Iat, Exp  int64
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("authtest: SessionOf: %v", err))
+	}
+	now := i.now().UTC().Round(time.Microsecond)
+	return WebhookSession{
+		ID: c.SessionID, UserID: c.Sub, UserAgent: "authtest", IPAddress: "127.0.0.1",
+		CreatedAt: time.Unix(c.Iat, 0).UTC(), UpdatedAt: now,
+		ExpiresAt: time.Unix(c.Exp, 0).UTC(), LastUsed: now,
+	}
+}
+
+// SessionDeleted returns the delivery Hanko sends when the session of token
+// ends with event (one of SessionDeleteEvents):
+//
+//	hanko.DeliverWebhook(ctx, url, hanko.SessionDeleted(authtest.EventSessionLogout, token))
+func (i *Issuer) SessionDeleted(event, token string) Webhook {
+	return Webhook{Event: event, Data: i.SessionOf(token)}
 }

@@ -186,3 +186,56 @@ func TestDeliverWebhookPostsLikeHanko(t *testing.T) {
 		t.Error("delivering to a closed server did not fail")
 	}
 }
+
+// SessionDeleted mints deliveries shaped like the session.delete.* ones a
+// real Hanko sent (testdata/hanko/webhooks/session-delete), and auth reads
+// the session out of them.
+func TestSessionDeletedHasHankosShape(t *testing.T) {
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, Audience: []string{"localhost"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := hanko.Token(authtest.Session{UserID: authtest.RandomUUID(), SessionID: authtest.RandomUUID()})
+	claims, err := a.Verify(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	captured := map[string]string{ // event -> captured body
+		authtest.EventSessionLogout:      "webhooks/session-delete/webhook-session.delete.explicit.logout.body.json",
+		authtest.EventSessionAdminRevoke: "webhooks/session-delete/webhook-session.delete.admin.revoke.body.json",
+	}
+	for _, event := range authtest.SessionDeleteEvents {
+		t.Run(event, func(t *testing.T) {
+			w := hanko.SessionDeleted(event, token)
+			body := object(t, hanko.WebhookBody(w))
+			_, got := segments(t, mustString(t, body["token"]))
+			file := captured[event]
+			if file == "" {
+				file = captured[authtest.EventSessionLogout] // the same data for every sub-event
+			}
+			wantBody := object(t, fixture(t, file))
+			_, want := segments(t, mustString(t, wantBody["token"]))
+			if !reflect.DeepEqual(kinds(t, body), kinds(t, wantBody)) || !reflect.DeepEqual(kinds(t, got), kinds(t, want)) {
+				t.Fatalf("body %v claims %v, want the shape of %v %v", kinds(t, body), kinds(t, got), kinds(t, wantBody), kinds(t, want))
+			}
+			if gd, wd := kinds(t, object(t, got["data"])), kinds(t, object(t, want["data"])); !reflect.DeepEqual(gd, wd) {
+				t.Errorf("data %v, want the captured session's %v", gd, wd)
+			}
+			if string(got["evt"]) != `"`+event+`"` || string(body["event"]) != `"`+event+`"` {
+				t.Errorf("evt %s event %s, want %q", got["evt"], body["event"], event)
+			}
+			wh, err := a.VerifyWebhook(ctx, bytes.NewReader(hanko.WebhookBody(w)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wh.SessionID() != claims.SessionID || wh.UserID() != claims.UserID || !wh.SessionExpiresAt().Equal(claims.ExpiresAt) {
+				t.Errorf("delivery names session %q user %q expiring %v; the token has %q %q %v",
+					wh.SessionID(), wh.UserID(), wh.SessionExpiresAt(), claims.SessionID, claims.UserID, claims.ExpiresAt)
+			}
+		})
+	}
+}

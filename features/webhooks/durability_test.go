@@ -11,6 +11,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
@@ -47,8 +48,13 @@ func TestWebhookDeletionSurvivesSIGKILL(t *testing.T) {
 
 			srv = apptest.Start(t, bin, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "LOG_LEVEL": "warn"})
 			goneC.base, staysC.base = srv.Base, srv.Base
-			if got := goneC.list(); len(got) != 0 {
-				t.Errorf("after SIGKILL the deleted user has %d todos again", len(got))
+			// The deleted user is revoked too: their token is refused, and
+			// their data is gone from the database.
+			goneC.do(http.MethodGet, "/api/todos", "", http.StatusUnauthorized, nil)
+			goneC.do(http.MethodPost, "/api/todos", `{"title":"back"}`, http.StatusUnauthorized, nil)
+			db := storetest.Open(t, dbURL)
+			if page, err := db.ListTodos(context.Background(), gone.ID, store.Page{}); err != nil || len(page.Todos) != 0 {
+				t.Errorf("after SIGKILL the deleted user has %d todos again (%v)", len(page.Todos), err)
 			}
 			if got := staysC.list(); len(got) != 3 {
 				t.Errorf("after SIGKILL the other user has %d todos, want 3", len(got))

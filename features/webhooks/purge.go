@@ -239,7 +239,7 @@ func (p *purger) remove(ctx context.Context) {
 			p.report(func(t *purgeTally) { t.deleted++ }, "would delete the data of user %s (deleted in Hanko)", id)
 			continue
 		}
-		n, err := p.store.DeleteUserData(ctx, id)
+		n, err := p.deleteUser(ctx, id)
 		if err != nil {
 			if p.storeErr == nil {
 				p.storeErr = err
@@ -249,6 +249,18 @@ func (p *purger) remove(ctx context.Context) {
 		}
 		p.report(func(t *purgeTally) { t.deleted++ }, "deleted the data of user %s (deleted in Hanko): %d rows", id, n)
 	}
+}
+
+// deleteUser deletes the user's data and revokes the user in the same
+// transaction (store.DeleteAndRevokeUser): the running servers refuse their
+// tokens (on PostgreSQL within a second; on SQLite, another process than the
+// server, at the server's next reload) and every write for them at once.
+func (p *purger) deleteUser(ctx context.Context, id string) (int, error) {
+	if s, ok := p.store.(store.Store); ok {
+		n, _, err := store.DeleteAndRevokeUser(ctx, s, id, 0)
+		return n, err
+	}
+	return p.store.DeleteUserData(ctx, id) // not a Store from store.Open: nothing to revoke in
 }
 
 // report counts and, when format is not empty, prints one line.

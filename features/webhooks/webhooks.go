@@ -1,14 +1,19 @@
 // Package webhooks is the webhooks feature (docs/webhooks.md): POST
 // /webhooks/hanko receives Hanko's webhook deliveries (user.delete removes
-// the user's data), and `hanko-gin purge-deleted-users` catches deletions
-// whose delivery was lost.
+// the user's data and revokes the user; session.delete.* revokes a session),
+// the revocation list the auth middleware asks on every request
+// (revocations.go), and `hanko-gin purge-deleted-users`, which catches
+// deletions whose delivery was lost.
 package webhooks
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,27 +31,49 @@ type Feature struct{}
 // Name implements app.Feature.
 func (Feature) Name() string { return "webhooks" }
 
-// Setup implements app.Feature: the route, the purge subcommand, and a
-// counter of deliveries (counted when the metrics feature is on).
+// Setup implements app.Feature: the route, the revocation list (asked by
+// auth on every request, written by the route, kept current by a service,
+// enforced on writes by a store check), the purge subcommand, and a counter
+// of deliveries (counted when the metrics feature is on).
 func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 	hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
 	count := h.Counter("hanko_gin_webhook_deliveries_total",
-		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, ignored, refused, failed).",
+		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, revoked, ignored, refused, failed).",
 		"event", "outcome")
+	list := NewRevocations(RevocationOptions{})
+	h.Auth(func(c *auth.Config) { c.Revocations = list })
+	h.Store(store.WithWriteCheck(store.RefuseRevokedUsers))
+	// Requests with credentials wait for the first load (normally done below,
+	// before the server serves); only a failed first load makes them wait.
+	h.Middleware(list.Gate(firstLoadWait))
 	h.Routes(func(r *gin.Engine, d app.Deps) {
-		w := &receiver{auth: d.Auth, store: d.Store.(store.UserData), log: d.Logger, count: count}
+		if d.Logger != nil {
+			list.log = d.Logger
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), firstLoadWait)
+		if err := list.Load(ctx, d.Store); err != nil {
+			list.log.Error("revocation list: the first load failed; retrying beside the server, requests with credentials wait for it", "error", err)
+		}
+		cancel()
+		w := &receiver{auth: d.Auth, store: d.Store, revocations: list, log: list.log, count: count}
 		// No session: the signed token in the body is the proof.
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
+	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
 	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
 }
 
+// firstLoadWait bounds the first load of the revocation list at start-up,
+// and how long a request waits for it.
+const firstLoadWait = 10 * time.Second
+
 // receiver answers POST /webhooks/hanko.
 type receiver struct {
-	auth  *auth.Authenticator
-	store store.UserData
-	log   *slog.Logger
-	count func(values ...string) // event, outcome
+	auth        *auth.Authenticator
+	store       store.Store
+	revocations *Revocations
+	log         *slog.Logger
+	count       func(values ...string) // event, outcome
 }
 
 // delivered counts one delivery. Only events of verified tokens (signed by
@@ -62,7 +89,7 @@ func (a *receiver) delivered(event, outcome string) {
 // status; the body is for people reading logs or testing with curl).
 type webhookAnswer struct {
 	Event   string `json:"event"`
-	Outcome string `json:"outcome"` // "deleted" or "ignored"
+	Outcome string `json:"outcome"` // "deleted", "revoked" or "ignored"
 	Deleted *int   `json:"deleted,omitempty"`
 }
 
@@ -96,9 +123,11 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 	}
 	log := a.log.With("event", wh.Event, "user_id", wh.UserID())
 
-	switch wh.Event {
-	case "user.delete":
+	switch {
+	case wh.Event == "user.delete":
 		a.deleteUserData(c, wh, log)
+	case strings.HasPrefix(wh.Event, "session.delete."):
+		a.revokeSession(c, wh, log.With("session_id", wh.SessionID()))
 	// Add your own events here, and subscribe to them in Hanko's config
 	// (webhooks.hooks[].events). For example, to provision a user on sign-up:
 	//
@@ -113,8 +142,10 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 }
 
 // deleteUserData handles user.delete: everything stored for the user goes,
-// in one transaction that is durable before Hanko gets its 200. A replay or a
-// second delivery deletes nothing more and is still a 200.
+// and the user is revoked (their tokens refused on every replica, every
+// write for them refused), in one transaction that is durable before Hanko
+// gets its 200. A replay or a second delivery deletes nothing more and is
+// still a 200.
 func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	id := wh.UserID()
@@ -125,7 +156,7 @@ func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Lo
 		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
 		return
 	}
-	n, err := a.store.DeleteUserData(ctx, id)
+	n, err := a.revocations.RevokeUser(ctx, a.store, id)
 	if err != nil {
 		log.ErrorContext(ctx, "hanko webhook", "outcome", "failed", "error", err,
 			"reason", "deleting the user's data failed; Hanko does not retry: run hanko-gin purge-deleted-users")
@@ -136,4 +167,29 @@ func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Lo
 	log.InfoContext(ctx, "hanko webhook", "outcome", "deleted", "deleted_rows", n)
 	a.delivered(wh.Event, "deleted")
 	c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "deleted", Deleted: &n})
+}
+
+// revokeSession handles every session.delete.* event (logout, a session
+// revoked by the user or an admin, expired, evicted by the session limit):
+// that session's tokens are refused on every replica from now on, until the
+// session would have ended. The user's other sessions keep working.
+func (a *receiver) revokeSession(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+	ctx := c.Request.Context()
+	session, user := wh.SessionID(), wh.UserID()
+	if session == "" {
+		log.WarnContext(ctx, "hanko webhook", "outcome", "ignored", "reason", "data.id is not a Hanko session id (a UUID); nothing revoked")
+		a.delivered(wh.Event, "ignored")
+		c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "ignored"})
+		return
+	}
+	if err := a.revocations.RevokeSession(ctx, a.store, session, user, wh.SessionExpiresAt()); err != nil {
+		log.ErrorContext(ctx, "hanko webhook", "outcome", "failed", "error", err,
+			"reason", "recording the ended session failed; Hanko does not retry: the session check (HANKO_SESSION_CHECK) or the token's exp ends it")
+		a.delivered(wh.Event, "failed")
+		routes.RespondError(c, err)
+		return
+	}
+	log.InfoContext(ctx, "hanko webhook", "outcome", "revoked")
+	a.delivered(wh.Event, "revoked")
+	c.JSON(http.StatusOK, webhookAnswer{Event: wh.Event, Outcome: "revoked"})
 }

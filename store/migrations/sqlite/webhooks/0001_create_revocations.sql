@@ -1,0 +1,27 @@
+-- Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
+-- The revocation list (store/revocations.go): sessions and users whose tokens
+-- are refused before their exp. A row is kept until keep_until, when no token
+-- it refuses can still be valid, and then pruned. Times are UTC text with six
+-- fractional digits, as in todos, so they compare as strings.
+
+-- Ended sessions (Hanko's session.delete.* webhooks): session_id is the
+-- tokens' session_id claim, keep_until the session's expires_at.
+CREATE TABLE revoked_sessions (
+    session_id TEXT NOT NULL PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    keep_until TEXT NOT NULL
+);
+
+CREATE INDEX revoked_sessions_keep_until ON revoked_sessions (keep_until);
+
+-- Deleted users (user.delete, the purge): every token of user_id is refused
+-- and no write for them lands, until keep_until = revoked_at + the longest
+-- a token issued before can live.
+CREATE TABLE revoked_users (
+    user_id    TEXT NOT NULL PRIMARY KEY,
+    revoked_at TEXT NOT NULL,
+    keep_until TEXT NOT NULL
+);
+
+CREATE INDEX revoked_users_keep_until ON revoked_users (keep_until);
