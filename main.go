@@ -2,7 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
-//	hanko-gin COMMAND ...  a feature's subcommand (roles, purge-deleted-users)
+//	hanko-gin COMMAND ...  a feature's subcommand (an unknown one lists them)
 package main
 
 import (

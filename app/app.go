@@ -47,7 +47,7 @@ type Service func(ctx context.Context, d Deps) error
 // settings through getenv (config.NewSettings) and reports to stdout.
 type Command struct {
 	Name  string
-	Usage string // e.g. "purge-deleted-users [--dry-run]"
+	Usage string // e.g. "export [--dry-run]"
 	Run   func(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error
 }
 

@@ -31,7 +31,7 @@ func (s *Settings) Get(name, def string) string {
 }
 
 // Bad reports a problem, a sentence that names the setting, e.g.
-// Bad("METRICS_ADDR %q must be host:port", v). A problem reported twice (two
+// Bad("PORT %q must be a number", v). A problem reported twice (two
 // features reading the same setting) is listed once. Never put a secret in it.
 func (s *Settings) Bad(format string, args ...any) {
 	p := fmt.Sprintf(format, args...)

@@ -5,15 +5,12 @@ package authtest
 // body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
 // session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
 // 5 minutes and data. SessionDeleted builds the session.delete.* deliveries
-// that end one session (data is the session). To have a deletion through the
-// admin stand-in (features/hankoadmin/hankoadmintest) deliver user.delete to
-// your handler, as Hanko does:
+// that end one session (data is the session). A stand-in of Hanko's admin API
+// that deletes a user delivers user.delete to your handler as Hanko does, with
+// the user as the admin API shows it:
 //
-//	admin.OnUserDeleted(func(u hankoadmin.User) {
-//		_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
-//			authtest.Webhook{Event: "user.delete", Data: u})
-//		...
-//	})
+//	_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
+//		authtest.Webhook{Event: "user.delete", Data: user})
 
 import (
 	"bytes"

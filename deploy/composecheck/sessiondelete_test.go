@@ -20,7 +20,7 @@ import (
 func TestHankoConfigSessionDeleteLine(t *testing.T) {
 	const (
 		documented = "#         - session.delete\n" // in the comment below the webhooks block
-		after      = "        - user.delete\n"     // where it goes
+		after      = "        - user.delete\n"      // where it goes
 		active     = "        - session.delete\n"
 	)
 	base := string(readFile(t, filepath.Join(RepoRoot, hankoConfig)))

@@ -20,6 +20,10 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 )
 
+func init() {
+	newDirectory = func(issuer *authtest.Issuer) directory { return newAdminSide(issuer) }
+}
+
 type adminSide struct {
 	admin *hankoadmintest.Admin
 	users map[string]hankoadmin.User // by name: alice, bob, carol
@@ -63,18 +67,4 @@ func (s *adminSide) serve(addr string) (url string, stop func(context.Context) e
 		}
 	}()
 	return "http://" + ln.Addr().String(), srv.Shutdown, nil
-}
-
-// loginHandler serves POST /e2e/login?user=alice: a fresh session, for tests
-// that need the user to "sign in again" (after a role change) without
-// driving Hanko's login flow. It is part of this stand-in only.
-func (s *adminSide) loginHandler() http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.login(r.URL.Query().Get("user"))
-		if !ok {
-			writeJSONResponse(w, http.StatusNotFound, map[string]any{"code": 404, "message": "user not found"})
-			return
-		}
-		writeJSONResponse(w, http.StatusOK, u)
-	}
 }

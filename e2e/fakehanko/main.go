@@ -60,7 +60,7 @@ type User struct {
 // Output is the -out file's content.
 type Output struct {
 	URL      string          `json:"url"`
-	AdminURL string          `json:"admin_url"`
+	AdminURL string          `json:"admin_url,omitempty"` // "" without admin.go
 	Users    map[string]User `json:"users"`
 }
 
@@ -92,18 +92,18 @@ func run(ctx context.Context, addr, adminAddr string, origins []string, out, env
 	baseURL := "http://" + ln.Addr().String()
 
 	issuer := authtest.NewIssuer()
-	admin := newAdminSide(issuer)
-	adminURL, stopAdmin, err := admin.serve(adminAddr)
+	dir := newDirectory(issuer)
+	adminURL, stopAdmin, err := dir.serve(adminAddr)
 	if err != nil {
 		return err
 	}
 	defer stopAdmin(context.Background())
 	accts := newAccounts(issuer, webhook, cookieName)
-	accts.onDelete = admin.deleteUser // Hanko's admin API forgets a deleted user too
+	accts.onDelete = dir.deleteUser // Hanko's admin API forgets a deleted user too
 	users := map[string]User{}
 	for _, name := range []string{"alice", "bob", "carol"} {
-		u, _ := admin.login(name)
-		second, _ := admin.login(name)
+		u, _ := dir.login(name)
+		second, _ := dir.login(name)
 		u.SecondToken = second.Token
 		accts.addSession(u.UserID, u.SessionID)
 		accts.addSession(u.UserID, second.SessionID)
@@ -111,7 +111,7 @@ func run(ctx context.Context, addr, adminAddr string, origins []string, out, env
 	}
 
 	handler := newHandler(issuer, cookieName, accts)
-	handler.Handle("POST /e2e/login", admin.loginHandler())
+	handler.Handle("POST /e2e/login", loginHandler(dir))
 	srv := &http.Server{
 		Handler:           withCORS(origins, handler),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -125,7 +125,10 @@ func run(ctx context.Context, addr, adminAddr string, origins []string, out, env
 		_ = srv.Close()
 		return err
 	}
-	log.Printf("fakehanko: serving %s (admin API %s) for origins %v; tokens in %s", baseURL, adminURL, origins, strings.Trim(out+" "+envFile, " "))
+	log.Printf("fakehanko: serving %s for origins %v; tokens in %s", baseURL, origins, strings.Trim(out+" "+envFile, " "))
+	if adminURL != "" {
+		log.Printf("fakehanko: admin API on %s", adminURL)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -407,8 +410,11 @@ func writeOutputs(out, envFile string, o Output) error {
 	if envFile == "" {
 		return nil
 	}
-	exports := fmt.Sprintf("export HANKO_API_URL=%s\nexport HANKO_ADMIN_API_URL=%s\nexport TOKEN=%s\nexport TOKEN_BOB=%s\n",
-		o.URL, o.AdminURL, o.Users["alice"].Token, o.Users["bob"].Token)
+	exports := fmt.Sprintf("export HANKO_API_URL=%s\nexport TOKEN=%s\nexport TOKEN_BOB=%s\n",
+		o.URL, o.Users["alice"].Token, o.Users["bob"].Token)
+	if o.AdminURL != "" {
+		exports += fmt.Sprintf("export HANKO_ADMIN_API_URL=%s\n", o.AdminURL)
+	}
 	tmp := envFile + ".tmp"
 	if err := os.WriteFile(tmp, []byte(exports), 0o600); err != nil {
 		return err

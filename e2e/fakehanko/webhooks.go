@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
 // accounts knows the stand-in's users and deletes them.
@@ -79,18 +78,35 @@ func (a *accounts) deleteAccount(w http.ResponseWriter, r *http.Request, v autht
 
 // adminUserFromClaims is the session's user as Hanko's admin API (and so the
 // webhook's data) shows it.
-func adminUserFromClaims(claims map[string]any) hankoadmin.User {
+func adminUserFromClaims(claims map[string]any) webhookUser {
 	sub, _ := claims["subject"].(string)
 	issued, _ := time.Parse(time.RFC3339, stringOf(claims["issued_at"]))
-	u := hankoadmin.User{ID: sub, CreatedAt: issued.UTC(), UpdatedAt: issued.UTC()}
+	u := webhookUser{ID: sub, CreatedAt: issued.UTC(), UpdatedAt: issued.UTC(), Emails: []webhookEmail{}}
 	if email, ok := claims["email"].(map[string]any); ok {
 		verified, _ := email["is_verified"].(bool)
-		u.Emails = []hankoadmin.Email{{
+		u.Emails = []webhookEmail{{
 			ID: authtest.RandomUUID(), Address: stringOf(email["address"]), IsPrimary: true, IsVerified: verified,
 			CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		}}
 	}
 	return u
+}
+
+// webhookUser is a user as Hanko's admin API and its webhooks show it.
+type webhookUser struct {
+	ID        string         `json:"id"`
+	Emails    []webhookEmail `json:"emails"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+type webhookEmail struct {
+	ID         string    `json:"id"`
+	Address    string    `json:"address"`
+	IsVerified bool      `json:"is_verified"`
+	IsPrimary  bool      `json:"is_primary"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func stringOf(v any) string {
