@@ -132,7 +132,7 @@ var webhooks = feature{
 		}},
 		// The docs: the feature's lines, each linking docs/webhooks.md.
 		{File: "README.md", Lines: []string{
-			"- **webhooks**: Hanko's `user.delete` webhook deletes the user's data, and `purge-deleted-users` catches deliveries that never arrived; on in compose, elsewhere register the webhook in Hanko; remove with `go run ./cmd/starter remove webhooks`. [docs/webhooks.md](docs/webhooks.md)",
+			"- **webhooks**: Hanko's `user.delete` and `session.delete.*` webhooks revoke the user or the session on every replica (and delete a deleted user's data), and `purge-deleted-users` catches deliveries that never arrived; on in compose, elsewhere register the webhook in Hanko; remove with `go run ./cmd/starter remove webhooks`. [docs/webhooks.md](docs/webhooks.md)",
 		}},
 		{File: "docs/api.md", Lines: []string{
 			"| POST | `/webhooks/hanko` | no: the signed token in the body | Hanko's webhook deliveries ([webhooks](webhooks.md#the-route)) |",
@@ -141,7 +141,7 @@ var webhooks = feature{
 			"| [`features/webhooks/`](../features/webhooks/) | `POST /webhooks/hanko` and the `purge-deleted-users` subcommand ([webhooks.md](webhooks.md)) |",
 		}},
 		{File: "docs/metrics.md", Lines: []string{
-			"| `hanko_gin_webhook_deliveries_total` | `event`, `outcome` (`deleted`, `ignored`, `refused`, `failed`) | deliveries to `POST /webhooks/hanko` ([webhooks](webhooks.md)); `event` is Hanko's (from the verified token), or `unverified` for a refused delivery |",
+			"| `hanko_gin_webhook_deliveries_total` | `event`, `outcome` (`deleted`, `revoked`, `ignored`, `refused`, `failed`) | deliveries to `POST /webhooks/hanko` ([webhooks](webhooks.md)); `event` is Hanko's (from the verified token), or `unverified` for a refused delivery |",
 		}},
 		{File: "docs/metrics.md", Lines: []string{
 			"- **Lost deletions**: `increase(hanko_gin_webhook_deliveries_total{outcome=\"failed\"}[1h]) > 0`: Hanko does not retry, so run the purge ([webhooks](webhooks.md#the-purge-deletions-that-never-arrived)).",
