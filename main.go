@@ -39,7 +39,7 @@ import (
 // features are the optional parts, one line each; `go run ./cmd/starter
 // remove NAME` deletes a feature with its line.
 var features = []app.Feature{
-	webhooks.Feature{}, // Hanko webhooks: user.delete removes the user's data; the purge (docs/webhooks.md)
+	webhooks.Feature{}, // Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
 	roles.Feature{},    // roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
 	metrics.Feature{},  // Prometheus metrics on METRICS_ADDR (docs/metrics.md)
 }

@@ -3,7 +3,7 @@ package main
 // webhooks: Hanko's webhook deliveries and the purge (docs/webhooks.md).
 var webhooks = feature{
 	Name:        "webhooks",
-	Description: "Hanko webhooks: user.delete removes the user's data; the purge-deleted-users subcommand",
+	Description: "Hanko webhooks: user.delete and session.delete.* revoke on every replica, user.delete removes the user's data; the purge-deleted-users subcommand",
 	Dir:         "features/webhooks",
 	Paths: []string{
 		"features/webhooks",
@@ -21,7 +21,7 @@ var webhooks = feature{
 	Blocks: []block{
 		// The wiring: one line in the backend, one in the frontend, one in the e2e test.
 		{File: "main.go", Lines: []string{
-			"\twebhooks.Feature{}, // Hanko webhooks: user.delete removes the user's data; the purge (docs/webhooks.md)",
+			"\twebhooks.Feature{}, // Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)",
 		}},
 		{File: "frontend/src/features.ts", Lines: []string{
 			"import { webhooks } from \"./features/webhooks\";",
