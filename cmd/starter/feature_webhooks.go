@@ -134,6 +134,18 @@ var webhooks = feature{
 		{File: "README.md", Lines: []string{
 			"- **webhooks**: Hanko's `user.delete` and `session.delete.*` webhooks revoke the user or the session on every replica (and delete a deleted user's data), and `purge-deleted-users` catches deliveries that never arrived; on in compose, elsewhere register the webhook in Hanko; remove with `go run ./cmd/starter remove webhooks`. [docs/webhooks.md](docs/webhooks.md)",
 		}},
+		{File: "README.md", Lines: []string{
+			"- **Hanko's webhooks** ([docs/webhooks.md](docs/webhooks.md#revocation-ended-sessions-and-deleted-users)): a `user.delete` or `session.delete.*` delivery revokes the user or the session on every replica within a second, where Hanko sends the event.",
+		}},
+		{File: "docs/auth.md", Lines: []string{
+			"- **Hanko's webhooks** ([webhooks.md](webhooks.md#revocation-ended-sessions-and-deleted-users)): within a second, on every replica, where Hanko sends the event (`user.delete`; `session.delete.*` on a Hanko that sends them). Hanko never retries a delivery, so a lost one falls back to the mechanisms below.",
+		}},
+		{File: "docs/operations.md", Lines: []string{
+			"- **Revocations reach every replica** through PostgreSQL (`LISTEN/NOTIFY`) within a second ([webhooks](webhooks.md#revocation-ended-sessions-and-deleted-users)).",
+		}},
+		{File: "docs/operations.md", Lines: []string{
+			"| Logged-out tokens still work although Hanko's webhooks are set up | `session.delete` is not among the hook's events (Hanko v3.0.4 sends none), or the delivery failed (Hanko never retries) | check the backend's log for `hanko webhook outcome=revoked`; the session check is the backstop ([webhooks](webhooks.md#revocation-ended-sessions-and-deleted-users)) |",
+		}},
 		{File: "docs/api.md", Lines: []string{
 			"| POST | `/webhooks/hanko` | no: the signed token in the body | Hanko's webhook deliveries ([webhooks](webhooks.md#the-route)) |",
 		}},
