@@ -41,7 +41,7 @@ var roles = feature{
 		}},
 		// Hanko's config: the roles claim in session tokens, and its checks.
 		{File: "deploy/hanko/config.yaml", Lines: []string{
-			"  # Roles (README \"Roles and an admin area\"): copy the user's public metadata",
+			"  # Roles (docs/roles.md): copy the user's public metadata",
 			"  # \"roles\" into every session token. Guarded with `with`: a user without any",
 			"  # metadata would otherwise make Hanko log a template error at every login.",
 			"  jwt_template:",
@@ -49,7 +49,7 @@ var roles = feature{
 			"      roles: '{{ with .User.Metadata }}{{ .Public \"roles\" }}{{ end }}'",
 		}},
 		{File: "deploy/composecheck/testdata/hanko-config.server-public-cors.yaml", Lines: []string{
-			"  # Roles (README \"Roles and an admin area\"): copy the user's public metadata",
+			"  # Roles (docs/roles.md): copy the user's public metadata",
 			"  # \"roles\" into every session token. Guarded with `with`: a user without any",
 			"  # metadata would otherwise make Hanko log a template error at every login.",
 			"  jwt_template:",

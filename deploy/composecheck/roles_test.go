@@ -41,7 +41,7 @@ func TestHankoConfigRolesClaim(t *testing.T) {
 		})
 	}
 	t.Run("without jwt_template", func(t *testing.T) {
-		i := strings.Index(base, "  # Roles (README")
+		i := strings.Index(base, "  # Roles (docs/roles.md)")
 		j := strings.Index(base, current) + len(current) + 1
 		if i < 0 || j <= i {
 			t.Fatal("cannot find the jwt_template block")
