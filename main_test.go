@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 )
 
 func freePort(t *testing.T) int {
@@ -73,14 +72,14 @@ func commandNames() []string {
 // startServer runs the program in process with env (PORT is chosen here
 // unless env sets it), waits until /readyz answers 200 and returns its base
 // URL and its log. The program is stopped, as by SIGTERM, when the test ends.
-func startServer(t *testing.T, env map[string]string) (base string, logs *syncBuffer) {
+func startServer(t *testing.T, env map[string]string) (base string, logs *apptest.LogBuffer) {
 	t.Helper()
 	if env["PORT"] == "" {
 		env["PORT"] = strconv.Itoa(freePort(t))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	logs = new(syncBuffer)
+	logs = new(apptest.LogBuffer)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
 	t.Cleanup(func() { cancel(); <-done })
 	base = "http://127.0.0.1:" + env["PORT"]
@@ -99,24 +98,6 @@ func startServer(t *testing.T, env map[string]string) (base string, logs *syncBu
 		return resp.StatusCode == 200
 	})
 	return base, logs
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestRunServesAndShutsDownGracefully starts the real program, checks it
@@ -152,7 +133,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logs := new(syncBuffer)
+	logs := new(apptest.LogBuffer)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, getenv, logs) }()
 

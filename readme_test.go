@@ -44,6 +44,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -418,7 +419,7 @@ func TestDocsCurlLinesRun(t *testing.T) {
 			}
 			env["PORT"] = strconv.Itoa(port)
 			env["DATABASE_URL"] = "sqlite://" + filepath.Join(dir, "docs.db")
-			logs := new(syncBuffer)
+			logs := new(apptest.LogBuffer)
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
 			defer func() { cancel(); <-done }()

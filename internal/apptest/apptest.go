@@ -83,7 +83,7 @@ type Server struct {
 	Base string // http://127.0.0.1:PORT
 	t    testing.TB
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *LogBuffer
 	done chan struct{}
 }
 
@@ -93,7 +93,7 @@ type Server struct {
 func Start(t testing.TB, bin string, env map[string]string) *Server {
 	t.Helper()
 	port := FreePort(t)
-	s := &Server{t: t, Base: "http://127.0.0.1:" + strconv.Itoa(port), out: new(syncBuffer), done: make(chan struct{})}
+	s := &Server{t: t, Base: "http://127.0.0.1:" + strconv.Itoa(port), out: new(LogBuffer), done: make(chan struct{})}
 	s.cmd = exec.Command(bin)
 	s.cmd.Dir = t.TempDir()
 	if env["PORT"] != "" {
@@ -150,18 +150,20 @@ func (s *Server) Kill() {
 	}
 }
 
-type syncBuffer struct {
+// LogBuffer is a log sink safe for a server's goroutines: write to it from
+// the server, read it with String from the test.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *LogBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *LogBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
