@@ -191,8 +191,8 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 	if _, pub, ok := PublishedPort(hanko, 8000); !ok || pub != "8000" {
 		fail("compose does not publish hanko's public port 8000 as 8000")
 	}
-	// The admin API has no authentication: keep it inside the network, where
-	// the backend reaches it. // feature:hankoadmin
+	// The admin API has no authentication: keep it inside the network.
+	// The backend reaches it there. // feature:hankoadmin
 	if ip, pub, ok := PublishedPort(hanko, 8001); ok {
 		fail("compose publishes hanko's admin API (8001) as %s:%s; it has no authentication, keep it inside the network", ip, pub)
 	}
