@@ -20,7 +20,7 @@ var (
 	trailingMarker = regexp.MustCompile(`(?:^|\s)(?://|#|<!--|/\*)\s*feature:([a-z][a-z0-9-]*)\b`)
 	// What stripping a trailing marker takes: the marker, a separator after
 	// it, and the comment itself when nothing else is in it.
-	markerText  = regexp.MustCompile(`feature:[a-z][a-z0-9-]*\s*(?:—|–|-|:)?\s*`)
+	markerText  = regexp.MustCompile(`feature:[a-z][a-z0-9-]*\s*(?:(?:—|–|-|:)\s+)?`)
 	emptyEnding = regexp.MustCompile(`\s*(?://|#|<!--\s*-->|/\*\s*\*/)\s*$`)
 )
 
