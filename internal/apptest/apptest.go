@@ -43,6 +43,7 @@ func Router(f app.Feature, getenv func(string) string, d routes.Deps) (*gin.Engi
 	deps := app.Deps{Auth: d.Auth, Store: d.Store, Logger: d.Logger}
 	d.Middleware = append(h.Middlewares(), d.Middleware...)
 	d.Routes = func(r *gin.Engine) { h.AddRoutes(r, deps) }
+	d.OpenAPI = append(h.OpenAPIFragments(), d.OpenAPI...)
 	return routes.New(d), h
 }
 
