@@ -116,8 +116,9 @@ func run(ctx context.Context, args []string, env []string, stdout, stderr io.Wri
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	// No last words on stdout or stderr: a harness that pipes both into one
+	// file may close it at the first end it sees. The verdict is asked for.
 	_ = srv.Shutdown(shutdown)
-	fmt.Fprintln(stderr, "openapiproxy:", p.Verdict().Report)
 	return waitErr
 }
 
@@ -163,13 +164,14 @@ type Mismatch struct {
 	Status    int    `json:"status"`
 	Operation string `json:"operation,omitempty"` // "" when the document has no operation for the request
 	Problem   string `json:"problem"`
+	Count     int    `json:"count"` // how many exchanges had this same mismatch
 }
 
 // Verdict is the answer of GET /_openapiproxy/verdict.
 type Verdict struct {
-	Exchanges  int        `json:"exchanges"` // checked so far
-	Mismatches []Mismatch `json:"mismatches"`
-	Report     string     `json:"report"` // the same, as sentences
+	Exchanges  int        `json:"exchanges"`  // checked so far
+	Mismatches []Mismatch `json:"mismatches"` // each distinct one once
+	Report     string     `json:"report"`     // the same, as sentences
 }
 
 type exchangeKey struct{}
@@ -250,6 +252,13 @@ func (p *Proxy) check(resp *http.Response) error {
 	if errors.As(cerr, &mm) {
 		m.Operation = mm.Operation
 	}
+	for i := range p.misses {
+		if same := &p.misses[i]; same.Request == m.Request && same.Status == m.Status && same.Problem == m.Problem {
+			same.Count++
+			return nil
+		}
+	}
+	m.Count = 1
 	p.misses = append(p.misses, m)
 	fmt.Fprintf(p.log, "openapiproxy: MISMATCH %s\n", m)
 	return nil
@@ -260,7 +269,11 @@ func (m Mismatch) String() string {
 	if op == "" {
 		op = "no operation"
 	}
-	return fmt.Sprintf("%s → %d (%s): %s", m.Request, m.Status, op, m.Problem)
+	times := ""
+	if m.Count > 1 {
+		times = fmt.Sprintf(" (%d times)", m.Count)
+	}
+	return fmt.Sprintf("%s → %d (%s)%s: %s", m.Request, m.Status, op, times, m.Problem)
 }
 
 // Verdict is what the proxy has seen so far.
@@ -274,7 +287,11 @@ func (p *Proxy) Verdict() Verdict {
 	case len(p.misses) == 0:
 		v.Report = fmt.Sprintf("every exchange (%d) matches the OpenAPI document", p.seen)
 	default:
-		lines := []string{fmt.Sprintf("%d of %d exchanges do not match the OpenAPI document:", len(p.misses), p.seen)}
+		n := 0
+		for _, m := range p.misses {
+			n += m.Count
+		}
+		lines := []string{fmt.Sprintf("%d of %d exchanges do not match the OpenAPI document:", n, p.seen)}
 		for _, m := range p.misses {
 			lines = append(lines, "- "+m.String())
 		}
