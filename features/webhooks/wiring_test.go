@@ -19,6 +19,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -26,6 +27,7 @@ import (
 
 // wired is the program as main builds it with only this feature: its Auth
 // and Store hooks applied, its middleware, routes and services running.
+// Every exchange is checked against the OpenAPI document.
 type wired struct {
 	router http.Handler
 	store  store.Store
@@ -59,8 +61,8 @@ func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 	}
 	w.store = db
 	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	w.router = routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Middleware: h.Middlewares(), Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
+	w.router = apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
+		Middleware: h.Middlewares(), Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }}))
 	var services sync.WaitGroup
 	for _, svc := range h.Services() {
 		services.Go(func() {
