@@ -27,8 +27,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -173,6 +176,11 @@ func (v *Validator) check(r *http.Request, reqBody []byte, resp *http.Response) 
 	if reqErr != nil && resp.StatusCode < 400 {
 		return op, fmt.Errorf("the document refuses this request, but the server accepted it with %d: change the document (operation %s) or the handler:\n%v",
 			resp.StatusCode, op, reqErr)
+	}
+	if rs := route.Operation.Responses; rs.Status(resp.StatusCode) == nil && rs.Default() == nil {
+		declared := slices.Sorted(maps.Keys(rs.Map()))
+		return op, fmt.Errorf("operation %s declares no %d response (it declares %s): add %q under its responses, or answer one of those",
+			op, resp.StatusCode, strings.Join(declared, ", "), strconv.Itoa(resp.StatusCode)+":")
 	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
