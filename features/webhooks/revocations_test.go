@@ -180,7 +180,7 @@ func TestRevocationsExpire(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
 	start := now
-	l := NewRevocations(RevocationOptions{Keep: 24 * time.Hour, Logger: quiet()})
+	l := NewRevocations(RevocationOptions{Logger: quiet()})
 	l.now = clock
 	sessionClaims := &auth.Claims{UserID: "u-1", SessionID: "s-1"}
 	userClaims := &auth.Claims{UserID: "u-2", SessionID: "s-2"}
@@ -202,9 +202,10 @@ func TestRevocationsExpire(t *testing.T) {
 	}{
 		{start, true, true, 2},
 		{expires, true, true, 2}, // auth still accepts the token for its leeway
-		{expires.Add(expiryMargin), false, true, 1},
-		{start.Add(24*time.Hour - time.Second), false, true, 1},
-		{start.Add(24*time.Hour + time.Minute), false, false, 0},
+		{expires.Add(expiryMargin + time.Second), false, true, 1}, // ends are kept in whole seconds, rounded up
+		// A deleted user stays revoked for good: Hanko's session lifespan
+		// has no upper bound, so a token from before may still be valid.
+		{start.Add(60 * 24 * time.Hour), false, true, 1},
 	}
 	for _, tt := range tests {
 		setNow(tt.at)
@@ -221,6 +222,45 @@ func TestRevocationsExpire(t *testing.T) {
 			t.Errorf("at +%v: %d entries, want %d", tt.at.Sub(start), l.Len(), tt.wantLen)
 		}
 	}
+}
+
+// A user deleted 60 days ago, with a token Hanko issued before and that is
+// still valid (Hanko's session lifespan has no upper bound): every replica
+// refuses it after the database was pruned and the list reloaded, and
+// nothing can be stored for the user, on both databases.
+func TestDeletedUserRefusedAfter60Days(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := testCtx(t)
+		url := b.NewURL(t)
+		s := openStore(t, url)
+		hanko := authtest.NewServer()
+		t.Cleanup(hanko.Close)
+		l := NewRevocations(RevocationOptions{Logger: quiet()})
+		user := authtest.RandomUUID()
+		token := newSession(hanko, user).token
+		if _, err := l.RevokeUser(ctx, s, user); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(60 * 24 * time.Hour)
+		setClock(t, func() time.Time { return later })
+		l.now = func() time.Time { return later }
+		if _, err := pruneRevocations(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		fresh := NewRevocations(RevocationOptions{Logger: quiet()}) // another replica, started later
+		fresh.now = l.now
+		for _, list := range []*Revocations{l, fresh} {
+			if err := list.Load(ctx, openStore(t, url)); err != nil {
+				t.Fatal(err)
+			}
+			if got := status(protected(t, hanko, list), token); got != http.StatusUnauthorized {
+				t.Errorf("a token of a user deleted 60 days ago: %d, want 401", got)
+			}
+		}
+		if _, err := s.CreateTodo(ctx, user, "60 days later"); !errors.Is(err, store.ErrOwnerRevoked) {
+			t.Fatalf("create 60 days after the deletion: %v, want ErrOwnerRevoked", err)
+		}
+	})
 }
 
 // Two replicas on one PostgreSQL: what one revokes, the other refuses within
