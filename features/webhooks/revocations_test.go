@@ -382,10 +382,10 @@ func BenchmarkRevoked(b *testing.B) {
 	l := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
-		l.add(Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
+		l.add(Revocation{SessionID: benchUUID(1, i), UserID: "u", Until: until})
 	}
 	for i := range 10_000 {
-		l.add(Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
+		l.add(Revocation{UserID: benchUUID(2, i)})
 	}
 	for _, bc := range []struct {
 		name string
@@ -394,8 +394,8 @@ func BenchmarkRevoked(b *testing.B) {
 	}{
 		{"empty list", &auth.Claims{UserID: "x", SessionID: "y"}, false},
 		{"not listed", &auth.Claims{UserID: authtest.RandomUUID(), SessionID: authtest.RandomUUID()}, false},
-		{"session listed", &auth.Claims{UserID: "u", SessionID: "session-4242"}, true},
-		{"user listed", &auth.Claims{UserID: "user-42", SessionID: "s"}, true},
+		{"session listed", &auth.Claims{UserID: "u", SessionID: benchUUID(1, 4242)}, true},
+		{"user listed", &auth.Claims{UserID: benchUUID(2, 42), SessionID: "s"}, true},
 	} {
 		list := l
 		if strings.HasPrefix(bc.name, "empty") {
