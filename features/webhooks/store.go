@@ -384,7 +384,7 @@ func watchRevocations(ctx context.Context, s store.Store, w RevocationWatch) err
 
 // dataVersionEvery is how often an SQLite store checks whether another
 // process wrote to the file.
-const dataVersionEvery = time.Second
+const dataVersionEvery = 500 * time.Millisecond
 
 // watchDataVersion calls changed whenever PRAGMA data_version moves, checked
 // every dataVersionEvery until ctx ends. SQLite changes it on a connection

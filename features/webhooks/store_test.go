@@ -111,7 +111,7 @@ func TestRevocationsStorage(t *testing.T) {
 			wantLeft   int
 		}{
 			{now, 0, 2},
-			{expires, 1, 1}, // keep_until <= now: gone exactly at its time
+			{expires, 1, 1},                      // keep_until <= now: gone exactly at its time
 			{now.Add(60 * 24 * time.Hour), 0, 1}, // a deleted user stays revoked for good
 			{now.Add(10 * 365 * 24 * time.Hour), 0, 1},
 		} {
