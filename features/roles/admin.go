@@ -21,7 +21,7 @@ import (
 )
 
 // The sample admin area: Hanko's users with their roles and todo counts, and
-// changing a user's roles. Both routes need the admin role, and RequireRole
+// changing a user's roles. Both routes need the admin role, and Require
 // confirms every request's session with Hanko, so an admin whose role was
 // taken away (which ends their sessions) is refused once the cached answer
 // runs out (at once on the replica that took it away: it forgets the user's
@@ -56,7 +56,7 @@ type adminArea struct {
 
 // adminRoutes registers the admin area under /api/admin.
 func (a *adminArea) adminRoutes(r *gin.Engine) {
-	admin := r.Group("/api/admin", a.auth.RequireRole(Admin))
+	admin := r.Group("/api/admin", Require(a.auth, Admin))
 	admin.GET("/users", a.adminListUsers)
 	admin.PUT("/users/:id/roles", a.adminSetRoles)
 }
@@ -157,7 +157,7 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 		return
 	}
 	id := c.Param("id")
-	me, _ := auth.FromContext(c) // RequireRole set it
+	me, _ := auth.FromContext(c) // Require set it
 	if strings.EqualFold(id, me.UserID) && !slices.Contains(names, Admin) {
 		routes.RespondError(c, errOwnAdminRole)
 		return

@@ -8,10 +8,10 @@
 //
 //	roles: '{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}'
 //
-// where auth.Claims.Roles and auth.RequireRole read it. A token already
-// issued keeps the roles it was issued with, so taking a role away also ends
-// the user's sessions at Hanko: RequireRole confirms every session with
-// Hanko, which then refuses the old tokens at once.
+// where FromClaims and Require read it. A token already issued keeps the
+// roles it was issued with, so taking a role away also ends the user's
+// sessions at Hanko: Require confirms every session with Hanko, which then
+// refuses the old tokens at once.
 package roles
 
 import (
@@ -117,14 +117,14 @@ func quoteName(n string) string {
 
 // Of returns the roles in a user's metadata: the value is rendered as Hanko's
 // session.jwt_template renders it into the token, and read by exactly the
-// rules auth.Claims.Roles applies, so what an admin sees is what the next
+// rules FromClaims applies, so what an admin sees is what the next
 // session will grant. Unsafe and private metadata are never read.
 func Of(m *hankoadmin.Metadata) []string {
 	raw := m.PublicValue("roles")
 	if raw == nil {
 		return nil
 	}
-	return (&auth.Claims{Custom: map[string]any{"roles": asTemplateRenders(raw)}}).Roles()
+	return FromClaims(&auth.Claims{Custom: map[string]any{Claim: asTemplateRenders(raw)}})
 }
 
 // asTemplateRenders is the claim Hanko puts into a token for a metadata value
