@@ -127,7 +127,7 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
+		area := &adminArea{auth: a, store: e.store, log: log, admin: client}
 		return routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
 	}
 	e.router = e.newRouter(t)
