@@ -15,7 +15,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // rolesEnv is the settings of a deployment whose admin API is the stand-in,

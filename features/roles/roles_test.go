@@ -21,7 +21,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/features/roles"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // standIn is the admin-API stand-in behind a server whose requests a test can

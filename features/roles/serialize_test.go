@@ -31,7 +31,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // metadataDelay is how long the stand-in takes to read or write metadata:
