@@ -29,9 +29,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // metadataDelay is how long the stand-in takes to read or write metadata:
