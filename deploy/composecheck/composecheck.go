@@ -432,8 +432,11 @@ func SchemaLeaves(err error) []*jsonschema.ValidationError {
 	return out
 }
 
+// feature:roles begin
 // RolesClaimTemplate is the session.jwt_template claim that copies a user's
 // public metadata "roles" into their session tokens. The `with` guard makes a
 // user without any metadata get "" instead of a template error in Hanko's log
 // (checked on a real Hanko; auth/testdata/hanko/webhooks/README.md).
 const RolesClaimTemplate = `{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}`
+
+// feature:roles end
