@@ -24,8 +24,7 @@ const hankoConfig = "../../deploy/hanko/config.yaml"
 // public metadata, which only Hanko's admin API writes (never unsafe
 // metadata, which users write from the browser), and guarded with `with`, so
 // a user without any metadata gets "" instead of a template error in Hanko's
-// log at every sign-in (checked on a real Hanko;
-// auth/testdata/hanko/webhooks/README.md).
+// log at every sign-in (checked on a real Hanko).
 const claimTemplate = `{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}`
 
 // checkRolesClaim reports what is wrong with the roles claim of a Hanko config.
