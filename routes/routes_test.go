@@ -60,7 +60,7 @@ func newTestEnvWith(t *testing.T, hanko *authtest.Server, hankoURL string) *test
 	}
 	t.Cleanup(func() { db.Close() })
 	return &testEnv{
-		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
+		router: validated(t, New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})),
 		hanko:  hanko, store: db, logs: logs,
 	}
 }

@@ -49,7 +49,7 @@ func newTodoEnv(t *testing.T, b storetest.Backend, opts ...store.Option) *todoEn
 	}
 	t.Cleanup(func() { db.Close() })
 	e := &todoEnv{
-		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
+		router: validated(t, New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})),
 		store:  db,
 		alice:  authtest.RandomUUID(),
 		bob:    authtest.RandomUUID(),

@@ -29,6 +29,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -214,7 +215,7 @@ func TestAdminAndCommandRoleChangesAcrossReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			area := &adminArea{auth: a, store: s, log: log, admin: admin.client}
-			routers[i] = routes.New(routes.Deps{Auth: a, Store: s, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+			routers[i] = apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: s, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 		}
 		ada := admin.AddUser("ada@example.test")
 		admin.SetPublicMetadata(ada.ID, map[string]any{"roles": []string{"admin"}})
@@ -325,7 +326,7 @@ func TestRoleChangeWithoutTheDatabaseChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		area := &adminArea{auth: a, store: s, log: log, admin: admin.client}
-		router := routes.New(routes.Deps{Auth: a, Store: s, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+		router := apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: s, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 		ada := admin.AddUser("ada@example.test")
 		admin.SetPublicMetadata(ada.ID, map[string]any{"roles": []string{"admin"}})
 		req := httptest.NewRequest(http.MethodPut, "/api/admin/users/"+bob.ID+"/roles", strings.NewReader(rolesBody()))
