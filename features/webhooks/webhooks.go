@@ -8,6 +8,7 @@ package webhooks
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"log/slog"
 	"mime"
@@ -61,6 +62,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
+	h.OpenAPI(openapiFragment)
 	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
 }
 
@@ -82,6 +84,11 @@ func listenURL(s *config.Settings) string {
 	}
 	return v
 }
+
+// openapiFragment is the route's part of the API contract (/openapi.json).
+//
+//go:embed openapi.yaml
+var openapiFragment []byte
 
 // firstLoadWait bounds the first load of the revocation list at start-up,
 // and how long a request waits for it.
