@@ -88,18 +88,24 @@ func run(ctx context.Context, args []string, env []string, stdout, stderr io.Wri
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited closes when the backend has exited; waitErr is then its status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 
 	backend := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(backendPort))}
+	stopBackend := func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
 	doc, err := fetchDocument(ctx, backend.String()+"/openapi.json", exited)
 	if err != nil {
-		_ = cmd.Process.Kill()
+		stopBackend()
 		return err
 	}
 	v, err := openapitest.Load(doc)
 	if err != nil {
-		_ = cmd.Process.Kill()
+		stopBackend()
 		return err
 	}
 	p := New(backend, v, stderr)
@@ -107,12 +113,11 @@ func run(ctx context.Context, args []string, env []string, stdout, stderr io.Wri
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Fprintf(stderr, "openapiproxy: checking the exchanges on :%s against the backend's document, backend on :%d\n", port, backendPort)
 
-	var waitErr error
 	select {
-	case waitErr = <-exited:
+	case <-exited:
 	case <-ctx.Done():
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		waitErr = <-exited
+		<-exited
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -123,7 +128,7 @@ func run(ctx context.Context, args []string, env []string, stdout, stderr io.Wri
 }
 
 // fetchDocument polls url until it answers 200, the backend exits, or a minute passes.
-func fetchDocument(ctx context.Context, url string, exited <-chan error) ([]byte, error) {
+func fetchDocument(ctx context.Context, url string, exited <-chan struct{}) ([]byte, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(url)
@@ -139,8 +144,8 @@ func fetchDocument(ctx context.Context, url string, exited <-chan error) ([]byte
 			return nil, fmt.Errorf("no OpenAPI document from the backend after a minute: %w", err)
 		}
 		select {
-		case werr := <-exited:
-			return nil, fmt.Errorf("the backend exited before serving its OpenAPI document: %v", werr)
+		case <-exited:
+			return nil, errors.New("the backend exited before serving its OpenAPI document (its output says why)")
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(50 * time.Millisecond):

@@ -23,9 +23,12 @@ import (
 
 // TestMain lets the test binary stand in for the backend that run starts:
 // with OPENAPIPROXY_TEST_BACKEND=1 it serves the core document and /healthz
-// on $PORT.
+// on $PORT; with OPENAPIPROXY_TEST_BACKEND=exit it fails at once.
 func TestMain(m *testing.M) {
-	if os.Getenv("OPENAPIPROXY_TEST_BACKEND") == "1" {
+	switch os.Getenv("OPENAPIPROXY_TEST_BACKEND") {
+	case "exit":
+		os.Exit(3)
+	case "1":
 		doc, err := routes.Document()
 		if err != nil {
 			panic(err)
@@ -228,6 +231,21 @@ func TestRunStandsInForTheBackend(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not end after its context")
+	}
+}
+
+// A backend that fails at start-up ends the proxy with a sentence, soon.
+func TestRunEndsWhenTheBackendCannotStart(t *testing.T) {
+	env := append(os.Environ(), "OPENAPIPROXY_TEST_BACKEND=exit", "PORT=0")
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), []string{"--", os.Args[0]}, env, io.Discard, io.Discard) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "exited before serving its OpenAPI document") {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run still waits for a backend that has exited")
 	}
 }
 
