@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"maps"
 	"net"
 	"os"
@@ -41,13 +40,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/testenv"
-	"github.com/hanko-gin/hanko-gin/routes"
-	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // doc is one Markdown file of the documentation.
@@ -218,35 +213,16 @@ func TestDocsSettings(t *testing.T) {
 }
 
 // routerRoutes returns "METHOD /path" for every route the API serves: the
-// core's and the features', plugged in as main.go's run plugs them in.
+// core's and the features', built as main.go's run builds them.
 func routerRoutes(t *testing.T) map[string]bool {
 	t.Helper()
 	hanko := authtest.NewServer()
 	defer hanko.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	settings := config.NewSettings(func(string) string { return "" })
-	hooks := &app.Hooks{}
-	for _, f := range features {
-		f.Setup(settings, hooks)
-	}
-	deps := app.Deps{Auth: a, Store: db, Logger: slog.New(slog.DiscardHandler)}
 	gin.SetMode(gin.ReleaseMode)
+	a := apptest.App(t, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "t.db")},
+		app.Options{Log: io.Discard}, features...)
 	out := map[string]bool{}
-	for _, r := range routes.New(routes.Deps{
-		Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"},
-		Middleware: hooks.Middlewares(),
-		Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
-	}).Routes() {
+	for _, r := range a.Handler.Routes() {
 		out[r.Method+" "+r.Path] = true
 	}
 	return out

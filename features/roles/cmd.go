@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
@@ -26,7 +26,8 @@ const allowUnverifiedFlag = "--allow-unverified"
 
 // rolesCommand runs `hanko-gin roles ...` against Hanko's admin API, with the
 // same settings as the server (HANKO_ADMIN_API_URL, HANKO_ADMIN_API_KEY).
-func rolesCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func rolesCommand(ctx context.Context, args []string, client *hankoadmin.Client, env app.CommandEnv) error {
+	stdout := env.Stdout
 	verb := ""
 	if len(args) > 0 {
 		verb = args[0]
@@ -54,10 +55,7 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 			return fmt.Errorf("roles %s: %v", verb, err)
 		}
 	}
-	s := config.NewSettings(getenv)
-	config.Read(s) // the command uses no core setting, but checks them all as the server does
-	client := hankoadmin.FromSettings(s)
-	if err := s.Err(); err != nil {
+	if _, err := env.Config(); err != nil { // the command uses no core setting, but checks them all as the server does
 		return err
 	}
 	if client == nil {

@@ -32,7 +32,7 @@ func rolesEnv(adminURL string, extra ...string) func(string) string {
 func runRoles(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := rolesCommand(context.Background(), args, getenv, &out)
+	err := apptest.RunCommand(context.Background(), Feature{}, getenv, &out, "roles", args...)
 	return out.String(), err
 }
 

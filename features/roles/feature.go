@@ -1,6 +1,8 @@
 package roles
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/app"
@@ -28,5 +30,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		a := &adminArea{auth: d.Auth, store: d.Store.(store.TodoCounter), log: d.Logger, admin: admin}
 		a.adminRoutes(r)
 	})
-	h.Command("roles", "roles grant|revoke|list", rolesCommand)
+	h.Command("roles", "roles grant|revoke|list", func(ctx context.Context, args []string, env app.CommandEnv) error {
+		return rolesCommand(ctx, args, admin, env)
+	})
 }

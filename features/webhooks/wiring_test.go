@@ -6,26 +6,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/config"
-	"github.com/hanko-gin/hanko-gin/routes"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
-// wired is the program as main builds it with only this feature: its Auth
-// and Store hooks applied, its middleware, routes and services running.
+// wired is the program as main builds it (app.Build) with only this
+// feature, its services running, and a counter provider in place of metrics.
 type wired struct {
 	router http.Handler
 	store  store.Store
@@ -36,40 +31,14 @@ type wired struct {
 func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 	t.Helper()
 	w := &wired{counts: map[string]int{}}
-	h := &app.Hooks{}
-	h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
-		return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
-	})
-	s := config.NewSettings(func(string) string { return "" })
-	Feature{}.Setup(s, h)
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log}
-	h.ApplyAuth(&cfg)
-	a, err := auth.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbURL, h.StoreOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.store = db
-	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	w.router = routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Middleware: h.Middlewares(), Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
-	var services sync.WaitGroup
-	for _, svc := range h.Services() {
-		services.Go(func() {
-			if err := svc(ctx, deps); err != nil {
-				t.Errorf("service: %v", err)
-			}
+	counting := apptest.Hooks(func(h *app.Hooks) {
+		h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
+			return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
 		})
-	}
-	t.Cleanup(func() { cancel(); services.Wait(); db.Close() })
+	})
+	a := apptest.App(t, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "CORS_ALLOWED_ORIGINS": frontendOrigin},
+		app.Options{Log: io.Discard}, counting, Feature{})
+	w.router, w.store = a.Handler, a.Store
 	return w
 }
 
