@@ -18,8 +18,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"

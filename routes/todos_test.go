@@ -18,8 +18,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // todoEnv is the real router with a stand-in Hanko, a store on one backend,

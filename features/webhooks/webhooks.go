@@ -42,7 +42,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		"event", "outcome")
 	list := NewRevocations(RevocationOptions{})
 	h.Revocations(list)
-	h.Store(store.WithWriteCheck(store.RefuseRevokedUsers))
+	h.Store(storeOptions()...)
 	// Requests with credentials wait for the first load (normally done below,
 	// before the server serves); only a failed first load makes them wait.
 	h.Middleware(list.Gate(firstLoadWait))

@@ -29,9 +29,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
@@ -83,7 +83,7 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t, b)
+	db := openStore(t, b.NewURL(t))
 	admin := hankoadmintest.New(hanko.Issuer)
 	e := &webhookEnv{
 		router: router(a, db, log),
@@ -342,7 +342,7 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := router(a, storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}), log)
+		r := router(a, openStore(t, storetest.SQLiteURL(t)), log)
 		body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -390,7 +390,7 @@ func TestWebhookDeliveriesAreCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
+	db := openStore(t, storetest.SQLiteURL(t))
 	var mu sync.Mutex
 	counts := map[string]int{}
 	h := &app.Hooks{}

@@ -15,8 +15,8 @@ import (
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // wired is the program as main builds it (app.Build) with only this
@@ -158,7 +158,7 @@ func TestPurgeRevokesTheUsersItDeletes(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		rs, err := store.LoadRevocations(ctx, e.db)
+		rs, err := loadRevocations(ctx, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}
