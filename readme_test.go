@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/format"
 	"io"
 	"io/fs"
 	"maps"
@@ -634,6 +635,14 @@ func TestDocsTutorials(t *testing.T) {
 		if names, _ := tu.Tests(); len(names) == 0 {
 			t.Errorf("%s writes no test (a _test.go step with a func TestX(t *testing.T))", tu.Name())
 		}
+		for _, f := range tu.Steps {
+			if f.Lang() != "go" || !strings.HasSuffix(f.Path(), ".go") {
+				continue
+			}
+			if formatted, err := format.Source([]byte(f.Body + "\n")); err != nil || string(formatted) != f.Body+"\n" {
+				t.Errorf("%s:%d: %s is not as gofmt writes it (%v):\n%s", tu.Doc, f.Line, f.Path(), err, formatted)
+			}
+		}
 	}
 	if testing.Short() {
 		t.Skip("builds a copy of the project per tutorial")
@@ -647,7 +656,7 @@ func TestDocsTutorials(t *testing.T) {
 				t.Fatalf("%s cannot be followed: %v", tu.Name(), err)
 			}
 			names, pkgs := tu.Tests()
-			cmd := exec.Command("go", append([]string{"test", "-v", "-count=1", "-run", "^(" + strings.Join(names, "|") + ")$"}, pkgs...)...)
+			cmd := exec.Command("go", append([]string{"test", "-trimpath", "-v", "-count=1", "-run", "^(" + strings.Join(names, "|") + ")$"}, pkgs...)...)
 			cmd.Dir = dir
 			out, err := cmd.CombinedOutput()
 			for _, n := range names {

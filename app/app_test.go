@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -74,11 +73,7 @@ func newApp(t *testing.T, env map[string]string, features ...app.Feature) (*app.
 
 func protected(t *testing.T, a *app.App, token string) int {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "/api/protected", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	rec := httptest.NewRecorder()
-	a.Handler.ServeHTTP(rec, req)
-	return rec.Code
+	return apptest.Do(a.Handler, apptest.Request{Path: "/api/protected", Token: token}).Code
 }
 
 // Two features each add a revocation source: a session is refused when any

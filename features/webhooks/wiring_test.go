@@ -1,13 +1,11 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -44,22 +42,12 @@ func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 
 func (w *wired) call(t *testing.T, token, method, path, body string) int {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
-	return rec.Code
+	return apptest.Do(w.router, apptest.Request{Method: method, Path: path, Token: token, Body: body}).Code
 }
 
 func (w *wired) deliver(t *testing.T, body []byte) map[string]any {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
+	rec := apptest.Do(w.router, apptest.Request{Method: http.MethodPost, Path: "/webhooks/hanko", Body: string(body)})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("delivery: %d %s", rec.Code, rec.Body)
 	}

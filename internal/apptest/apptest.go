@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,6 +202,39 @@ func (s *Server) Kill() {
 	case <-time.After(10 * time.Second):
 		s.t.Error("server did not die after SIGKILL")
 	}
+}
+
+// Request is a request a test sends to a handler with Do.
+type Request struct {
+	Method string // GET when empty
+	Path   string
+	Token  string // sent as Authorization: Bearer, when set
+	Cookie string // sent as the hanko cookie, when set
+	Body   string // sent as application/json, when set
+	Header http.Header
+}
+
+// Do serves r on h and returns the recorded answer.
+func Do(h http.Handler, r Request) *httptest.ResponseRecorder {
+	if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	req := httptest.NewRequest(r.Method, r.Path, strings.NewReader(r.Body))
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	if r.Cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "hanko", Value: r.Cookie})
+	}
+	if r.Body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
 
 // LogBuffer is a log sink safe for a server's goroutines: write to it from
