@@ -7,6 +7,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -235,6 +236,52 @@ func Do(h http.Handler, r Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// Client calls a running server (Start) as one user.
+type Client struct {
+	Base  string // e.g. Server.Base
+	Token string // sent as Authorization: Bearer, when set
+}
+
+// Do sends a request (body as JSON, when set) and returns the answer's
+// status and body; err is a failure to get an answer.
+func (c Client) Do(ctx context.Context, method, path, body string) (status int, b []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// Must sends a request as Do does and fails t unless the answer has status;
+// it decodes the body into dst when dst is not nil.
+func (c Client) Must(t testing.TB, method, path, body string, status int, dst any) {
+	t.Helper()
+	got, b, err := c.Do(context.Background(), method, path, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if got != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, status, b)
+	}
+	if dst != nil {
+		if err := json.Unmarshal(b, dst); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
 }
 
 // LogBuffer is a log sink safe for a server's goroutines: write to it from
