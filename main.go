@@ -2,6 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+//	hanko-gin openapi      print the API contract (OpenAPI 3.1, JSON), as /openapi.json serves it
 //	hanko-gin COMMAND ...  a feature's subcommand (an unknown one lists them)
 package main
 
@@ -28,14 +29,15 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/metrics"
 	"github.com/hanko-gin/hanko-gin/features/roles"
 	"github.com/hanko-gin/hanko-gin/features/webhooks"
+	"github.com/hanko-gin/hanko-gin/routes"
 )
 
-// features are the optional parts, one line each; `go run ./cmd/starter
-// remove NAME` deletes a feature with its line.
+// features are the optional parts, one line each.
+// `go run ./cmd/starter remove NAME` deletes one with its line. // feature:starter
 var features = []app.Feature{
-	webhooks.Feature{}, // Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
-	roles.Feature{},    // roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
-	metrics.Feature{},  // Prometheus metrics on METRICS_ADDR (docs/metrics.md)
+	webhooks.Feature{}, // feature:webhooks — Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
+	roles.Feature{},    // feature:roles — roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
+	metrics.Feature{},  // feature:metrics — Prometheus metrics on METRICS_ADDR (docs/metrics.md)
 }
 
 func main() {
@@ -54,7 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	settings := config.NewSettings(getenv)
 	if len(args) > 0 {
 		return app.RunCommand(ctx, settings, features, args, stdout,
-			app.Command{Name: "healthcheck", Usage: "healthcheck", Run: healthcheck})
+			app.Command{Name: "healthcheck", Usage: "healthcheck", Run: healthcheck},
+			app.Command{Name: "openapi", Usage: "openapi", Run: printOpenAPI})
 	}
 	a, err := app.Build(ctx, settings, features, app.Options{Log: stdout})
 	if err != nil {
@@ -131,6 +134,16 @@ func envWithDotenv(path string) func(string) string {
 		}
 		return file[key]
 	}
+}
+
+// printOpenAPI prints the API contract with the features compiled in, as
+// /openapi.json serves it.
+func printOpenAPI(_ context.Context, _ []string, env app.CommandEnv) error {
+	doc, err := routes.Document(env.OpenAPIFragments()...)
+	if err == nil {
+		_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
+	}
+	return err
 }
 
 // healthcheck asks the local server's /healthz, for images without curl.

@@ -25,7 +25,7 @@ import (
 
 // Feature is an optional part of the program.
 type Feature interface {
-	// Name is the feature's short name, as `go run ./cmd/starter` knows it.
+	// Name is the feature's short name, the name of its folder.
 	Name() string
 	// Setup reads the feature's settings from s (problems go to s.Bad and
 	// are reported with the core's) and registers its hooks on h. Nothing
@@ -61,6 +61,7 @@ type Hooks struct {
 	commands    []Command
 	counters    []*counter
 	provider    CounterFunc
+	openapi     [][]byte
 }
 
 // Revocations adds a revocation source that auth asks about every session

@@ -63,6 +63,9 @@ func Build(ctx context.Context, s *config.Settings, features []Feature, opts Opt
 	if log == nil {
 		log = newLogger(cfg, opts.Log)
 	}
+	for _, w := range s.Retired() {
+		log.Warn(w)
+	}
 	a := &App{Deps: Deps{Auth: opts.Auth, Store: opts.Store, Logger: log, Config: cfg}, hooks: h}
 	if a.Auth == nil {
 		if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
@@ -98,6 +101,7 @@ func Build(ctx context.Context, s *config.Settings, features []Feature, opts Opt
 		Auth: a.Auth, Store: a.Store, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
 		Middleware: h.middleware,
 		Routes:     func(r *gin.Engine) { h.AddRoutes(r, a.Deps) },
+		OpenAPI:    h.openapi,
 	})
 	for _, start := range h.starts {
 		if err := start(ctx, a.Deps); err != nil {
@@ -170,6 +174,9 @@ func (e CommandEnv) OpenStore(ctx context.Context) (store.Store, error) {
 	}
 	return store.Open(ctx, cfg.DatabaseURL, storeOptions(cfg, e.hooks)...)
 }
+
+// OpenAPIFragments returns the features' fragments of the OpenAPI document.
+func (e CommandEnv) OpenAPIFragments() [][]byte { return e.hooks.openapi }
 
 // RunCommand runs the subcommand args[0]: one of core (the program's own)
 // or one a feature registered. It reads the settings from s, as Build does.

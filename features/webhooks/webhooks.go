@@ -8,6 +8,7 @@ package webhooks
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"log/slog"
 	"mime"
@@ -63,10 +64,16 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		return nil
 	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
+	h.OpenAPI(openapiFragment)
 	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", func(ctx context.Context, args []string, env app.CommandEnv) error {
 		return purgeDeletedUsers(ctx, args, admin, env)
 	})
 }
+
+// openapiFragment is the route's part of the API contract (/openapi.json).
+//
+//go:embed openapi.yaml
+var openapiFragment []byte
 
 // firstLoadWait bounds the first load of the revocation list at start-up,
 // and how long a request waits for it.

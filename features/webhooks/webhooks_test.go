@@ -43,9 +43,10 @@ func TestMain(m *testing.M) {
 }
 
 // router is the core router with this feature, as main builds it.
-func router(a *auth.Authenticator, db store.Store, log *slog.Logger) http.Handler {
+// Every exchange is checked against the OpenAPI document.
+func router(t testing.TB, a *auth.Authenticator, db store.Store, log *slog.Logger) http.Handler {
 	r, _ := apptest.Router(Feature{}, nil, routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})
-	return r
+	return apptest.Validated(t, Feature{}, r)
 }
 
 // webhookEnv is the real router with a stand-in Hanko, a store on one
@@ -74,7 +75,7 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 	db := openStore(t, b.NewURL(t))
 	admin := hankoadmintest.New(hanko.Issuer)
 	e := &webhookEnv{
-		router: router(a, db, log),
+		router: router(t, a, db, log),
 		hanko:  hanko, close: db.Close, logs: logs,
 		alice: admin.AddUser("alice@example.test"), bob: admin.AddUser("bob@example.test"),
 		tokens: map[string]string{},
@@ -330,7 +331,7 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := router(a, openStore(t, storetest.SQLiteURL(t)), log)
+		r := router(t, a, openStore(t, storetest.SQLiteURL(t)), log)
 		body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

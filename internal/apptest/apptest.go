@@ -28,6 +28,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/openapitest"
 	"github.com/hanko-gin/hanko-gin/routes"
 )
 
@@ -100,6 +101,21 @@ func (Hooks) Name() string { return "test" }
 
 // Setup implements app.Feature.
 func (fn Hooks) Setup(_ *config.Settings, h *app.Hooks) { fn(h) }
+
+// Validated wraps a router built with f (Router) so that every request and
+// response of the test is checked against the OpenAPI document with f's
+// fragment merged in (internal/openapitest): a handler that drifts from the
+// document fails the test.
+func Validated(t testing.TB, f app.Feature, router http.Handler) http.Handler {
+	t.Helper()
+	h := &app.Hooks{}
+	f.Setup(config.NewSettings(func(string) string { return "" }), h)
+	doc, err := routes.Document(h.OpenAPIFragments()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openapitest.Wrap(t, doc, router)
+}
 
 // Binary builds the program (the module's main package, CGO-free as the
 // Dockerfile builds it) once per test process and returns its path.

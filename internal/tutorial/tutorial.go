@@ -7,7 +7,7 @@
 // "LANG example PATH": it writes the file PATH (relative to the repository's
 // root) with its body, or, for "diff example PATH", adds its "+" lines to
 // PATH right after its context lines (" " lines; "-" lines are not
-// supported). A diff whose "+" lines are already in the file is already
+// supported), or at the end of PATH when it has no context lines. A diff whose "+" lines are already in the file is already
 // done, so a tutorial the reader has followed in place is recognised, not
 // applied twice. The steps under one heading of level 1 or 2 are one
 // tutorial. "LANG example" without a path is new code shown, not a step.
@@ -177,8 +177,8 @@ func addLines(path, diff string) error {
 			return fmt.Errorf("a diff step may only add lines (\"+\") after context lines (\" \"): %q", l)
 		}
 	}
-	if len(added) == 0 || len(context) == 0 {
-		return fmt.Errorf("a diff step needs context lines and then \"+\" lines")
+	if len(added) == 0 {
+		return fmt.Errorf("a diff step needs \"+\" lines")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -187,6 +187,10 @@ func addLines(path, diff string) error {
 	lines := strings.Split(string(b), "\n")
 	if after(lines, added) >= 0 {
 		return nil // done already: the reader followed the tutorial in place
+	}
+	if len(context) == 0 { // no context: at the end of the file
+		text := strings.TrimRight(string(b), "\n") + "\n" + strings.Join(added, "\n") + "\n"
+		return os.WriteFile(path, []byte(text), 0o644)
 	}
 	at := after(lines, context)
 	if at < 0 {
