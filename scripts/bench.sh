@@ -13,7 +13,7 @@
 # feature:metrics end
 #   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
 #     /sessions/validate calls the stand-in saw,
-#   - the flood run (issue 19): one server (GOMAXPROCS=1), a signed-in user's
+#   - the flood run: one server (GOMAXPROCS=1), a signed-in user's
 #     requests (repeated token) alone, then while 64 connections send forged
 #     tokens (Hanko's kid, random well-formed signatures) and never-seen valid
 #     tokens arrive 5 a second (loadbench newcomers), in alternating rounds:
@@ -149,7 +149,7 @@ server_pid=$on_pid; stop_server
 fi
 # feature:metrics end
 
-# The flood (issue 19): one fresh server, so the newcomers' tokens are
+# The flood: one fresh server, so the newcomers' tokens are
 # never-seen; per round the user alone, then the user during the flood.
 flood_results="$work/flood-results"
 : >"$flood_results"

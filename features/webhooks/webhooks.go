@@ -38,12 +38,12 @@ func (Feature) Name() string { return "webhooks" }
 // enforced on writes by a store check), the purge subcommand, and a counter
 // of deliveries (counted when the metrics feature is on).
 func (Feature) Setup(s *config.Settings, h *app.Hooks) {
-	hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
+	admin := hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
 	count := h.Counter("hanko_gin_webhook_deliveries_total",
 		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, revoked, ignored, refused, failed).",
 		"event", "outcome")
 	list := NewRevocations(RevocationOptions{ListenURL: listenURL(s)})
-	h.Auth(func(c *auth.Config) { c.Revocations = list })
+	h.Revocations(list)
 	h.Store(storeOptions()...)
 	// Requests with credentials wait for the first load (normally done below,
 	// before the server serves); only a failed first load makes them wait.
@@ -52,18 +52,23 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		if d.Logger != nil {
 			list.log = d.Logger
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), firstLoadWait)
-		if err := list.Load(ctx, d.Store); err != nil {
-			list.log.Error("revocation list: the first load failed; retrying beside the server, requests with credentials wait for it", "error", err)
-		}
-		cancel()
 		w := &receiver{auth: d.Auth, store: d.Store, revocations: list, log: list.log, count: count}
 		// No session: the signed token in the body is the proof.
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
+	h.OnStart(func(ctx context.Context, d app.Deps) error {
+		ctx, cancel := context.WithTimeout(ctx, firstLoadWait)
+		defer cancel()
+		if err := list.Load(ctx, d.Store); err != nil {
+			list.log.Error("revocation list: the first load failed; retrying beside the server, requests with credentials wait for it", "error", err)
+		}
+		return nil
+	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
 	h.OpenAPI(openapiFragment)
-	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
+	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", func(ctx context.Context, args []string, env app.CommandEnv) error {
+		return purgeDeletedUsers(ctx, args, admin, env)
+	})
 }
 
 // listenURL reads DATABASE_LISTEN_URL: where the connection that listens

@@ -49,25 +49,13 @@ func router(t testing.TB, a *auth.Authenticator, db store.Store, log *slog.Logge
 	return apptest.Validated(t, Feature{}, r)
 }
 
-// lockedWriter is a log sink safe for the server's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // webhookEnv is the real router with a stand-in Hanko, a store on one
 // backend, and two users with todos.
 type webhookEnv struct {
 	router     http.Handler
 	hanko      *authtest.Server
 	close      func() error // closes the store
-	logs       *bytes.Buffer
+	logs       *apptest.LogBuffer
 	alice, bob hankoadmin.User
 	tokens     map[string]string // user id -> session token
 }
@@ -78,8 +66,8 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 	t.Cleanup(cancel)
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	logs := new(bytes.Buffer)
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := new(apptest.LogBuffer)
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log, Audience: []string{"localhost"}})
 	if err != nil {
 		t.Fatal(err)
@@ -337,8 +325,8 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		t.Cleanup(hanko.Close)
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
-		logs := new(bytes.Buffer)
-		log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logs := new(apptest.LogBuffer)
+		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		a, err := auth.New(t.Context(), auth.Config{HankoAPIURL: down.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
 		if err != nil {
 			t.Fatal(err)

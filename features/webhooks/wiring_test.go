@@ -1,32 +1,24 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
-	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// wired is the program as main builds it with only this feature: its Auth
-// and Store hooks applied, its middleware, routes and services running.
+// wired is the program as main builds it (app.Build) with only this
+// feature, its services running, and a counter provider in place of metrics.
 // Every exchange is checked against the OpenAPI document.
 type wired struct {
 	router http.Handler
@@ -38,61 +30,25 @@ type wired struct {
 func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 	t.Helper()
 	w := &wired{counts: map[string]int{}}
-	h := &app.Hooks{}
-	h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
-		return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
-	})
-	s := config.NewSettings(func(string) string { return "" })
-	Feature{}.Setup(s, h)
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log}
-	h.ApplyAuth(&cfg)
-	a, err := auth.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbURL, h.StoreOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.store = db
-	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	w.router = apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Middleware: h.Middlewares(), Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }}))
-	var services sync.WaitGroup
-	for _, svc := range h.Services() {
-		services.Go(func() {
-			if err := svc(ctx, deps); err != nil {
-				t.Errorf("service: %v", err)
-			}
+	counting := apptest.Hooks(func(h *app.Hooks) {
+		h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
+			return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
 		})
-	}
-	t.Cleanup(func() { cancel(); services.Wait(); db.Close() })
+	})
+	a := apptest.App(t, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "CORS_ALLOWED_ORIGINS": frontendOrigin},
+		app.Options{Log: io.Discard}, counting, Feature{})
+	w.router, w.store = apptest.Validated(t, Feature{}, a.Handler), a.Store
 	return w
 }
 
 func (w *wired) call(t *testing.T, token, method, path, body string) int {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
-	return rec.Code
+	return apptest.Do(w.router, apptest.Request{Method: method, Path: path, Token: token, Body: body}).Code
 }
 
 func (w *wired) deliver(t *testing.T, body []byte) map[string]any {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
+	rec := apptest.Do(w.router, apptest.Request{Method: http.MethodPost, Path: "/webhooks/hanko", Body: string(body)})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("delivery: %d %s", rec.Code, rec.Body)
 	}
