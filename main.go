@@ -84,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		SessionCheck:    cfg.SessionCheck,
 		SessionCheckTTL: cfg.SessionCheckTTL,
 		CacheSize:       cfg.SessionCacheSize,
+		TrustedProxies:  cfg.TrustedProxies,
 		Logger:          log,
 	}
 	hooks.ApplyAuth(&authCfg)

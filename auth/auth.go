@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -83,6 +84,16 @@ type Config struct {
 	// path, possibly concurrently, so it must be quick and safe for
 	// concurrent use. Nil means nothing is called.
 	OnSessionCheck func(outcome string, latency time.Duration)
+	// TrustedProxies are the networks of your reverse proxies (load
+	// balancer, ingress), whose X-Forwarded-For is believed. New tokens wait
+	// for their signature check in a fair queue by client, so that one
+	// client cannot take the checks from others however many connections it
+	// opens; a client is the request's peer address, or, when the peer is in
+	// one of these networks, the address X-Forwarded-For names (read from
+	// the right, past these networks). Nil believes no header: right when
+	// clients connect directly, wrong behind a proxy (every request would be
+	// one client).
+	TrustedProxies []netip.Prefix
 	// Revocations, when set, is asked about every session whose signature
 	// checked out (cached tokens included), before any session check: a
 	// session it reports revoked is refused with 401 invalid_token, like a
@@ -146,6 +157,17 @@ type Authenticator struct {
 	onError  ErrorHandler
 	log      *slog.Logger
 	stats    stats
+}
+
+// sessionLane is the lane of session tokens in the signature-check queue.
+const sessionLane = ""
+
+// clientOf returns the fair-queue client of r; "" (one client) when r is nil.
+func (a *Authenticator) clientOf(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	return clientKey(r, a.cfg.TrustedProxies)
 }
 
 // verifiedToken is a cache entry: the claims of a token whose signature was
@@ -249,6 +271,12 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 
 // verify is Verify, asking Hanko's /sessions/validate when confirm is set.
 func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) (*Claims, error) {
+	return a.verifyFrom(ctx, token, confirm, nil)
+}
+
+// verifyFrom is verify for a token r sent (nil: no request), whose signature
+// check waits in r's client queue.
+func (a *Authenticator) verifyFrom(ctx context.Context, token string, confirm bool, r *http.Request) (*Claims, error) {
 	if token == "" {
 		return nil, errMissing()
 	}
@@ -260,8 +288,9 @@ func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) 
 	if ok {
 		a.stats.cacheHits.Add(1)
 	} else {
+		wait := waitKey{lane: sessionLane, client: a.clientOf(r)}
 		got, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
-			return a.verifyLocal(context.WithoutCancel(ctx), token, k)
+			return a.verifyLocal(context.WithoutCancel(ctx), token, k, wait)
 		})
 		if err != nil {
 			return nil, err
@@ -306,14 +335,14 @@ func isCompactJWS(token string) bool {
 
 // verifyLocal checks the signature against Hanko's JWKS and the claims against
 // the rules, and caches the result when it passes.
-func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (verifiedToken, error) {
+func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey, wait waitKey) (verifiedToken, error) {
 	// Only checked on a miss: a cached token passed this check when it was
 	// verified, and the cache key is its exact spelling.
 	if !isCompactJWS(token) {
 		return verifiedToken{}, errInvalid(errNotCompact)
 	}
 	claims := new(Claims)
-	parsed, err := a.parseSigned(ctx, a.parser, token, &jwtClaims{claims})
+	parsed, err := a.parseSigned(ctx, a.parser, token, &jwtClaims{claims}, wait)
 	if err != nil {
 		if errors.Is(err, errNoCapacity) {
 			return verifiedToken{}, errBusy("sessions", err)

@@ -28,7 +28,7 @@ func newSignedRules(opts ...jwt.ParserOption) signedRules {
 // would be accepted with a good signature queue for one. The error wraps
 // errKeysUnavailable when the keys cannot be fetched, and errNoCapacity when
 // no slot was free in time; any other error means an invalid token.
-func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token string, claims jwt.Claims) (*jwt.Token, error) {
+func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token string, claims jwt.Claims, wait waitKey) (*jwt.Token, error) {
 	t, _, err := r.parser.ParseUnverified(token, claims)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token st
 	if err := r.validator.Validate(claims); err != nil {
 		return nil, fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, err)
 	}
-	start, err := a.checks.acquire(ctx)
+	start, err := a.checks.acquire(ctx, wait)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type TestConfig struct {
 	ErrorHandler     ErrorHandler
 	OnSessionCheck   func(outcome string, latency time.Duration)
 	Revocations      Revocations
+	TrustedProxies   []netip.Prefix
 
 	Leeway                time.Duration
 	MaxTokenBytes         int
@@ -52,7 +54,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 		HankoAPIURL: tc.HankoAPIURL, CookieName: tc.CookieName, Audience: tc.Audience, Issuer: tc.Issuer,
 		SessionCheck: tc.SessionCheck, SessionCheckTTL: tc.SessionCheckTTL, CacheSize: tc.SessionCacheSize,
 		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler, OnSessionCheck: tc.OnSessionCheck,
-		Revocations: tc.Revocations,
+		Revocations: tc.Revocations, TrustedProxies: tc.TrustedProxies,
 	}
 	switch {
 	case tc.SessionCheckTTL == 0:

@@ -27,7 +27,7 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 	l := newCheckLimiter(checkLimits{slots: 4, queue: 8, deadline: time.Hour, cpu: 0.5, burst: 0}, clock.now)
 	ctx := context.Background()
 
-	start, err := l.acquire(ctx) // the budget is at 0, not below: the first check starts
+	start, err := l.acquire(ctx, waitKey{}) // the budget is at 0, not below: the first check starts
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 
 	got := make(chan time.Time, 1)
 	go func() {
-		s, err := l.acquire(ctx)
+		s, err := l.acquire(ctx, waitKey{})
 		if err != nil {
 			t.Error(err)
 		}
@@ -73,7 +73,7 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 func TestCheckBudgetOverdraftIsBounded(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	l := newCheckLimiter(checkLimits{slots: 1, queue: 8, deadline: time.Hour, cpu: 0.5, burst: 0}, clock.now)
-	start, _ := l.acquire(context.Background())
+	start, _ := l.acquire(context.Background(), waitKey{})
 	clock.add(time.Hour)
 	l.release(start)
 	if l.budget != -maxOverdraft.Seconds() {

@@ -181,7 +181,7 @@ func (a *Authenticator) VerifyWebhook(ctx context.Context, body io.Reader) (*Web
 	}
 
 	claims := new(webhookClaims)
-	_, err = a.parseSigned(ctx, a.webhooks, delivery.token, claims)
+	_, err = a.parseSigned(ctx, a.webhooks, delivery.token, claims, waitKey{lane: "webhooks"})
 	if err != nil {
 		if errors.Is(err, errNoCapacity) {
 			return nil, errBusy("tokens", err)
