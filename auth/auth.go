@@ -15,8 +15,10 @@
 // from memory on every request after the signature check. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
 //
-// VerifyWebhook checks Hanko's webhook deliveries (user.delete, ...) with the
-// same keys; a webhook token is never accepted as a session, nor the reverse.
+// New tokens wait for their signature check in a fair queue with a bounded
+// share of the CPU, so a flood of forged tokens cannot crowd out signed-in
+// users (Config.TrustedProxies). VerifyJWT verifies the other tokens Hanko
+// signs with the same keys, under the same bound, for the caller to read.
 package auth
 
 import (
@@ -124,7 +126,7 @@ func (f RevocationsFunc) Revoked(c *Claims) bool { return f(c) }
 type tuning struct {
 	leeway          time.Duration // clock skew tolerated on exp, iat and nbf
 	maxTokenBytes   int           // larger tokens are refused before parsing
-	maxWebhookBytes int           // larger webhook bodies are refused before parsing
+	maxJWTBytes     int           // larger tokens are refused by VerifyJWT before parsing
 	now             func() time.Time
 	jwks            jwksTiming
 	checks          checkLimits // the bound on signature checks (limit.go)
@@ -135,7 +137,7 @@ func defaultTuning() tuning {
 	return tuning{
 		leeway:          30 * time.Second,
 		maxTokenBytes:   8 << 10,  // Hanko's tokens are about 1.1 KiB
-		maxWebhookBytes: 64 << 10, // a delivery is about 2 KiB; the user in it can grow
+		maxJWTBytes:     64 << 10, // Hanko's webhook tokens carry a user: about 2 KiB, and it can grow
 		now:             time.Now,
 		jwks:            defaultJWKSTiming,
 		checks:          defaultCheckLimits(),
@@ -151,7 +153,7 @@ type Authenticator struct {
 	flight   singleflight.Group
 	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
 	parser   signedRules
-	webhooks signedRules // for VerifyWebhook: no iss check, Hanko sets none
+	others   signedRules // for VerifyJWT: no iss check, Hanko sets one only on sessions
 	checks   *checkLimiter
 	extract  extractor
 	onError  ErrorHandler
@@ -226,7 +228,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
-	a.webhooks = newSignedRules(opts...)
+	a.others = newSignedRules(opts...)
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}

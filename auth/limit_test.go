@@ -9,11 +9,9 @@ package auth_test
 // invalid.
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -249,7 +247,8 @@ func TestCheapRefusalsNeverQueue(t *testing.T) {
 		{"nbf in the future", forge(claims(func(c jwt.MapClaims) { c["nbf"] = mwNow.Add(time.Hour).Unix() }))},
 		{"no sub", forge(claims(func(c jwt.MapClaims) { delete(c, "sub") }))},
 		{"no session_id", forge(claims(func(c jwt.MapClaims) { delete(c, "session_id") }))},
-		{"webhook token", forge(hanko.WebhookToken(authtest.Webhook{Event: "user.delete", Data: map[string]any{}}))},
+		{"token Hanko signs for itself", forge(hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+			"session_id": authtest.RandomUUID(), "iat": mwNow.Unix(), "exp": mwNow.Add(5 * time.Minute).Unix(), "data": map[string]any{}}))},
 		{"wrong audience", forge(hanko.Token(authtest.Session{Issuer: iss, Audience: []string{"evil.example"}}))},
 		{"wrong issuer", forge(hanko.Token(authtest.Session{Issuer: "https://evil.example"}))},
 	} {
@@ -298,41 +297,39 @@ func TestCacheHitNeverWaits(t *testing.T) {
 	}
 }
 
-// Webhook deliveries wait in their own lane: with the slot held and the
-// session tokens' lane full, a genuine delivery still gets a place, and its
+// A VerifyJWT lane is apart from the sessions': with the slot held and the
+// session tokens' lane full, a webhook delivery still gets a place, and its
 // check once the slot is free; a forged one is refused as invalid.
-func TestWebhooksHaveTheirOwnLane(t *testing.T) {
+func TestLanesAreApart(t *testing.T) {
 	hanko, a, h, flood := busy(t, auth.TestConfig{CheckQueue: 1, CheckDeadline: time.Hour}, authtest.Session{}, 1)
 	_, err := a.Verify(context.Background(), forge(hanko.Token(authtest.Session{})))
 	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "session token with its lane full")
 
-	body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": webhookUserID}})
-	forged, _ := json.Marshal(map[string]string{
-		"token": forge(hanko.WebhookToken(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": webhookUserID}})),
-		"event": "user.delete",
-	})
+	now := mwNow
+	token := hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "data": map[string]any{"id": webhookUserID}})
 	type result struct {
-		wh  *auth.Webhook
+		h   *hook
 		err error
 	}
-	deliver := func(b []byte) <-chan result {
+	deliver := func(token string) <-chan result {
 		done := make(chan result, 1)
 		go func() {
-			wh, err := a.VerifyWebhook(context.Background(), bytes.NewReader(b))
-			done <- result{wh, err}
+			h, err := verifyHook(a, deliveryBody(token, "user.delete"))
+			done <- result{h, err}
 		}()
 		return done
 	}
-	genuine := deliver(body)
+	genuine := deliver(token)
 	eventually(t, 10*time.Second, "the delivery waits in its lane", func() bool { return a.Stats().SignatureChecksWaiting == 2 })
 	h.letGo()
 	for _, done := range flood {
 		expectAuthErr(t, waitResult(t, done), http.StatusUnauthorized, auth.CodeInvalidToken, "forgery")
 	}
-	if r := <-genuine; r.err != nil || r.wh.UserID() != webhookUserID {
-		t.Fatalf("genuine delivery: %v, %v", r.wh, r.err)
+	if r := <-genuine; r.err != nil || r.h.UserID() != webhookUserID {
+		t.Fatalf("genuine delivery: %v, %v", r.h, r.err)
 	}
-	expectAuthErr(t, (<-deliver(forged)).err, http.StatusUnauthorized, auth.CodeInvalidToken, "forged webhook")
+	expectAuthErr(t, (<-deliver(forge(token))).err, http.StatusUnauthorized, auth.CodeInvalidToken, "forged webhook")
 	if s := a.Stats(); s.SignatureChecks != 4 || s.SignatureChecksRefused != 1 {
 		t.Errorf("Stats = %+v, want 4 checks (2 forged sessions, 2 webhooks) and 1 refused", s)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/store"
 	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
@@ -70,7 +71,7 @@ type session struct {
 func newSession(hanko *authtest.Server, userID string) session {
 	c := &auth.Claims{UserID: userID, SessionID: authtest.RandomUUID()}
 	tok := hanko.Token(authtest.Session{UserID: userID, SessionID: c.SessionID})
-	exp := hanko.SessionOf(tok).ExpiresAt
+	exp := webhookstest.SessionOf(hanko.Issuer, tok).ExpiresAt
 	c.ExpiresAt = exp
 	return session{token: tok, claims: c}
 }
