@@ -124,23 +124,23 @@ func (f RevocationsFunc) Revoked(c *Claims) bool { return f(c) }
 
 // tuning holds what only tests change (see export_test.go).
 type tuning struct {
-	leeway          time.Duration // clock skew tolerated on exp, iat and nbf
-	maxTokenBytes   int           // larger tokens are refused before parsing
-	maxJWTBytes     int           // larger tokens are refused by VerifyJWT before parsing
-	now             func() time.Time
-	jwks            jwksTiming
-	checks          checkLimits // the bound on signature checks (limit.go)
-	beforeCheck     func()      // called holding a check slot, before the RSA check
+	leeway        time.Duration // clock skew tolerated on exp, iat and nbf
+	maxTokenBytes int           // larger tokens are refused before parsing
+	maxJWTBytes   int           // larger tokens are refused by VerifyJWT before parsing
+	now           func() time.Time
+	jwks          jwksTiming
+	checks        checkLimits // the bound on signature checks (limit.go)
+	beforeCheck   func()      // called holding a check slot, before the RSA check
 }
 
 func defaultTuning() tuning {
 	return tuning{
-		leeway:          30 * time.Second,
-		maxTokenBytes:   8 << 10,  // Hanko's tokens are about 1.1 KiB
-		maxJWTBytes:     64 << 10, // Hanko's webhook tokens carry a user: about 2 KiB, and it can grow
-		now:             time.Now,
-		jwks:            defaultJWKSTiming,
-		checks:          defaultCheckLimits(),
+		leeway:        30 * time.Second,
+		maxTokenBytes: 8 << 10,  // Hanko's tokens are about 1.1 KiB
+		maxJWTBytes:   64 << 10, // Hanko's webhook tokens carry a user: about 2 KiB, and it can grow
+		now:           time.Now,
+		jwks:          defaultJWKSTiming,
+		checks:        defaultCheckLimits(),
 	}
 }
 
