@@ -2,6 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+//	hanko-gin openapi      print the API contract (OpenAPI 3.1, JSON), as /openapi.json serves it
 //	hanko-gin COMMAND ...  a feature's subcommand (an unknown one lists them)
 package main
 
@@ -36,12 +37,12 @@ import (
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// features are the optional parts, one line each; `go run ./cmd/starter
-// remove NAME` deletes a feature with its line.
+// features are the optional parts, one line each.
+// `go run ./cmd/starter remove NAME` deletes one with its line. // feature:starter
 var features = []app.Feature{
-	webhooks.Feature{}, // Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
-	roles.Feature{},    // roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
-	metrics.Feature{},  // Prometheus metrics on METRICS_ADDR (docs/metrics.md)
+	webhooks.Feature{}, // feature:webhooks — Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
+	roles.Feature{},    // feature:roles — roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
+	metrics.Feature{},  // feature:metrics — Prometheus metrics on METRICS_ADDR (docs/metrics.md)
 }
 
 func main() {
@@ -70,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
+	for _, w := range settings.Retired() {
+		log.Warn(w)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
 		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",
@@ -105,6 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
 			Middleware: hooks.Middlewares(),
 			Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
+			OpenAPI:    hooks.OpenAPIFragments(),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -165,9 +170,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // command runs the subcommand args[0]: healthcheck, or one a feature
 // registered.
 func command(ctx context.Context, hooks *app.Hooks, args []string, getenv func(string) string, stdout io.Writer) error {
-	usage := []string{"healthcheck"}
-	if args[0] == "healthcheck" {
+	usage := []string{"healthcheck", "openapi"}
+	switch args[0] {
+	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "openapi": // the API contract with the features compiled in, as /openapi.json serves it
+		doc, err := routes.Document(hooks.OpenAPIFragments()...)
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", doc)
+		}
+		return err
 	}
 	for _, c := range hooks.Commands() {
 		if c.Name == args[0] {

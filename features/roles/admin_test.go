@@ -22,9 +22,10 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
@@ -127,8 +128,9 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
-		return routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+		area := &adminArea{auth: a, store: e.store, log: log, admin: client}
+		// Every exchange is checked against the OpenAPI document.
+		return apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 	}
 	e.router = e.newRouter(t)
 

@@ -20,9 +20,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // wired is the program as main builds it with only this feature: its Auth
@@ -190,7 +190,7 @@ func TestPurgeRevokesTheUsersItDeletes(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		rs, err := store.LoadRevocations(ctx, e.db)
+		rs, err := loadRevocations(ctx, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}
