@@ -41,6 +41,7 @@ type TestConfig struct {
 	CheckSlots    int
 	CheckQueue    int
 	CheckDeadline time.Duration
+	CheckLinger   time.Duration // 0: none (tests see refusals at once); the default holds them
 	CheckCPU      float64       // CPUs' worth of check time per second
 	CheckBurst    time.Duration // negative: no burst (every check paced)
 	// BeforeSignatureCheck runs holding a check slot, just before the RSA
@@ -99,6 +100,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 	if tc.CheckDeadline > 0 {
 		t.checks.deadline = tc.CheckDeadline
 	}
+	t.checks.linger = tc.CheckLinger
 	if tc.CheckCPU > 0 {
 		t.checks.cpu = tc.CheckCPU
 	}

@@ -25,8 +25,15 @@ import (
 // checkLimits bounds the signature checks of one Authenticator.
 type checkLimits struct {
 	slots    int           // checks running at once
-	queue    int           // checks waiting for a slot, at most
+	queue    int           // checks waiting for a slot, at most, per lane
 	deadline time.Duration // longest wait for a slot
+	// linger is how long a token is held before its refusal when its lane is
+	// full and its client has the most tokens waiting: as long as it would
+	// have waited in the queue. Answered at once, a client with many
+	// connections would send its next token at once, and its requests would
+	// crowd the server's goroutines however cheap each refusal is; held, each
+	// of its connections sends a token per linger at most.
+	linger time.Duration
 	// cpu is the CPU time (in CPUs: seconds per second) the checks may use
 	// over time; burst is the check time they may use above it after a
 	// quiet spell, so that a burst of sign-ins is not slowed down.
@@ -56,6 +63,7 @@ func defaultCheckLimits() checkLimits {
 		slots:    slots,
 		queue:    128 * slots,
 		deadline: 500 * time.Millisecond,
+		linger:   500 * time.Millisecond,
 		cpu:      0.25 * float64(procs),
 		burst:    100 * time.Millisecond,
 	}
@@ -106,6 +114,14 @@ func (l *checkLimiter) acquire(ctx context.Context, key waitKey) (time.Time, err
 	if !ok {
 		l.mu.Unlock()
 		l.refused.Add(1)
+		if l.lim.linger > 0 {
+			t := time.NewTimer(l.lim.linger)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
 		return time.Time{}, fmt.Errorf("%w: %d checks are waiting already, the most from this client", errNoCapacity, l.lim.queue)
 	}
 	if dropped != nil {
