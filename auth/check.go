@@ -21,7 +21,8 @@ func newSignedRules(opts ...jwt.ParserOption) signedRules {
 }
 
 // parseSigned does what jwt.Parser.ParseWithClaims does, in an order that
-// puts the RSA check last: decoding (shape, base64url, JSON), alg RS256, a
+// puts the RSA check last: a client already over its share of the queue is
+// refused first, without parsing (checkLimiter.admit); then decoding (shape, base64url, JSON), alg RS256, a
 // kid of a loaded key, then the claims (exp, iat, nbf, aud, iss, sub,
 // session_id...), and only then, in turn with the other checks (checkLimiter),
 // the signature. So junk is refused without waiting, and only tokens that
@@ -29,6 +30,9 @@ func newSignedRules(opts ...jwt.ParserOption) signedRules {
 // errKeysUnavailable when the keys cannot be fetched, and errNoCapacity when
 // no slot was free in time; any other error means an invalid token.
 func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token string, claims jwt.Claims, wait waitKey) (*jwt.Token, error) {
+	if err := a.checks.admit(ctx, wait); err != nil {
+		return nil, err
+	}
 	t, _, err := r.parser.ParseUnverified(token, claims)
 	if err != nil {
 		return nil, err

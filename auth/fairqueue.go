@@ -78,14 +78,10 @@ func (r *waitRoom) push(w *waiter) (dropped *waiter, ok bool) {
 	q := r.lane(w.key.lane)
 	c := q.clients[w.key.client]
 	if q.n >= q.limit {
-		longest := q.longest()
-		mine := 0
-		if c != nil {
-			mine = c.waiters.Len()
-		}
-		if longest == nil || mine+1 >= longest.waiters.Len() {
+		if r.wouldRefuse(w.key) {
 			return nil, false
 		}
+		longest := q.longest()
 		dropped = longest.waiters.Back().Value.(*waiter)
 		r.remove(dropped)
 		dropped.dropped = true
@@ -100,6 +96,21 @@ func (r *waitRoom) push(w *waiter) (dropped *waiter, ok bool) {
 	q.n++
 	r.n++
 	return dropped, true
+}
+
+// wouldRefuse reports whether push would refuse a token with key (and not
+// make room for it).
+func (r *waitRoom) wouldRefuse(key waitKey) bool {
+	q := r.byKey[key.lane]
+	if q == nil || q.n < q.limit {
+		return false
+	}
+	mine := 0
+	if c := q.clients[key.client]; c != nil {
+		mine = c.waiters.Len()
+	}
+	longest := q.longest()
+	return longest == nil || mine+1 >= longest.waiters.Len()
 }
 
 // longest returns the client with the most waiting tokens (the first of

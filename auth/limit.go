@@ -114,14 +114,7 @@ func (l *checkLimiter) acquire(ctx context.Context, key waitKey) (time.Time, err
 	if !ok {
 		l.mu.Unlock()
 		l.refused.Add(1)
-		if l.lim.linger > 0 {
-			t := time.NewTimer(l.lim.linger)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
-		}
+		l.hold(ctx)
 		return time.Time{}, fmt.Errorf("%w: %d checks are waiting already, the most from this client", errNoCapacity, l.lim.queue)
 	}
 	if dropped != nil {
@@ -157,6 +150,35 @@ func (l *checkLimiter) acquire(ctx context.Context, key waitKey) (time.Time, err
 		l.refused.Add(1)
 	}
 	return time.Time{}, cause
+}
+
+// admit refuses early, before the token is even parsed, a token that
+// acquire would refuse because its lane is full and its client has the most
+// waiting: a flood's excess then costs no parsing either. It holds the token
+// for the linger as acquire does. It returns nil when the token may try.
+func (l *checkLimiter) admit(ctx context.Context, key waitKey) error {
+	l.mu.Lock()
+	full := l.room.wouldRefuse(key)
+	l.mu.Unlock()
+	if !full {
+		return nil
+	}
+	l.refused.Add(1)
+	l.hold(ctx)
+	return fmt.Errorf("%w: %d checks are waiting already, the most from this client", errNoCapacity, l.lim.queue)
+}
+
+// hold waits for the linger, or until ctx ends.
+func (l *checkLimiter) hold(ctx context.Context) {
+	if l.lim.linger <= 0 {
+		return
+	}
+	t := time.NewTimer(l.lim.linger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // release frees the slot taken at start, charges the check's time to the

@@ -219,13 +219,16 @@ func TestSignatureCheckFIFOBetweenFloodAndNewToken(t *testing.T) {
 }
 
 // Everything that can refuse a token without RSA does so before the queue:
-// with the slot held and the queue full, junk still gets its 401 at once
-// (a queued token could only get a 503), and no signature is checked.
+// with the slot held and the queue full, junk from another client still gets
+// its 401 at once (a queued token could only get a 503), and no signature is
+// checked. The client that fills the queue is refused before parsing: its
+// tokens, junk or not, get 503 (see the end).
 func TestCheapRefusalsNeverQueue(t *testing.T) {
-	hanko, a, _, _ := busy(t, auth.TestConfig{CheckQueue: 1, CheckDeadline: time.Hour, Audience: []string{"localhost"}, Issuer: "https://hanko.example"},
-		authtest.Session{Issuer: "https://hanko.example"}, 1)
+	hanko, a, _, _ := busy(t, auth.TestConfig{CheckQueue: 2, CheckDeadline: time.Hour, Audience: []string{"localhost"}, Issuer: "https://hanko.example"},
+		authtest.Session{Issuer: "https://hanko.example"}, 2)
 	iss := "https://hanko.example"
 	good := authtest.Session{Issuer: iss}
+	r, _ := protectedEngine(a.RequireSession()) // its requests come from another client than Verify's
 	claims := func(edit func(jwt.MapClaims)) string {
 		c := hanko.Claims(good)
 		edit(c)
@@ -253,17 +256,19 @@ func TestCheapRefusalsNeverQueue(t *testing.T) {
 		{"wrong issuer", forge(hanko.Token(authtest.Session{Issuer: "https://evil.example"}))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := a.Verify(context.Background(), tt.token)
-			expectAuthErr(t, err, http.StatusUnauthorized, auth.CodeInvalidToken, tt.name)
+			expectRefusal(t, serve(r, bearer(tt.token)), http.StatusUnauthorized, auth.CodeInvalidToken)
 		})
 	}
 	if s := a.Stats(); s.SignatureChecks != 1 || s.SignatureChecksRefused != 0 {
 		t.Errorf("Stats = %+v, want only the held check and nothing refused", s)
 	}
 	// A well-formed forgery passes every cheap check, so it must queue: the
-	// queue is full, so it is refused for capacity.
+	// queue is full of its client's, so it is refused for capacity.
 	_, err := a.Verify(context.Background(), forge(hanko.Token(good)))
 	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "a forgery that looks valid")
+	// That client is over its share: refused before its token is even parsed.
+	_, err = a.Verify(context.Background(), forge(claims(func(c jwt.MapClaims) { delete(c, "sub") })))
+	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "junk from the client that fills the queue")
 }
 
 // A token already verified is served from the cache while every slot is held
