@@ -9,10 +9,12 @@ package auth_test
 // invalid.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -22,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hanko-gin/hanko-gin/auth"
@@ -409,7 +412,8 @@ func TestUnderPressureNothingForgedAcceptedNothingValidRefused(t *testing.T) {
 // Retry-After), while a newcomer from another peer, directly or through a
 // trusted proxy, takes the place of the flood's newest and gets in once the
 // slot is free. X-Forwarded-For from a peer that is not a trusted proxy is
-// ignored: the flood cannot pass for someone else.
+// ignored: the flood cannot pass for someone else. A webhook delivery waits
+// in its own lane meanwhile, and is served.
 func TestFloodFromOnePeerDoesNotStarveAnother(t *testing.T) {
 	h := newSlotHolder()
 	t.Cleanup(h.letGo)
@@ -462,9 +466,36 @@ func TestFloodFromOnePeerDoesNotStarveAnother(t *testing.T) {
 		})
 	}
 
+	// A webhook delivery from Hanko's address waits in its own lane, the
+	// session tokens' lane being full.
+	r.POST("/hook", func(c *gin.Context) {
+		body, _ := io.ReadAll(c.Request.Body)
+		if _, err := verifyHook(a, body, auth.FromRequest(c.Request)); err != nil {
+			e, _ := errors.AsType[*auth.Error](err)
+			auth.WriteError(c, e)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+	now := mwNow
+	hook := hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "data": map[string]any{"id": webhookUserID}})
+	delivered := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		req := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(deliveryBody(hook, "user.delete")))
+		req.RemoteAddr = "192.0.2.80:443"
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		delivered <- w
+	}()
+	eventually(t, 10*time.Second, "the delivery waits in its lane", func() bool { return a.Stats().SignatureChecksWaiting == 5 })
+
 	h.letGo()
 	for _, done := range admitted {
 		expectUser(t, <-done, "newcomer")
+	}
+	if w := <-delivered; w.Code != http.StatusNoContent {
+		t.Errorf("webhook delivery: %d %s", w.Code, w.Body)
 	}
 	for _, done := range flood[:len(flood)-len(newcomers)] {
 		expectRefusal(t, <-done, http.StatusUnauthorized, auth.CodeInvalidToken)
