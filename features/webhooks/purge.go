@@ -253,10 +253,10 @@ func (p *purger) remove(ctx context.Context) {
 
 // deleteUser deletes the user's data and revokes the user in the same
 // transaction (deleteAndRevokeUser): the running servers refuse their
-// tokens (on PostgreSQL within a second; on SQLite, another process than the
-// server, at the server's next reload) and every write for them at once.
+// tokens within a second (on SQLite, another process than the server, by
+// its watch of the file's data_version) and every write for them at once.
 func (p *purger) deleteUser(ctx context.Context, id string) (int, error) {
-	n, _, err := deleteAndRevokeUser(ctx, p.store, id, 0)
+	n, _, err := deleteAndRevokeUser(ctx, p.store, id)
 	return n, err
 }
 

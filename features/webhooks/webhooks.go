@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 	count := h.Counter("hanko_gin_webhook_deliveries_total",
 		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, revoked, ignored, refused, failed).",
 		"event", "outcome")
-	list := NewRevocations(RevocationOptions{})
+	list := NewRevocations(RevocationOptions{ListenURL: listenURL(s)})
 	h.Auth(func(c *auth.Config) { c.Revocations = list })
 	h.Store(storeOptions()...)
 	// Requests with credentials wait for the first load (normally done below,
@@ -63,6 +64,25 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
 	h.OpenAPI(openapiFragment)
 	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
+}
+
+// listenURL reads DATABASE_LISTEN_URL: where the connection that listens
+// for revocations goes, when DATABASE_URL goes through a transaction pooler
+// (PgBouncer in transaction mode) that cannot pass notifications on.
+func listenURL(s *config.Settings) string {
+	v := s.Get("DATABASE_LISTEN_URL", "")
+	if v == "" {
+		return ""
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		s.Bad("DATABASE_LISTEN_URL must be a postgres:// URL straight to PostgreSQL (not through a transaction pooler)")
+		return ""
+	}
+	if !strings.HasPrefix(s.Get("DATABASE_URL", ""), "postgres") {
+		s.Bad("DATABASE_LISTEN_URL is set but DATABASE_URL is not PostgreSQL: it only applies to PostgreSQL")
+		return ""
+	}
+	return v
 }
 
 // openapiFragment is the route's part of the API contract (/openapi.json).

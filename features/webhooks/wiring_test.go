@@ -189,8 +189,7 @@ func TestPurgeRevokesTheUsersItDeletes(t *testing.T) {
 		if _, err := e.purge(t); err != nil {
 			t.Fatal(err)
 		}
-		ctx := context.Background()
-		rs, err := loadRevocations(ctx, e.db)
+		rs, err := loadRevocations(t, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}
