@@ -80,6 +80,7 @@ func Build(ctx context.Context, s *config.Settings, features []Feature, opts Opt
 			SessionCheck:    cfg.SessionCheck,
 			SessionCheckTTL: cfg.SessionCheckTTL,
 			CacheSize:       cfg.SessionCacheSize,
+			TrustedProxies:  cfg.TrustedProxies,
 			Logger:          log,
 		}
 		h.applyAuth(&c)

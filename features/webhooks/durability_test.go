@@ -8,6 +8,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -38,7 +39,7 @@ func TestWebhookDeletionSurvivesSIGKILL(t *testing.T) {
 				goneC.create(title)
 				staysC.create(title)
 			}
-			status, err := hanko.DeliverWebhook(context.Background(), srv.Base+"/webhooks/hanko", authtest.Webhook{Event: "user.delete", Data: gone})
+			status, err := webhookstest.Deliver(context.Background(), hanko.Issuer, srv.Base+"/webhooks/hanko", webhookstest.Webhook{Event: "user.delete", Data: gone})
 			if err != nil || status != http.StatusOK {
 				t.Fatalf("delivery: %d, %v", status, err)
 			}

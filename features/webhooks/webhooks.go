@@ -127,8 +127,8 @@ type webhookAnswer struct {
 
 // hankoWebhook receives Hanko's webhook deliveries (POST /webhooks/hanko,
 // registered under webhooks.hooks in Hanko's config). The route needs no
-// session: the signed token in the body is the proof, checked by
-// auth.VerifyWebhook. Hanko sends each delivery once and never retries, so
+// session: the signed token in the body is the proof, checked by Verify
+// (token.go). Hanko sends each delivery once and never retries, so
 // every outcome is logged (event, user id, outcome; never the token), and
 // `hanko-gin purge-deleted-users` catches deletions that never arrived.
 func (a *receiver) hankoWebhook(c *gin.Context) {
@@ -139,7 +139,7 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 		routes.RespondError(c, routes.BadRequest("A webhook delivery must be JSON, sent with Content-Type: application/json."))
 		return
 	}
-	wh, err := a.auth.VerifyWebhook(ctx, c.Request.Body)
+	wh, err := Verify(a.auth, c.Request)
 	if err != nil {
 		status, level := http.StatusInternalServerError, slog.LevelWarn
 		if e, ok := errors.AsType[*auth.Error](err); ok {
@@ -178,7 +178,7 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 // write for them refused), in one transaction that is durable before Hanko
 // gets its 200. A replay or a second delivery deletes nothing more and is
 // still a 200.
-func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+func (a *receiver) deleteUserData(c *gin.Context, wh *Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	id := wh.UserID()
 	if id == "" {
@@ -205,7 +205,7 @@ func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Lo
 // revoked by the user or an admin, expired, evicted by the session limit):
 // that session's tokens are refused on every replica from now on, until the
 // session would have ended. The user's other sessions keep working.
-func (a *receiver) revokeSession(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+func (a *receiver) revokeSession(c *gin.Context, wh *Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	session, user := wh.SessionID(), wh.UserID()
 	if session == "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -77,12 +78,12 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 		if got := w.call(t, kept, http.MethodPost, "/api/todos", `{"title":"a"}`); got != http.StatusCreated {
 			t.Fatalf("create: %d", got)
 		}
-		for _, ev := range authtest.SessionDeleteEvents {
+		for _, ev := range webhookstest.SessionDeleteEvents {
 			tok := login(alice)
 			if got := w.call(t, tok, http.MethodGet, "/api/protected", ""); got != http.StatusOK {
 				t.Fatalf("before %s: %d", ev, got)
 			}
-			if got := w.deliver(t, hanko.WebhookBody(hanko.SessionDeleted(ev, tok))); got["outcome"] != "revoked" || got["event"] != ev {
+			if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.SessionDeleted(hanko.Issuer, ev, tok))); got["outcome"] != "revoked" || got["event"] != ev {
 				t.Errorf("%s answered %v, want outcome revoked", ev, got)
 			}
 			if got := w.call(t, tok, http.MethodGet, "/api/protected", ""); got != http.StatusUnauthorized {
@@ -93,10 +94,10 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 			}
 		}
 		// A session event whose data names no session is acknowledged, and ignored.
-		if got := w.deliver(t, hanko.WebhookBody(authtest.Webhook{Event: authtest.EventSessionLogout, Data: map[string]string{"id": "nope", "user_id": alice}})); got["outcome"] != "ignored" {
+		if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: webhookstest.EventSessionLogout, Data: map[string]string{"id": "nope", "user_id": alice}})); got["outcome"] != "ignored" {
 			t.Errorf("a session event without a session id: %v, want ignored", got)
 		}
-		if got := w.deliver(t, hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice}})); got["outcome"] != "deleted" || got["deleted"] != 1.0 {
+		if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice}})); got["outcome"] != "deleted" || got["deleted"] != 1.0 {
 			t.Errorf("user.delete answered %v, want deleted 1", got)
 		}
 		for _, c := range []struct{ method, path, body string }{
@@ -114,8 +115,8 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 		if got := w.call(t, bobs, http.MethodPost, "/api/todos", `{"title":"b"}`); got != http.StatusCreated {
 			t.Errorf("bob's create: %d", got)
 		}
-		want := map[string]int{"user.delete deleted": 1, authtest.EventSessionLogout + " ignored": 1}
-		for _, ev := range authtest.SessionDeleteEvents {
+		want := map[string]int{"user.delete deleted": 1, webhookstest.EventSessionLogout + " ignored": 1}
+		for _, ev := range webhookstest.SessionDeleteEvents {
 			want[ev+" revoked"]++
 		}
 		w.mu.Lock()
