@@ -314,10 +314,24 @@ async function axe(page, { screenshot } = {}) {
 
 // ---------- main ----------
 
+let corsOrigin = "";
+
+/** A 503 in the backend's shape, readable by the page (CORS, Retry-After exposed). */
+function busy(code, message, retryAfter) {
+  const headers = {
+    "Access-Control-Allow-Origin": corsOrigin,
+    "Access-Control-Allow-Credentials": "true",
+    "Access-Control-Expose-Headers": "Retry-After",
+  };
+  if (retryAfter !== undefined) headers["Retry-After"] = String(retryAfter);
+  return { status: 503, contentType: "application/json", headers, body: JSON.stringify({ error: code, message }) };
+}
+
 async function main() {
   const backendPort = await freePort();
   const frontendPort = await freePort();
   const frontendOrigin = `http://localhost:${frontendPort}`;
+  corsOrigin = frontendOrigin;
   const backendURL = `http://localhost:${backendPort}`;
   log(`temp dir ${tmp}; frontend ${frontendOrigin}; backend ${backendURL}`);
 
@@ -478,6 +492,8 @@ async function main() {
     assert(ok.status === 200, `/api/me with cookie from allowed origin: ${ok.status}`);
     assert(ok.headers["access-control-allow-origin"] === frontendOrigin, `ACAO ${ok.headers["access-control-allow-origin"]}`);
     assert(ok.headers["access-control-allow-credentials"] === "true", "no Access-Control-Allow-Credentials: true");
+    const exposed = (ok.headers["access-control-expose-headers"] ?? "").toLowerCase();
+    assert(exposed.includes("retry-after"), `Retry-After is not exposed to the page (Access-Control-Expose-Headers: ${exposed})`);
     const preflight = await request(`http://127.0.0.1:${backendPort}/api/todos`, {
       method: "OPTIONS",
       headers: { Origin: frontendOrigin, "Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "content-type" },
@@ -556,20 +572,39 @@ async function main() {
     await page.locator("li.todo.pending").waitFor({ state: "detached" });
   });
 
-  await check("a failed change is rolled back and the error shown", async () => {
+  await check("a failed change is rolled back, says so, and Retry sends it again", async () => {
     const route = `${backendURL}/api/todos/${firstId}`;
-    await page.route(route, (r) =>
-      r.request().method() === "DELETE"
-        ? r.fulfill({
-            status: 503,
-            contentType: "application/json",
-            headers: { "Access-Control-Allow-Origin": frontendOrigin, "Access-Control-Allow-Credentials": "true" },
-            body: JSON.stringify({ error: "auth_unavailable", message: "Hanko could not be reached." }),
-          })
-        : r.continue(),
-    );
+    let refused = 0;
+    await page.route(route, (r) => {
+      if (r.request().method() === "PATCH" && refused === 0) {
+        refused += 1;
+        return r.fulfill(busy("auth_unavailable", "Hanko could not be reached.", 1));
+      }
+      return r.continue();
+    });
+    const box = page.getByRole("checkbox", { name: `Mark "${firstTitle}" as done` });
+    await box.check();
+    const alert = page.getByRole("alert").filter({ hasText: "The change was not saved." });
+    await alert.waitFor();
+    assert(!(await box.isChecked()), "the refused toggle was not rolled back");
+    await axe(page);
+    await alert.getByRole("button", { name: "Retry" }).click();
+    await page.locator("li.todo.pending").waitFor({ state: "detached" });
+    await alert.waitFor({ state: "detached" });
+    await page.unroute(route);
+    let todos = (await api(alice.token).get("/api/todos")).json.todos;
+    assert(todos.find((t) => t.id === firstId)?.done === true, "Retry did not store the toggle");
+    await page.getByRole("checkbox", { name: `Mark "${firstTitle}" as not done` }).uncheck();
+    await page.locator("li.todo.pending").waitFor({ state: "detached" });
+    todos = (await api(alice.token).get("/api/todos")).json.todos;
+    assert(todos.find((t) => t.id === firstId)?.done === false, "toggle back not stored");
+  });
+
+  await check("a failed delete puts the todo back and the error can be dismissed", async () => {
+    const route = `${backendURL}/api/todos/${firstId}`;
+    await page.route(route, (r) => (r.request().method() === "DELETE" ? r.fulfill(busy("auth_unavailable", "Hanko could not be reached.")) : r.continue()));
     await page.getByRole("button", { name: `Delete "${firstTitle}"` }).click();
-    await page.getByRole("alert").filter({ hasText: "Authentication service unavailable" }).waitFor();
+    await page.getByRole("alert").filter({ hasText: "The todo was not deleted." }).waitFor();
     await page.locator("li.todo", { hasText: firstTitle }).waitFor();
     await page.unroute(route);
     const todos = (await api(alice.token).get("/api/todos")).json.todos;
@@ -648,21 +683,72 @@ async function main() {
     await waitFor("delete stored", async () => (await allTodos(alice.token)).length === TODO_CAP - 1, 10_000);
   });
 
-  await check("a backend 503 shows 'authentication service unavailable' and keeps the user signed in", async () => {
-    await page.route(`${backendURL}/api/me`, (r) =>
-      r.fulfill({
-        status: 503,
-        contentType: "application/json",
-        headers: { "Access-Control-Allow-Origin": frontendOrigin, "Access-Control-Allow-Credentials": "true" },
-        body: JSON.stringify({ error: "auth_unavailable", message: "Signing keys are not available." }),
-      }),
-    );
+  await check("after sign-in a 503 keeps the layout, a banner says so, and the page recovers by itself", async () => {
     await page.goto(`${frontendOrigin}/dashboard`);
-    await page.getByRole("heading", { name: "Authentication service unavailable" }).waitFor();
-    assert(new URL(page.url()).pathname === "/dashboard", `redirected to ${page.url()}`);
+    await page.getByTestId("me-email").waitFor();
+    await page.route(`${backendURL}/api/me`, (r) => r.fulfill(busy("auth_unavailable", "Signing keys are not available.", 2)));
+    // The guard asks /api/me on every navigation.
+    await page.getByRole("link", { name: "Profile" }).click();
+    const banner = page.getByRole("status").filter({ has: page.getByTestId("fault-banner") });
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert(text.includes("could not check your sign-in") && text.includes("Trying again in 2 seconds"), `banner says: ${text}`);
+    assert(await page.getByRole("button", { name: "Log out" }).isVisible(), "the header (Log out) is gone");
+    assert(new URL(page.url()).pathname === "/profile", `redirected to ${page.url()}`);
+    await page.screenshot({ path: path.join(artifacts, "profile-503.png"), fullPage: true });
+    await axe(page, { screenshot: "profile-503" });
     await page.unroute(`${backendURL}/api/me`);
-    await page.getByRole("button", { name: "Try again" }).click();
-    await page.getByTestId("me-email").filter({ hasText: alice.email }).waitFor();
+    // No click: the retry after Retry-After clears the banner.
+    await banner.waitFor({ state: "detached", timeout: 8000 });
+    await page.getByTestId("hanko-user-id").waitFor();
+  });
+
+  await check("a 503 on the first load waits calmly and recovers without a click", async () => {
+    let refused = 0;
+    await page.route(`${backendURL}/api/me`, (r) => {
+      refused += 1;
+      return refused <= 2 ? r.fulfill(busy("not_ready", "The server is starting.", 1)) : r.continue();
+    });
+    await page.goto(`${frontendOrigin}/dashboard`);
+    await page.getByTestId("fault-banner").filter({ hasText: "The server is starting up." }).waitFor();
+    await page.screenshot({ path: path.join(artifacts, "dashboard-503-first-load.png"), fullPage: true });
+    await axe(page);
+    await page.getByTestId("me-email").filter({ hasText: alice.email }).waitFor({ timeout: 8000 });
+    assert(refused >= 3, `asked /api/me ${refused} times`);
+    await page.unroute(`${backendURL}/api/me`);
+  });
+
+  await check("an unreachable server keeps the layout and says so; Retry now recovers", async () => {
+    await page.goto(`${frontendOrigin}/dashboard`);
+    await page.getByTestId("me-email").waitFor();
+    await page.route(`${backendURL}/api/**`, (r) => r.abort("connectionrefused"));
+    await page.getByRole("link", { name: "Profile" }).click();
+    const banner = page.getByTestId("fault-banner").filter({ hasText: "The server cannot be reached." });
+    await banner.waitFor();
+    assert(await page.getByRole("button", { name: "Log out" }).isVisible(), "the header (Log out) is gone");
+    await page.screenshot({ path: path.join(artifacts, "profile-unreachable.png"), fullPage: true });
+    await page.unroute(`${backendURL}/api/**`);
+    await banner.getByRole("button", { name: "Retry now" }).click();
+    await banner.waitFor({ state: "detached" });
+  });
+
+  await check("every page has its own title, and the heading takes the focus after a navigation", async () => {
+    await page.goto(`${frontendOrigin}/dashboard`);
+    await page.getByTestId("me-email").waitFor();
+    assert((await page.title()) === "Dashboard · Hanko × Gin", `title ${await page.title()}`);
+    await page.getByRole("link", { name: "Profile" }).click();
+    await page.getByRole("heading", { level: 1, name: "Profile" }).waitFor();
+    await waitFor("focus on the heading", () => page.evaluate(() => document.activeElement?.tagName === "H1"), 5000);
+    assert((await page.title()) === "Profile · Hanko × Gin", `title ${await page.title()}`);
+  });
+
+  await check("an unknown path shows a not-found page", async () => {
+    await page.goto(`${frontendOrigin}/no/such/page`);
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    assert((await page.title()) === "Page not found · Hanko × Gin", `title ${await page.title()}`);
+    await axe(page, { screenshot: "not-found" });
+    await page.getByRole("link", { name: "Go to the dashboard" }).click();
+    await page.getByTestId("me-email").waitFor();
   });
 
   await check("the profile page shows hanko.getCurrentUser() and <hanko-profile>", async () => {
@@ -735,6 +821,22 @@ async function main() {
 
   await check("accessibility: the login page", () => axe(pageB, { screenshot: "login" }));
 
+  await check("signing in returns to the page the user came from", async () => {
+    await ctxB.clearCookies();
+    await pageB.goto(`${frontendOrigin}/profile`);
+    await pageB.waitForURL(`${frontendOrigin}/`);
+    await pageB.getByText("Please sign in to continue.").waitFor();
+    await pageB.locator("hanko-auth input[type=email]").waitFor();
+    // Hanko sets the cookie and hanko-elements announces the new session.
+    await ctxB.addCookies([sessionCookie(bob.token)]);
+    await pageB.evaluate(() => document.dispatchEvent(new CustomEvent("hanko-session-created", { detail: {} })));
+    await pageB.waitForURL(`${frontendOrigin}/profile`);
+    await pageB.getByTestId("hanko-user-id").waitFor();
+    await ctxB.clearCookies();
+    await pageB.goto(`${frontendOrigin}/`);
+    await pageB.locator("hanko-auth input[type=email]").waitFor();
+  });
+
   await check("the login page explains in plain words when Hanko cannot be reached", async () => {
     // Hanko "down": every request to it fails.
     await pageB.route(`${hanko.url}/**`, (r) => r.abort("connectionrefused"));
@@ -765,7 +867,7 @@ async function main() {
 
   await check("no unexpected console errors on the happy path", async () => {
     // Deliberate failures above (503s, 401 after logout) log network errors; anything else is a bug.
-    const unexpected = consoleErrors.filter((t) => !/status of (401|503)|Failed to load resource/.test(t));
+    const unexpected = consoleErrors.filter((t) => !/status of (401|503)|Failed to load resource|request failed: .* net::ERR_CONNECTION_REFUSED/.test(t));
     assert(unexpected.length === 0, unexpected.join("\n"));
   });
 }

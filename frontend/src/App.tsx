@@ -1,12 +1,14 @@
 import { useMemo } from "react";
-import { Navigate, Route, Routes } from "react-router";
+import { Route, Routes } from "react-router";
 import { createApiClient } from "./api";
+import { FaultBanner, FaultsProvider } from "./components/Faults";
 import { Header } from "./components/Header";
 import { SessionExpiredDialog } from "./components/SessionExpiredDialog";
 import { config } from "./config";
 import { features } from "./features";
 import { DashboardPage } from "./pages/DashboardPage";
 import { LoginPage } from "./pages/LoginPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ApiProvider, RequireSession } from "./session";
 
@@ -21,33 +23,36 @@ export function App() {
 
   return (
     <ApiProvider client={api}>
-      <Routes>
-        <Route path="/" element={<LoginPage />} />
-        <Route
-          element={
-            <RequireSession
-              layout={(page, session) => (
-                <div className="app-layout">
-                  <a className="skip-link" href="#main">
-                    Skip to content
-                  </a>
-                  <Header me={session.me} links={navLinks} />
-                  <main id="main" className="app-main">
-                    {page}
-                  </main>
-                </div>
-              )}
-            />
-          }
-        >
-          <Route path="/dashboard" element={<DashboardPage />} />
-          <Route path="/profile" element={<ProfilePage />} />
-          {featureRoutes.map(({ path, Page }) => (
-            <Route key={path} path={path} element={<Page />} />
-          ))}
-        </Route>
-        <Route path="*" element={<Navigate to="/dashboard" replace />} />
-      </Routes>
+      <FaultsProvider>
+        <Routes>
+          <Route path="/" element={<LoginPage />} />
+          <Route
+            element={
+              <RequireSession
+                layout={(page, session) => (
+                  <div className="app-layout">
+                    <a className="skip-link" href="#main">
+                      Skip to content
+                    </a>
+                    <Header me={session.me} links={navLinks} />
+                    <main id="main" className="app-main">
+                      <FaultBanner />
+                      {page}
+                    </main>
+                  </div>
+                )}
+              />
+            }
+          >
+            <Route path="/dashboard" element={<DashboardPage />} />
+            <Route path="/profile" element={<ProfilePage />} />
+            {featureRoutes.map(({ path, Page }) => (
+              <Route key={path} path={path} element={<Page />} />
+            ))}
+          </Route>
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </FaultsProvider>
       <SessionExpiredDialog />
       {listeners.map(({ key, Listener }) => (
         <Listener key={key} />

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
   ApiError,
-  AuthUnavailableError,
+  UnavailableError,
   BadRequestError,
   NetworkError,
   NotFoundError,
@@ -10,6 +10,10 @@ import {
   checkTodoTitle,
   createApiClient,
   describeError,
+  DEFAULT_RETRY_DELAY_MS,
+  MAX_RETRY_DELAY_MS,
+  parseRetryAfter,
+  retryDelayMs,
 } from "./api";
 
 type FetchArgs = [input: RequestInfo | URL, init?: RequestInit];
@@ -136,7 +140,7 @@ describe("createApiClient errors", () => {
   it.each([
     [401, "unauthorized", UnauthorizedError],
     [401, "invalid_token", UnauthorizedError],
-    [503, "auth_unavailable", AuthUnavailableError],
+    [503, "auth_unavailable", UnavailableError],
     [400, "bad_request", BadRequestError],
     [404, "not_found", NotFoundError],
     [409, "todo_limit_reached", TodoLimitError],
@@ -170,19 +174,48 @@ describe("createApiClient errors", () => {
     expect(err).toMatchObject({ status: 502, code: "http_502", message: "The backend answered 502 Bad Gateway." });
   });
 
-  it("treats a 503 without a JSON body as auth unavailable", async () => {
+  it("treats a 503 without a JSON body as unavailable, in plain words", async () => {
     const { api } = clientAnswering(new Response("", { status: 503 }));
     const err = await api.me().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AuthUnavailableError);
-    expect(describeError(err)).toMatch(/^Authentication service unavailable/);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(describeError(err)).toBe("The server is busy right now.");
   });
 
-  it("turns a failed fetch (down, CORS) into NetworkError naming the URL", async () => {
+  it.each([
+    ["auth_unavailable", "The server is busy and could not check your sign-in just now."],
+    ["not_ready", "The server is starting up."],
+    ["admin_unavailable", "The user directory is not available right now. Try again in a moment."],
+  ])("keeps the 503 code %s distinct", async (code, sentence) => {
+    const { api } = clientAnswering(jsonResponse(503, { error: code, message: "why" }));
+    const err = await api.me().catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code });
+    expect(describeError(err)).toBe(sentence);
+  });
+
+  it("reads Retry-After (seconds or a date) and caps the wait at 10 s", async () => {
+    const { api } = clientAnswering(
+      new Response('{"error":"auth_unavailable","message":"busy"}', { status: 503, headers: { "Retry-After": "2" } }),
+      new Response('{"error":"auth_unavailable","message":"busy"}', { status: 503, headers: { "Retry-After": "120" } }),
+    );
+    const first = await api.me().catch((e: unknown) => e);
+    expect(first).toMatchObject({ retryAfter: 2 });
+    expect(retryDelayMs(first)).toBe(2000);
+    expect(retryDelayMs(await api.me().catch((e: unknown) => e))).toBe(MAX_RETRY_DELAY_MS);
+    expect(retryDelayMs(new NetworkError("http://x", null))).toBe(DEFAULT_RETRY_DELAY_MS);
+    expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:05 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(5);
+    expect(parseRetryAfter("soon")).toBeNull();
+    expect(parseRetryAfter(null)).toBeNull();
+  });
+
+  it("turns a failed fetch (down, CORS) into NetworkError: plain words, and the URL and CORS hint for developers", async () => {
     const { api } = clientAnswering(new TypeError("Failed to fetch"));
     const err = await api.me().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
-    expect((err as NetworkError).message).toContain("http://localhost:5001/api/me");
-    expect((err as NetworkError).message).toContain("CORS_ALLOWED_ORIGINS");
+    expect((err as NetworkError).message).toBe("The server cannot be reached. Check your connection.");
+    expect((err as NetworkError).hint).toContain("http://localhost:5001/api/me");
+    expect((err as NetworkError).hint).toContain("CORS_ALLOWED_ORIGINS");
+    // Vitest runs as a development build, which adds the hint.
+    expect(describeError(err)).toContain("CORS_ALLOWED_ORIGINS");
   });
 
   it("passes aborts through untouched", async () => {

@@ -83,14 +83,17 @@ export function checkTodoTitle(raw: string): { ok: true; title: string } | { ok:
 /** Any non-2xx answer from the backend. */
 export class ApiError extends Error {
   readonly status: number;
-  /** The backend's machine-readable code, e.g. `invalid_token`. */
+  /** The backend's machine-readable code, e.g. `invalid_token`, `auth_unavailable`, `not_ready`. */
   readonly code: string;
+  /** The answer's `Retry-After`, in seconds, when it had one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -102,11 +105,15 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
-/** 503: the backend cannot judge the session because Hanko (keys or validation) is unreachable. */
-export class AuthUnavailableError extends ApiError {
-  constructor(code: string, message: string) {
-    super(503, code, message);
-    this.name = "AuthUnavailableError";
+/**
+ * 503: the backend cannot answer right now, and says why in `code`: `auth_unavailable` (it cannot
+ * judge the session: Hanko's keys or session check unreachable, or too busy), `admin_unavailable`
+ * (Hanko's admin API), `not_ready` (still starting). Trying again later helps; `retryAfter` says when.
+ */
+export class UnavailableError extends ApiError {
+  constructor(code: string, message: string, retryAfter: number | null = null) {
+    super(503, code, message, retryAfter);
+    this.name = "UnavailableError";
   }
 }
 
@@ -139,23 +146,52 @@ export class TodoLimitError extends ApiError {
 
 /**
  * The request never produced an HTTP answer the page may read: the backend is down, the URL is
- * wrong, or the browser blocked the response because CORS does not allow this origin.
+ * wrong, the connection dropped, or the browser blocked the response because CORS does not allow
+ * this origin. The message is for end users; `hint` is for the developer (shown in development
+ * builds only).
  */
 export class NetworkError extends Error {
   readonly url: string;
+  readonly hint: string;
 
   constructor(url: string, cause: unknown) {
-    super(
-      `Could not reach the backend at ${url}. Is it running, and does its CORS_ALLOWED_ORIGINS include ${currentOrigin()}?`,
-      { cause },
-    );
+    super("The server cannot be reached. Check your connection.", { cause });
     this.name = "NetworkError";
     this.url = url;
+    this.hint = `Could not reach the backend at ${url}. Is it running, and does its CORS_ALLOWED_ORIGINS include ${currentOrigin()}?`;
   }
 }
 
 function currentOrigin(): string {
   return typeof window === "undefined" ? "this page's origin" : window.location.origin;
+}
+
+/** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Whether trying the same request again later can help: the server was busy or unreachable. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof NetworkError) return true;
+  return err instanceof ApiError && (err.status === 503 || err.status === 502 || err.status === 504);
+}
+
+/** The longest the app waits before trying again by itself, whatever `Retry-After` asks. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+/** The wait when the server gave no `Retry-After` (or could not be reached). */
+export const DEFAULT_RETRY_DELAY_MS = 3_000;
+
+/** How long to wait before retrying after `err`: its `Retry-After`, capped at 10 s. */
+export function retryDelayMs(err: unknown): number {
+  const seconds = err instanceof ApiError ? err.retryAfter : null;
+  const ms = seconds === null ? DEFAULT_RETRY_DELAY_MS : Math.max(seconds * 1000, 500);
+  return Math.min(ms, MAX_RETRY_DELAY_MS);
 }
 
 export interface ApiClient {
@@ -202,7 +238,7 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     case 401:
       return new UnauthorizedError(code, message);
     case 503:
-      return new AuthUnavailableError(code, message);
+      return new UnavailableError(code, message, parseRetryAfter(res.headers.get("Retry-After")));
     case 400:
       return new BadRequestError(code, message);
     case 404:
@@ -210,7 +246,7 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     case 409:
       return code === "todo_limit_reached" ? new TodoLimitError(message) : new ApiError(409, code, message);
     default:
-      return new ApiError(res.status, code, message);
+      return new ApiError(res.status, code, message, parseRetryAfter(res.headers.get("Retry-After")));
   }
 }
 
@@ -317,11 +353,24 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   };
 }
 
-/** A sentence for the user, whatever was thrown. */
+/** Plain words for the user, whatever was thrown; development builds add what to check. */
 export function describeError(err: unknown): string {
-  if (err instanceof AuthUnavailableError) {
-    return `Authentication service unavailable: ${err.message}`;
+  if (err instanceof NetworkError) return import.meta.env.DEV ? `${err.message} (${err.hint})` : err.message;
+  if (err instanceof ApiError) {
+    switch (err.code) {
+      case "auth_unavailable":
+        return "The server is busy and could not check your sign-in just now.";
+      case "not_ready":
+        return "The server is starting up.";
+      case "admin_unavailable":
+        return "The user directory is not available right now. Try again in a moment.";
+    }
+    if (isTransient(err)) return "The server is busy right now.";
+    if (err.code === "invalid_response" || err.status >= 500) {
+      return import.meta.env.DEV ? `Something went wrong on the server (${err.message})` : "Something went wrong on the server. Try again.";
+    }
+    return err.message;
   }
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) return import.meta.env.DEV ? err.message : "Something went wrong. Try again.";
   return String(err);
 }

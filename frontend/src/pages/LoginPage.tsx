@@ -5,6 +5,7 @@ import { config } from "../config";
 import { describeHankoError, probeHanko, useHanko } from "../hanko";
 import { useApi, type LoginLocationState } from "../session-context";
 import { Brand } from "../components/Brand";
+import { PageHeading } from "../components/PageHeading";
 
 const reasonText: Record<NonNullable<LoginLocationState["reason"]>, string> = {
   "signed-out": "Please sign in to continue.",
@@ -85,7 +86,7 @@ export function LoginPage() {
       </header>
       <main className="login-main" id="main">
         <section className="login-intro">
-          <h1>Sign in to your todos</h1>
+          <PageHeading title="Sign in">Sign in to your todos</PageHeading>
           <p className="lead">
             Passkeys, passwords or a one-time code: Hanko handles the sign-in, and the Gin backend checks every
             request against your Hanko session.

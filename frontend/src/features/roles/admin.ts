@@ -80,7 +80,7 @@ export function describeAdminError(err: unknown): AdminProblem {
         return { title: "The change was refused", detail: err.message, retry: false };
     }
   }
-  if (err instanceof NetworkError) return { title: "The backend cannot be reached", detail: err.message, retry: true };
+  if (err instanceof NetworkError) return { title: "The server cannot be reached", detail: describeError(err), retry: true };
   return { title: "Something went wrong", detail: describeError(err), retry: true };
 }
 
