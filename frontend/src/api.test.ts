@@ -136,6 +136,21 @@ describe("createApiClient requests", () => {
   });
 });
 
+describe("createApiClient in Bearer mode", () => {
+  it("sends the session token as Authorization: Bearer and no cookies", async () => {
+    const calls: FetchArgs[] = [];
+    const fetch = vi.fn((...args: FetchArgs) => {
+      calls.push(args);
+      return Promise.resolve(jsonResponse(200, me));
+    });
+    const api = createApiClient({ baseUrl: "http://api.test", fetch, bearerToken: () => Promise.resolve("the.jwt") });
+    await api.me();
+    const request = new Request(calls[0]?.[0] ?? "", calls[0]?.[1]);
+    expect(request.headers.get("Authorization")).toBe("Bearer the.jwt");
+    expect(request.credentials).toBe("omit");
+  });
+});
+
 describe("createApiClient errors", () => {
   it.each([
     [401, "unauthorized", UnauthorizedError],

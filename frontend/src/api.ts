@@ -209,6 +209,11 @@ export interface ApiClientOptions {
   baseUrl: string;
   /** Injected in tests; defaults to the browser's fetch. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Bearer mode: the session token to send as `Authorization: Bearer …` (null when there is
+   * none), and no cookies. Without it, requests carry the browser's cookies (the Hanko cookie).
+   */
+  bearerToken?: () => Promise<string | null>;
 }
 
 interface ErrorBody {
@@ -286,7 +291,11 @@ export function createRequester(options: ApiClientOptions): Requester {
   return async function request(method, path, body, signal) {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: "application/json" };
-    const init: RequestInit = { method, headers, credentials: "include" };
+    const init: RequestInit = { method, headers, credentials: options.bearerToken ? "omit" : "include" };
+    if (options.bearerToken) {
+      const token = await options.bearerToken();
+      if (token) headers.Authorization = `Bearer ${token}`;
+    }
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);

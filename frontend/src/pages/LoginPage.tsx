@@ -104,14 +104,27 @@ export function LoginPage() {
             </p>
           ) : null}
           {problem ? (
-            <div className="notice error" role="alert">
-              <strong>Sign-in is not available right now.</strong> {problem}
+            <div className="notice error with-action" role="alert">
+              <span>
+                <strong>Sign-in is not available right now.</strong> {problem}
+              </span>
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  window.location.reload();
+                }}
+              >
+                Retry
+              </button>
             </div>
           ) : null}
           {hanko ? <hanko-auth /> : registerError ? null : <p className="muted">Loading sign-in…</p>}
-          <p className="muted small login-footnote">
-            Hanko API: <code>{config.hankoApiUrl}</code>
-          </p>
+          {import.meta.env.DEV ? (
+            <p className="muted small login-footnote">
+              Hanko API: <code>{config.hankoApiUrl}</code>
+            </p>
+          ) : null}
         </section>
       </main>
     </div>
