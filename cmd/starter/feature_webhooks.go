@@ -7,12 +7,6 @@ var webhooks = feature{
 	Dir:         "features/webhooks",
 	Paths: []string{
 		"features/webhooks",
-		"store/users.go",
-		"store/users_test.go",
-		"store/revocations.go",
-		"store/revocations_test.go",
-		"store/migrations/postgres/webhooks",
-		"store/migrations/sqlite/webhooks",
 		"deploy/composecheck/sessiondelete_test.go",
 		"frontend/src/features/webhooks",
 		"e2e/features/webhooks.mjs",
