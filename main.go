@@ -37,12 +37,12 @@ import (
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// features are the optional parts, one line each; `go run ./cmd/starter
-// remove NAME` deletes a feature with its line.
+// features are the optional parts, one line each.
+// `go run ./cmd/starter remove NAME` deletes one with its line. // feature:starter
 var features = []app.Feature{
-	webhooks.Feature{}, // Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
-	roles.Feature{},    // roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
-	metrics.Feature{},  // Prometheus metrics on METRICS_ADDR (docs/metrics.md)
+	webhooks.Feature{}, // feature:webhooks — Hanko webhooks: revoke deleted users and ended sessions, delete a deleted user's data; the purge (docs/webhooks.md)
+	roles.Feature{},    // feature:roles — roles from Hanko metadata: the admin area, the roles subcommand (docs/roles.md)
+	metrics.Feature{},  // feature:metrics — Prometheus metrics on METRICS_ADDR (docs/metrics.md)
 }
 
 func main() {
@@ -71,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
+	for _, w := range settings.Retired() {
+		log.Warn(w)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
 		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",

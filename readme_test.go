@@ -2,7 +2,7 @@ package main
 
 // These tests keep the documentation honest: README.md and every docs/*.md
 // that exists. They are table-driven over the files present, so a doc that
-// `go run ./cmd/starter remove NAME` deletes takes its checks along, and what
+// a feature's removal deletes takes its checks along, and what
 // is left must still hold:
 //
 //   - settings tables match what the program reads and .env.example,
@@ -843,13 +843,12 @@ func TestReadmeIsATutorial(t *testing.T) {
 	}
 }
 
-// featureDocs returns the docs of features: docs/NAME.md that show their own
-// removal, "go run ./cmd/starter remove NAME".
+// featureDocs returns the docs of features: docs/NAME.md of a features/NAME/.
 func featureDocs(all []doc) map[string]doc {
 	out := map[string]doc{}
 	for _, d := range all {
 		name, ok := strings.CutPrefix(strings.TrimSuffix(d.path, ".md"), "docs/")
-		if ok && strings.Contains(d.text, "go run ./cmd/starter remove "+name+"\n") {
+		if _, err := os.Stat(filepath.Join("features", name)); ok && err == nil {
 			out[name] = d
 		}
 	}
@@ -858,7 +857,7 @@ func featureDocs(all []doc) map[string]doc {
 
 // TestDocsFeatureMentionsGoWithTheFeature: the other docs mention a feature
 // only on lines that link its doc (a table row, a one-line list item), so
-// that deleting the doc and those lines, as `go run ./cmd/starter remove`
+// that deleting the doc and those lines, as removing the feature
 // does, leaves nothing of the feature: not its doc's name, not its folder,
 // not its routes, not the settings whose row links it. Checked for each
 // feature alone and for all of them together.

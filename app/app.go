@@ -23,7 +23,7 @@ import (
 
 // Feature is an optional part of the program.
 type Feature interface {
-	// Name is the feature's short name, as `go run ./cmd/starter` knows it.
+	// Name is the feature's short name, the name of its folder.
 	Name() string
 	// Setup reads the feature's settings from s (problems go to s.Bad and
 	// are reported with the core's) and registers its hooks on h. Nothing

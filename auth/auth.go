@@ -8,9 +8,9 @@
 // A request's token is taken from "Authorization: Bearer" first, then from the
 // session cookie Hanko sets ("hanko"). It is verified against Hanko's JWKS
 // (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
-// POST /sessions/validate. RequireRole admits only sessions whose token names
-// a role (Hanko puts roles there from the user's public metadata) and always
-// confirms the session with Hanko. Config.Revocations, when set, is a
+// POST /sessions/validate. Require admits only sessions your predicate
+// accepts (for example a role in a custom claim, see Claims.Strings) and
+// always confirms the session with Hanko. Config.Revocations, when set, is a
 // revocation list (sessions ended by logout or at Hanko, deleted users) asked
 // from memory on every request after the signature check. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
@@ -55,7 +55,7 @@ type Config struct {
 	Issuer string
 
 	// SessionCheck confirms every locally valid token with Hanko's
-	// POST /sessions/validate, so revoked sessions are refused. RequireRole
+	// POST /sessions/validate, so revoked sessions are refused. Require
 	// confirms its sessions this way whatever SessionCheck says.
 	SessionCheck bool
 	// SessionCheckTTL is how long Hanko's answer for a token is reused: the
@@ -138,7 +138,7 @@ type Authenticator struct {
 	keys     *jwks
 	verified *ttlCache[verifiedToken]
 	flight   singleflight.Group
-	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
+	sessions *sessionChecker // every request with Config.SessionCheck; always for Require
 	parser   signedRules
 	webhooks signedRules // for VerifyWebhook: no iss check, Hanko sets none
 	checks   *checkLimiter

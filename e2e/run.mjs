@@ -29,13 +29,13 @@ const require = createRequire(path.join(frontendDir, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
-// The features' checks, one line each (`go run ./cmd/starter remove NAME` deletes the line and
+// The features' checks, one line each (removing a feature deletes its line and
 // e2e/features/NAME.mjs). A feature module exports name and run(t), where t holds the helpers
 // and the running setup (see `const t` in main), and may export fakehankoArgs(setup) and
 // backendEnv(setup): its flags for the stand-in Hanko and its settings for the backend.
 const features = [
-  await import("./features/webhooks.mjs"), // account deletion -> user.delete webhook (docs/webhooks.md)
-  await import("./features/roles.mjs"), // the admin area (docs/roles.md)
+  await import("./features/webhooks.mjs"), // feature:webhooks — account deletion -> user.delete webhook (docs/webhooks.md)
+  await import("./features/roles.mjs"), // feature:roles — the admin area (docs/roles.md)
 ];
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";

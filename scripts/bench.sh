@@ -7,8 +7,10 @@
 #       /api/public, /api/protected (one repeated token), /api/protected (a
 #       different token on every request: cold path), with the session check
 #       off and on, plus refused tampered tokens with the session check on,
+# feature:metrics begin
 #     and the metrics cost: two servers, METRICS_ADDR unset and set, in
 #       alternating rounds of /api/public and /api/protected on each,
+# feature:metrics end
 #   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
 #     /sessions/validate calls the stand-in saw,
 #   - the flood run (issue 19): one server (GOMAXPROCS=1), a signed-in user's
@@ -20,7 +22,8 @@
 #   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
 # Everything it starts stops when it ends. Usage:
 #   scripts/bench.sh            DURATION=8s CONNECTIONS=32 ROUNDS=3 HEAP_TOKENS=1000000
-#   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds (ONLY=checks, ONLY=flood: those)
+#   ONLY=checks scripts/bench.sh    only the session-check rounds (ONLY=flood: the flood run)
+#   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds # feature:metrics
 #   FLOOD_CONNECTIONS=64 FLOOD_ROUNDS=2 NEWCOMER_EVERY=200ms   the flood run
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +75,8 @@ stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 port=$((20000 + RANDOM % 20000))
 server_pid=
 start_server() { # session_check cache_size [metrics_addr]
-  GOMAXPROCS=1 HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 METRICS_ADDR=${3:-} \
+  export METRICS_ADDR=${3:-} # feature:metrics
+  GOMAXPROCS=1 HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 \
     DATABASE_URL="sqlite://$work/bench-$1-$2-$port.db" LOG_LEVEL=info LOG_FORMAT=json \
     taskset -c "$SERVER_CPU" "$work/hanko-gin" >>"$work/server.log" 2>&1 &
   server_pid=$!
@@ -123,6 +127,7 @@ for check in $checks; do
   stop_server
 done
 
+# feature:metrics begin
 # The metrics cost: one server without metrics, one with METRICS_ADDR set,
 # both on the server CPU (only one is loaded at a time), alternating rounds.
 if want metrics; then
@@ -142,6 +147,7 @@ curl -fsS "http://$metrics_addr/metrics" | grep -E '^hanko_gin_(auth_decisions_t
 server_pid=$off_pid; stop_server
 server_pid=$on_pid; stop_server
 fi
+# feature:metrics end
 
 # The flood (issue 19): one fresh server, so the newcomers' tokens are
 # never-seen; per round the user alone, then the user during the flood.
@@ -211,6 +217,7 @@ awk -F'|' '
       printf "repeated token, %s: median ratio to /api/public over %d rounds: %.2f (rounds: %s)\n", m, k, a[int((k + 1) / 2)], list } }
 ' "$results" | sort
 fi
+# feature:metrics begin
 if want metrics && [ -s "$results" ]; then
 # Median over the rounds of /api/protected with metrics on over metrics off.
 awk -F'|' '
@@ -228,6 +235,7 @@ echo
 echo "scraped from METRICS_ADDR after the metrics-on rounds:"
 sed 's/^/  /' "$work/scrape"
 fi
+# feature:metrics end
 
 if [ -s "$flood_results" ]; then
   echo

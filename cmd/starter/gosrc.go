@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -13,27 +14,66 @@ import (
 	"strings"
 )
 
-// dropImports removes from the Go source src every import spec of one of
-// paths (or of a package below one), deleting the spec's lines (with its
-// comments) and then gofmt'ing the file. It fails when the file still uses
-// a package it no longer imports: that code belongs to the removed feature
-// but lives outside its folder.
-func dropImports(rel string, src []byte, paths []string) ([]byte, bool, error) {
-	if !mentionsAny(src, paths) {
-		return src, false, nil
+// fixGo finishes an edited Go file: it drops the imports that the removed
+// lines were the last to use (as goimports would) and gofmts the result.
+func fixGo(rel, before, after string) (string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, rel, after, parser.ParseComments)
+	if err != nil {
+		return "", fmt.Errorf("%s does not parse once the marked lines are gone: %v", rel, err)
 	}
-	return dropImportsIf(rel, src, func(p string, _ *ast.ImportSpec) bool { return matchesImport(p, paths) })
+	usedBefore := usedNames(before)
+	usedAfter := usedNames(after)
+	type span struct{ from, to int } // 1-based lines, inclusive
+	var cut []span
+	line := func(p token.Pos) int { return fset.Position(p).Line }
+	for _, decl := range f.Decls {
+		d, ok := decl.(*ast.GenDecl)
+		if !ok || d.Tok != token.IMPORT {
+			continue
+		}
+		var drop []span
+		for _, s := range d.Specs {
+			spec := s.(*ast.ImportSpec)
+			p, _ := strconv.Unquote(spec.Path.Value)
+			name := importName(spec, p)
+			if name == "_" || name == "." || !usedBefore[name] || usedAfter[name] {
+				continue
+			}
+			from, to := line(spec.Pos()), line(spec.End())
+			if spec.Doc != nil {
+				from = line(spec.Doc.Pos())
+			}
+			drop = append(drop, span{from, to})
+		}
+		if len(drop) > 0 && len(drop) == len(d.Specs) {
+			from := line(d.Pos())
+			if d.Doc != nil {
+				from = line(d.Doc.Pos())
+			}
+			drop = []span{{from, line(d.End())}}
+		}
+		cut = append(cut, drop...)
+	}
+	var b strings.Builder
+	for i, l := range strings.SplitAfter(after, "\n") {
+		if !slices.ContainsFunc(cut, func(s span) bool { return s.from <= i+1 && i+1 <= s.to }) {
+			b.WriteString(l)
+		}
+	}
+	out, err := format.Source([]byte(b.String()))
+	if err != nil {
+		return "", fmt.Errorf("%s: %v", rel, err)
+	}
+	return string(out), nil
 }
 
-// dropUnusedImports removes the imports of the standard library and of
-// module that the Go file src no longer uses, as goimports would once a
-// block removal took their last use. Other imports are left alone (their
-// package name cannot be told from the path for sure): go vet reports them.
-func dropUnusedImports(rel string, src []byte, module string) ([]byte, bool, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, rel, src, 0)
+// usedNames returns the package names src refers to (name.X with name not
+// declared in the file); nil when src does not parse.
+func usedNames(src string) map[string]bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, 0)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s no longer parses after the removal: %v", rel, err)
+		return nil
 	}
 	used := map[string]bool{}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -44,125 +84,15 @@ func dropUnusedImports(rel string, src []byte, module string) ([]byte, bool, err
 		}
 		return true
 	})
-	var unused []string
-	for _, spec := range f.Imports {
-		p, _ := strconv.Unquote(spec.Path.Value)
-		known := !strings.Contains(strings.SplitN(p, "/", 2)[0], ".") || p == module || strings.HasPrefix(p, module+"/")
-		if p == "C" || !known || spec.Name != nil && (spec.Name.Name == "_" || spec.Name.Name == ".") {
-			continue
-		}
-		if !used[importName(spec, p)] {
-			unused = append(unused, p)
-		}
-	}
-	if len(unused) == 0 {
-		return src, false, nil
-	}
-	return dropImportsIf(rel, src, func(p string, _ *ast.ImportSpec) bool { return slices.Contains(unused, p) })
-}
-
-func dropImportsIf(rel string, src []byte, dropped func(path string, spec *ast.ImportSpec) bool) ([]byte, bool, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, rel, src, parser.ParseComments|parser.ImportsOnly)
-	if err != nil {
-		return nil, false, fmt.Errorf("%s does not parse: %v", rel, err)
-	}
-	type span struct{ from, to int } // 1-based lines, inclusive
-	var cut []span
-	names := map[string]string{} // package name used in the file -> import path
-	line := func(p token.Pos) int { return fset.Position(p).Line }
-	for _, decl := range f.Decls {
-		d, ok := decl.(*ast.GenDecl)
-		if !ok || d.Tok != token.IMPORT {
-			continue
-		}
-		var drop []*ast.ImportSpec
-		for _, s := range d.Specs {
-			spec := s.(*ast.ImportSpec)
-			p, _ := strconv.Unquote(spec.Path.Value)
-			if dropped(p, spec) {
-				drop = append(drop, spec)
-				names[importName(spec, p)] = p
-			}
-		}
-		switch {
-		case len(drop) == 0:
-		case len(drop) == len(d.Specs):
-			from := line(d.Pos())
-			if d.Doc != nil {
-				from = line(d.Doc.Pos())
-			}
-			cut = append(cut, span{from, line(d.End())})
-		default:
-			for _, spec := range drop {
-				from, to := line(spec.Pos()), line(spec.End())
-				if spec.Doc != nil {
-					from = line(spec.Doc.Pos())
-				}
-				if spec.Comment != nil {
-					to = line(spec.Comment.End())
-				}
-				cut = append(cut, span{from, to})
-			}
-		}
-	}
-	if len(cut) == 0 {
-		return src, false, nil
-	}
-	lines := strings.SplitAfter(string(src), "\n")
-	var b strings.Builder
-	for i, l := range lines {
-		n := i + 1
-		if slices.ContainsFunc(cut, func(s span) bool { return s.from <= n && n <= s.to }) {
-			continue
-		}
-		b.WriteString(l)
-	}
-	out, err := format.Source([]byte(b.String()))
-	if err != nil {
-		return nil, false, fmt.Errorf("%s does not parse once its imports of %s are removed: %v", rel, strings.Join(slices.Sorted(mapValues(names)), ", "), err)
-	}
-	if uses := usesPackages(rel, out, names); len(uses) > 0 {
-		return nil, false, fmt.Errorf("%s stays but uses %s", rel, strings.Join(uses, "; "))
-	}
-	return out, true, nil
-}
-
-func mapValues(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
-			}
-		}
-	}
-}
-
-func mentionsAny(src []byte, paths []string) bool {
-	for _, p := range paths {
-		if strings.Contains(string(src), `"`+p) {
-			return true
-		}
-	}
-	return false
-}
-
-// matchesImport reports whether the import path p is one of paths or a
-// package below one.
-func matchesImport(p string, paths []string) bool {
-	for _, q := range paths {
-		if p == q || strings.HasPrefix(p, q+"/") {
-			return true
-		}
-	}
-	return false
+	return used
 }
 
 var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
 
 // importName is the name a file refers to an imported package by: the spec's
 // own name, else the last element of the path (a /vN suffix skipped), the
-// convention every package here follows.
+// convention nearly every package follows. A wrong guess only keeps an
+// import: it is dropped only when that name was used before and is not now.
 func importName(spec *ast.ImportSpec, p string) string {
 	if spec.Name != nil {
 		return spec.Name.Name
@@ -171,34 +101,68 @@ func importName(spec *ast.ImportSpec, p string) string {
 	if majorVersion.MatchString(name) {
 		name = path.Base(path.Dir(p))
 	}
-	return strings.TrimPrefix(name, "go-")
+	return strings.TrimPrefix(strings.TrimSuffix(name, ".v3"), "go-")
 }
 
-// usesPackages lists where src still refers to one of the package names it no
-// longer imports (name.X with name not declared in the file).
-func usesPackages(rel string, src []byte, names map[string]string) []string {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, rel, src, 0)
+var settingName = regexp.MustCompile(`^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{4,}$`)
+
+// settingsRead returns the settings a Go file reads: the constant first
+// argument of a two-argument Get call (config.Settings.Get, the way every
+// feature reads its settings).
+func settingsRead(src string) []string {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, 0)
 	if err != nil {
-		return nil // format.Source parsed it; cannot happen
+		return nil
 	}
-	var uses []string
-	seen := map[string]bool{}
+	var names []string
 	ast.Inspect(f, func(n ast.Node) bool {
-		sel, ok := n.(*ast.SelectorExpr)
-		if !ok {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 {
 			return true
 		}
-		id, ok := sel.X.(*ast.Ident)
-		if !ok || id.Obj != nil || seen[id.Name] {
+		if sel, ok := call.Fun.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Get" {
 			return true
 		}
-		if p, ok := names[id.Name]; ok {
-			seen[id.Name] = true
-			uses = append(uses, fmt.Sprintf("package %s (%s.%s at line %d), which goes with the feature",
-				p, id.Name, sel.Sel.Name, fset.Position(sel.Pos()).Line))
+		if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if s, err := strconv.Unquote(lit.Value); err == nil && settingName.MatchString(s) {
+				names = append(names, s)
+			}
 		}
 		return true
 	})
-	return uses
+	return names
+}
+
+// retire adds settings (name -> feature) to the map literal `retired` of
+// config/retired.go, keeping the ones already there.
+func retire(src string, add map[string]string) (string, error) {
+	start := strings.Index(src, "var retired = map[string]string{")
+	if start < 0 {
+		return "", fmt.Errorf("no `var retired = map[string]string{` in it")
+	}
+	open := start + len("var retired = map[string]string{")
+	end := open // the closing brace
+	if !strings.HasPrefix(src[open:], "}") {
+		end = strings.Index(src[open:], "\n}")
+		if end < 0 {
+			return "", fmt.Errorf("the map retired does not end")
+		}
+		end += open + 1
+	}
+	entries := map[string]string{}
+	entry := regexp.MustCompile(`"([A-Z0-9_]+)":\s*"([^"]*)"`)
+	for _, m := range entry.FindAllStringSubmatch(src[open:end], -1) {
+		entries[m[1]] = m[2]
+	}
+	for k, v := range add {
+		entries[k] = v
+	}
+	var b strings.Builder
+	b.WriteString(src[:open] + "\n")
+	for _, k := range slices.Sorted(maps.Keys(entries)) {
+		fmt.Fprintf(&b, "\t%q: %q,\n", k, entries[k])
+	}
+	b.WriteString(src[end:])
+	out, err := format.Source([]byte(b.String()))
+	return string(out), err
 }

@@ -281,6 +281,7 @@ func TestBackendEnvironment(t *testing.T) {
 	if pub, _ := AddressPort(hc.Server.Public.Address); pub != port {
 		t.Errorf("HANKO_API_URL port %s, but Hanko's public API listens on %q", port, hc.Server.Public.Address)
 	}
+	// feature:hankoadmin begin
 	// The admin API: the hanko service's admin port, inside the network.
 	adminHost, adminPort, err := URLHostPort(mustEnv(t, backend, "HANKO_ADMIN_API_URL"))
 	if err != nil {
@@ -289,6 +290,7 @@ func TestBackendEnvironment(t *testing.T) {
 	if adm, _ := AddressPort(hc.Server.Admin.Address); adminHost != "hanko" || adminPort != adm {
 		t.Errorf("HANKO_ADMIN_API_URL %s:%s, but Hanko's admin API is hanko on %q", adminHost, adminPort, hc.Server.Admin.Address)
 	}
+	// feature:hankoadmin end
 	_, hostPort, ok := PublishedPort(backend, 5001)
 	if !ok || hostPort != mustEnv(t, backend, "PORT") {
 		t.Errorf("backend PORT %s is not the published container port (published %q)", mustEnv(t, backend, "PORT"), hostPort)
@@ -428,7 +430,8 @@ func TestPublishedPorts(t *testing.T) {
 // change where the compose backend finds Hanko.
 func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 	dotenv := filepath.Join(t.TempDir(), ".env")
-	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\nHANKO_ADMIN_API_URL=http://localhost:8001\n"
+	content := "HANKO_API_URL=http://localhost:8000\nDATABASE_URL=sqlite://data/x.db\nCORS_ALLOWED_ORIGINS=*\nPORT=9999\n"
+	content += "HANKO_ADMIN_API_URL=http://localhost:8001\n" // feature:hankoadmin
 	if err := os.WriteFile(dotenv, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +445,7 @@ func TestDotEnvDoesNotLeakIntoDefaultStack(t *testing.T) {
 		"DATABASE_URL":         "postgres://todos:todos@postgres:5432/todos?sslmode=disable",
 		"CORS_ALLOWED_ORIGINS": frontendOrigin,
 		"PORT":                 "5001",
-		"HANKO_ADMIN_API_URL":  "http://hanko:8001",
+		"HANKO_ADMIN_API_URL":  "http://hanko:8001", // feature:hankoadmin
 	} {
 		if got := mustEnv(t, backend, name); got != want {
 			t.Errorf("with a .env and a shell variable around, backend %s = %q, want %q", name, got, want)
@@ -468,11 +471,13 @@ func TestCloudOverride(t *testing.T) {
 		if v, _ := Env(service(t, p, "frontend"), "HANKO_API_URL"); v != cloudURL {
 			t.Errorf("frontend HANKO_API_URL = %q, want %q", v, cloudURL)
 		}
+		// feature:hankoadmin begin
 		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {
 			if v, ok := Env(backend, name); !ok || v != "" {
 				t.Errorf("backend %s = %q (set: %v); with Hanko Cloud it comes from the environment, empty when unset (never the disabled hanko service)", name, v, ok)
 			}
 		}
+		// feature:hankoadmin end
 		if v, ok := Env(backend, "DATABASE_URL"); ok {
 			t.Errorf("backend DATABASE_URL = %q points at the disabled postgres; it should be unset (SQLite)", v)
 		}
@@ -493,6 +498,7 @@ func TestCloudOverride(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	// feature:hankoadmin begin
 	t.Run("Hanko Cloud's admin API from the environment", func(t *testing.T) {
 		p, err := LoadProject([]string{composeFile, cloudFile}, []string{"HANKO_API_URL=" + cloudURL,
 			"HANKO_ADMIN_API_URL=" + cloudURL + "/admin", "HANKO_ADMIN_API_KEY=k3y"}, nil, nil)
@@ -507,6 +513,7 @@ func TestCloudOverride(t *testing.T) {
 			t.Errorf("HANKO_ADMIN_API_KEY = %q", v)
 		}
 	})
+	// feature:hankoadmin end
 	t.Run("refuses to start without HANKO_API_URL", func(t *testing.T) {
 		_, err := LoadProject([]string{composeFile, cloudFile}, nil, nil, nil)
 		if err == nil || !strings.Contains(err.Error(), "HANKO_API_URL") {

@@ -19,8 +19,10 @@ const (
 	realAcceptedConfig = "testdata/hanko-config.real-accepted.yaml"
 	// deploy/hanko/config.yaml with CORS written the old way (server.public.cors).
 	oldCORSConfig = "testdata/hanko-config.server-public-cors.yaml"
+	// feature:webhooks begin
 	// The backend's webhook route (features/webhooks/webhooks.go), Hanko's callback path.
 	webhookPath = "/webhooks/hanko"
+	// feature:webhooks end
 )
 
 func loadSchema(t *testing.T) *HankoSchema {
@@ -113,11 +115,15 @@ func TestSchemaRejectsBrokenConfigs(t *testing.T) {
 		{name: "unknown cookie setting", old: "    secure: false", new: "    secure: false\n    samesite: lax", wantInError: "samesite"},
 		{name: "origins as a string", old: "    origins:\n      - http://localhost:5173", new: "    origins: http://localhost:5173", wantInError: "origins"},
 		{name: "passkey acquire value outside the enum", old: "  acquire_on_login: conditional", new: "  acquire_on_login: sometimes", wantInError: "acquire_on_login"},
+		// feature:webhooks begin
 		{name: "webhook event outside the enum", old: "        - user.delete", new: "        - user.deleted", wantInError: "/webhooks/hooks/0/events/0"},
 		{name: "webhook url instead of callback", old: "    - callback: http://backend", new: "    - url: http://backend", wantInError: "url"},
 		{name: "webhook events as a string", old: "      events:\n        - user.delete", new: "      events: user.delete", wantInError: "events"},
+		// feature:webhooks end
+		// feature:roles begin
 		{name: "jwt_template claims as a string", old: "    claims:\n      roles:", new: "    claims: roles\n    x_roles:", wantInError: "claims"},
 		{name: "unknown key in jwt_template", old: "  jwt_template:\n    claims:", new: "  jwt_template:\n    claim:", wantInError: "claim"},
+		// feature:roles end
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,18 +191,23 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 	if _, pub, ok := PublishedPort(hanko, 8000); !ok || pub != "8000" {
 		fail("compose does not publish hanko's public port 8000 as 8000")
 	}
-	// The admin API has no authentication: only the backend, in the network, reaches it.
+	// The admin API has no authentication: keep it inside the network.
+	// The backend reaches it there. // feature:hankoadmin
 	if ip, pub, ok := PublishedPort(hanko, 8001); ok {
 		fail("compose publishes hanko's admin API (8001) as %s:%s; it has no authentication, keep it inside the network", ip, pub)
 	}
+	// feature:hankoadmin begin
 	if host, port, err := URLHostPort(mustString(Env(backend, "HANKO_ADMIN_API_URL"))); err != nil || host != "hanko" || port != "8001" {
 		fail("backend HANKO_ADMIN_API_URL does not reach Hanko's admin API in the network (http://hanko:8001)")
 	}
+	// feature:hankoadmin end
 
-	// Account deletion: the profile offers it, and Hanko tells the backend.
+	// Account deletion: the profile offers it.
 	if c.Account.AllowDeletion == nil || !*c.Account.AllowDeletion {
 		fail("account.allow_deletion must be true, or <hanko-profile> offers no \"Delete account\"")
 	}
+	// feature:webhooks begin
+	// Hanko tells the backend.
 	backendPort := mustString(Env(backend, "PORT"))
 	wantCallback := "http://backend:" + backendPort + webhookPath
 	var hooked bool
@@ -208,6 +219,7 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 	if c.Webhooks.Enabled == nil || !*c.Webhooks.Enabled || !hooked {
 		fail("webhooks must be enabled with a hook %s for user.delete, so deleting an account deletes its todos", wantCallback)
 	}
+	// feature:webhooks end
 	if _, port, err := URLHostPort(mustString(Env(frontend, "HANKO_API_URL"))); err != nil || port != "8000" {
 		fail("frontend HANKO_API_URL does not reach Hanko's public port 8000")
 	}
@@ -257,11 +269,6 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 	}
 	if cookie != backendCookie {
 		fail("Hanko's cookie is %q but the backend reads %q", cookie, backendCookie)
-	}
-
-	// Roles: the public metadata's "roles" reach the token, guarded (see RolesClaimTemplate).
-	if got, ok := c.Session.JWTTemplate.Claims["roles"]; !ok || got != RolesClaimTemplate {
-		fail("session.jwt_template.claims.roles = %#v, want %q (the backend's RequireRole reads it; unguarded, Hanko logs a template error for users without metadata)", got, RolesClaimTemplate)
 	}
 
 	// Secrets: present, long enough, and visibly not for production.
@@ -355,27 +362,33 @@ func TestStackCheckCatchesAccountDeletionMistakes(t *testing.T) {
 		want           string // start of the one error expected
 	}{
 		{name: "deletion not allowed", old: "  allow_deletion: true", new: "  allow_deletion: false", want: "account.allow_deletion"},
+		// feature:webhooks begin
 		{name: "webhooks disabled", old: "webhooks:\n  enabled: true", new: "webhooks:\n  enabled: false", want: "webhooks must be enabled"},
 		{name: "callback on the wrong port", old: "http://backend:5001/webhooks/hanko", new: "http://backend:8080/webhooks/hanko", want: "webhooks must be enabled"},
 		{name: "callback on localhost (the Hanko container itself)", old: "http://backend:5001/webhooks/hanko", new: "http://localhost:5001/webhooks/hanko", want: "webhooks must be enabled"},
 		{name: "callback to another path", old: "http://backend:5001/webhooks/hanko", new: "http://backend:5001/webhook", want: "webhooks must be enabled"},
 		{name: "only user.create", old: "        - user.delete", new: "        - user.create", want: "webhooks must be enabled"},
+		// feature:webhooks end
 		{name: "admin API published", project: func(p *types.Project) {
 			h := p.Services["hanko"]
 			h.Ports = append(h.Ports, types.ServicePortConfig{HostIP: "127.0.0.1", Target: 8001, Published: "8001", Protocol: "tcp"})
 			p.Services["hanko"] = h
 		}, want: "compose publishes hanko's admin API"},
+		// feature:hankoadmin begin
 		{name: "backend without the admin API", project: func(p *types.Project) {
 			b := p.Services["backend"]
 			delete(b.Environment, "HANKO_ADMIN_API_URL")
 			p.Services["backend"] = b
 		}, want: "backend HANKO_ADMIN_API_URL"},
+		// feature:hankoadmin end
+		// feature:webhooks begin
 		{name: "backend on another port than the callback", project: func(p *types.Project) {
 			b := p.Services["backend"]
 			port := "8080"
 			b.Environment["PORT"] = &port
 			p.Services["backend"] = b
 		}, want: "webhooks must be enabled"},
+		// feature:webhooks end
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -398,6 +411,7 @@ func TestStackCheckCatchesAccountDeletionMistakes(t *testing.T) {
 	}
 }
 
+// feature:webhooks begin
 // Hanko's callback path is a route of the backend (the webhooks feature).
 func TestWebhookCallbackIsABackendRoute(t *testing.T) {
 	src := string(readFile(t, filepath.Join(RepoRoot, "features/webhooks/webhooks.go")))
@@ -405,3 +419,5 @@ func TestWebhookCallbackIsABackendRoute(t *testing.T) {
 		t.Errorf("features/webhooks/webhooks.go registers no POST %s, the callback in %s", webhookPath, hankoConfig)
 	}
 }
+
+// feature:webhooks end

@@ -128,7 +128,7 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
+		area := &adminArea{auth: a, store: e.store, log: log, admin: client}
 		// Every exchange is checked against the OpenAPI document.
 		return apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 	}

@@ -20,7 +20,7 @@ export interface FeatureNavLink {
 }
 
 export interface Feature {
-  /** The feature's short name, as `go run ./cmd/starter list` shows it. */
+  /** The feature's short name, the name of its folder. */
   name: string;
   routes?: readonly FeatureRoute[];
   nav?: readonly FeatureNavLink[];

@@ -1,0 +1,68 @@
+package main
+
+// A feature is an optional part of the starter. Its own folders and files go
+// whole; its lines in shared files carry a comment naming it (see text.go).
+type feature struct {
+	Name        string
+	Description string
+	// Paths are its folders and files, relative to the repository root. One
+	// that is already gone is nothing to delete.
+	Paths []string
+	// UsedBy, on a part several features share, names them: the part goes
+	// with the last of them and is not removed by name.
+	UsedBy []string
+}
+
+// starter is this tool. Removing it also strips every marker that is left,
+// turning the marked lines of the features still present into plain lines.
+const starter = "starter"
+
+var features = []feature{
+	{
+		Name:        "webhooks",
+		Description: "Hanko webhooks: user.delete and session.delete.* revoke on every replica, user.delete removes the user's data; the purge-deleted-users subcommand",
+		Paths: []string{
+			"features/webhooks", "docs/webhooks.md",
+			"frontend/src/features/webhooks", "e2e/features/webhooks.mjs",
+			"deploy/composecheck/sessiondelete_test.go",
+			// Until they move into features/webhooks.
+			"store/users.go", "store/users_test.go", "store/revocations.go", "store/revocations_test.go",
+			"store/migrations/postgres/webhooks", "store/migrations/sqlite/webhooks",
+		},
+	},
+	{
+		Name:        "roles",
+		Description: "roles from Hanko user metadata: the admin area (API and page) and the roles subcommand",
+		Paths: []string{
+			"features/roles", "docs/roles.md",
+			"frontend/src/features/roles", "e2e/features/roles.mjs",
+			// Until it moves into features/roles.
+			"store/counts.go", "store/counts_test.go",
+		},
+	},
+	{
+		Name:        "metrics",
+		Description: "Prometheus metrics on a listener of their own (METRICS_ADDR)",
+		Paths:       []string{"features/metrics", "docs/metrics.md"},
+	},
+	{
+		Name:        "hankoadmin",
+		Description: "client of Hanko's admin API (HANKO_ADMIN_API_URL) and its stand-in for tests",
+		Paths:       []string{"features/hankoadmin", "e2e/fakehanko/admin.go"},
+		UsedBy:      []string{"webhooks", "roles"},
+	},
+	{
+		Name:        starter,
+		Description: "this tool; removing it drops its script, its CI lines and every marker, leaving a plain project",
+		Paths:       []string{"cmd/starter", "scripts/test-removal.sh"},
+	},
+}
+
+func lookup(name string) *feature {
+	for i := range features {
+		if features[i].Name == name {
+			return &features[i]
+		}
+	}
+	return nil
+}
