@@ -21,6 +21,8 @@ trap cleanup EXIT INT TERM
   cd frontend
   echo "== frontend: npm ci"
   npm ci --no-audit --no-fund
+  echo "== frontend: the generated API client is current (openapi.json -> src/generated/openapi.ts)"
+  npm run check:api
   echo "== frontend: lint"
   npm run lint
   echo "== frontend: typecheck"

@@ -1,5 +1,9 @@
+import createClient, { type Client } from "openapi-fetch";
+import type { components, paths } from "./generated/openapi";
+
 /**
- * The one module that talks to this project's Gin backend.
+ * The one module that talks to this project's Gin backend, through the client generated from
+ * the API contract (openapi.json; `npm run gen:api`).
  *
  * Every request carries the browser's cookies (`credentials: "include"`), so the `hanko`
  * session cookie that Hanko (or hanko-elements) set for `localhost` reaches the backend even
@@ -8,49 +12,15 @@
  * tell "sign in again" (401) from "Hanko is down" (503) without looking at status codes.
  */
 
-export interface EmailClaim {
-  address: string;
-  is_primary: boolean;
-  is_verified: boolean;
-}
-
+/** The API contract's schemas (openapi.json), as TypeScript types. */
+export type Schemas = components["schemas"];
+export type EmailClaim = Schemas["Email"];
 /** `GET /api/me`: the signed-in user's session, as the backend verified it. */
-export interface Me {
-  user_id: string;
-  session_id: string;
-  email: EmailClaim | null;
-  username?: string;
-  audience: string[];
-  issuer?: string;
-  issued_at: string;
-  expires_at: string;
-  amr?: string[];
-  /** The token's roles (from Hanko's public metadata); [] when none. */
-  roles?: string[];
-  custom_claims?: Record<string, unknown>;
-}
-
-export interface ProtectedAnswer {
-  message: string;
-  user_id: string;
-}
-
-export interface PublicAnswer {
-  message: string;
-}
-
-export interface Todo {
-  id: string;
-  title: string;
-  done: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TodoPatch {
-  title?: string;
-  done?: boolean;
-}
+export type Me = Schemas["Me"];
+export type ProtectedAnswer = Schemas["Message"];
+export type PublicAnswer = Schemas["Message"];
+export type Todo = Schemas["Todo"];
+export type TodoPatch = Schemas["TodoPatch"];
 
 /** One page of `GET /api/todos`, newest first. */
 export interface TodoPage {
@@ -194,8 +164,13 @@ export function retryDelayMs(err: unknown): number {
   return Math.min(ms, MAX_RETRY_DELAY_MS);
 }
 
+/** The typed HTTP client generated from the contract: `http.GET("/api/me", …)` and so on. */
+export type HttpClient = Client<paths>;
+
 export interface ApiClient {
   readonly baseUrl: string;
+  /** For calls the methods below do not cover (a feature's routes, your own): pass its result to `unwrap`. */
+  readonly http: HttpClient;
   me(signal?: AbortSignal): Promise<Me>;
   protectedMessage(signal?: AbortSignal): Promise<ProtectedAnswer>;
   publicMessage(signal?: AbortSignal): Promise<PublicAnswer>;
@@ -208,7 +183,7 @@ export interface ApiClient {
 export interface ApiClientOptions {
   baseUrl: string;
   /** Injected in tests; defaults to the browser's fetch. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: (request: Request) => Promise<Response>;
   /**
    * Bearer mode: the session token to send as `Authorization: Bearer …` (null when there is
    * none), and no cookies. Without it, requests carry the browser's cookies (the Hanko cookie).
@@ -216,34 +191,24 @@ export interface ApiClientOptions {
   bearerToken?: () => Promise<string | null>;
 }
 
-interface ErrorBody {
-  error?: unknown;
-  message?: unknown;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Turns a non-2xx response into the matching typed error. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
+/** The typed error for a non-2xx answer, from its status, headers and (parsed) body. */
+export function errorFrom(res: Response, body: unknown): ApiError {
   let code = `http_${res.status}`;
   let message = `The backend answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`;
-  try {
-    const body = (await res.json()) as unknown;
-    if (isObject(body)) {
-      const { error, message: text } = body as ErrorBody;
-      if (typeof error === "string" && error) code = error;
-      if (typeof text === "string" && text) message = text;
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, an empty body): keep the generic code and message.
+  if (isObject(body)) {
+    if (typeof body.error === "string" && body.error) code = body.error;
+    if (typeof body.message === "string" && body.message) message = body.message;
   }
+  const retryAfter = parseRetryAfter(res.headers.get("Retry-After"));
   switch (res.status) {
     case 401:
       return new UnauthorizedError(code, message);
     case 503:
-      return new UnavailableError(code, message, parseRetryAfter(res.headers.get("Retry-After")));
+      return new UnavailableError(code, message, retryAfter);
     case 400:
       return new BadRequestError(code, message);
     case 404:
@@ -251,113 +216,91 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     case 409:
       return code === "todo_limit_reached" ? new TodoLimitError(message) : new ApiError(409, code, message);
     default:
-      return new ApiError(res.status, code, message, parseRetryAfter(res.headers.get("Retry-After")));
+      return new ApiError(res.status, code, message, retryAfter);
   }
-}
-
-function expectObject(value: unknown, what: string): Record<string, unknown> {
-  if (!isObject(value)) throw new ApiError(200, "invalid_response", `The backend sent an unexpected ${what}.`);
-  return value;
-}
-
-function asTodo(value: unknown): Todo {
-  const o = expectObject(value, "todo");
-  if (typeof o.id !== "string" || typeof o.title !== "string" || typeof o.done !== "boolean") {
-    throw new ApiError(200, "invalid_response", "The backend sent a todo without id, title or done.");
-  }
-  return o as unknown as Todo;
-}
-
-function asMe(value: unknown): Me {
-  const o = expectObject(value, "session");
-  if (typeof o.user_id !== "string" || typeof o.expires_at !== "string") {
-    throw new ApiError(200, "invalid_response", "The backend sent a session without user_id or expires_at.");
-  }
-  return { email: null, audience: [], roles: [], ...o } as unknown as Me;
 }
 
 function isAbortError(err: unknown): boolean {
   return typeof err === "object" && err !== null && "name" in err && err.name === "AbortError";
 }
 
-/** One JSON call to the backend: the parsed body, or a typed error. */
-export type Requester = (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<unknown>;
+/**
+ * The answer's data, or the typed error (UnauthorizedError, UnavailableError, …) for a non-2xx
+ * answer: `await unwrap(api.http.GET("/api/me"))`.
+ */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  let result: { data?: T; error?: unknown; response: Response };
+  try {
+    result = await call;
+  } catch (err) {
+    if (err instanceof SyntaxError) {
+      throw new ApiError(200, "invalid_response", "The backend sent a response that is not JSON.");
+    }
+    throw err;
+  }
+  if (!result.response.ok) throw errorFrom(result.response, result.error);
+  return result.data as T;
+}
 
-/** The transport every backend client shares: this one, and any feature's own (cookies, typed errors). */
-export function createRequester(options: ApiClientOptions): Requester {
+/** The generated client over this app's transport: cookies or Bearer, and NetworkError for no answer. */
+export function createHttpClient(options: ApiClientOptions): HttpClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-
-  return async function request(method, path, body, signal) {
-    const url = `${baseUrl}${path}`;
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const init: RequestInit = { method, headers, credentials: options.bearerToken ? "omit" : "include" };
-    if (options.bearerToken) {
-      const token = await options.bearerToken();
-      if (token) headers.Authorization = `Bearer ${token}`;
-    }
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (signal) init.signal = signal;
-
-    let res: Response;
-    try {
-      res = await doFetch(url, init);
-    } catch (err) {
-      if (signal?.aborted || isAbortError(err)) throw err;
-      throw new NetworkError(url, err);
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    if (res.status === 204) return undefined;
-    try {
-      return (await res.json()) as unknown;
-    } catch {
-      throw new ApiError(res.status, "invalid_response", `The backend sent a response to ${method} ${path} that is not JSON.`);
-    }
-  };
+  const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const http = createClient<paths>({
+    baseUrl,
+    credentials: options.bearerToken ? "omit" : "include",
+    headers: { Accept: "application/json" },
+    fetch: async (request: Request) => {
+      try {
+        return await doFetch(request);
+      } catch (err) {
+        if (request.signal.aborted || isAbortError(err)) throw err;
+        throw new NetworkError(request.url, err);
+      }
+    },
+  });
+  const bearerToken = options.bearerToken;
+  if (bearerToken) {
+    http.use({
+      async onRequest({ request }) {
+        const token = await bearerToken();
+        if (token) request.headers.set("Authorization", `Bearer ${token}`);
+        return request;
+      },
+    });
+  }
+  return http;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const request = createRequester(options);
+  const http = createHttpClient(options);
 
   return {
     baseUrl,
-    async me(signal) {
-      return asMe(await request("GET", "/api/me", undefined, signal));
+    http,
+    me(signal) {
+      return unwrap(http.GET("/api/me", { signal }));
     },
-    async protectedMessage(signal) {
-      return expectObject(await request("GET", "/api/protected", undefined, signal), "answer") as unknown as ProtectedAnswer;
+    protectedMessage(signal) {
+      return unwrap(http.GET("/api/protected", { signal }));
     },
-    async publicMessage(signal) {
-      return expectObject(await request("GET", "/api/public", undefined, signal), "answer") as unknown as PublicAnswer;
+    publicMessage(signal) {
+      return unwrap(http.GET("/api/public", { signal }));
     },
     async listTodos({ limit, cursor, signal } = {}) {
-      const query = new URLSearchParams();
-      if (limit !== undefined) query.set("limit", String(limit));
-      if (cursor !== undefined) query.set("cursor", cursor);
-      const path = query.toString() ? `/api/todos?${query.toString()}` : "/api/todos";
-      const body = expectObject(await request("GET", path, undefined, signal), "todo list");
-      if (!Array.isArray(body.todos)) {
-        throw new ApiError(200, "invalid_response", "The backend's todo list has no todos array.");
-      }
-      // The last page has no next_cursor (null is accepted too).
-      const next = body.next_cursor ?? null;
-      if (next !== null && (typeof next !== "string" || next === "")) {
-        throw new ApiError(200, "invalid_response", "The backend's todo list has a next_cursor that is not a string.");
-      }
-      return { todos: body.todos.map(asTodo), nextCursor: next };
+      const body = await unwrap(http.GET("/api/todos", { params: { query: { limit, cursor } }, signal }));
+      // The last page has no next_cursor.
+      return { todos: body.todos, nextCursor: body.next_cursor ?? null };
     },
-    async createTodo(title) {
-      return asTodo(await request("POST", "/api/todos", { title }));
+    createTodo(title) {
+      return unwrap(http.POST("/api/todos", { body: { title } }));
     },
-    async updateTodo(id, patch) {
-      return asTodo(await request("PATCH", `/api/todos/${encodeURIComponent(id)}`, patch));
+    updateTodo(id, patch) {
+      return unwrap(http.PATCH("/api/todos/{id}", { params: { path: { id } }, body: patch }));
     },
     async deleteTodo(id) {
-      await request("DELETE", `/api/todos/${encodeURIComponent(id)}`);
+      await unwrap(http.DELETE("/api/todos/{id}", { params: { path: { id } } }));
     },
   };
 }

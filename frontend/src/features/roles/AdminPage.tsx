@@ -30,7 +30,7 @@ export function AdminPage({ client }: { client?: AdminApi }) {
   const api = useApi();
   const { me } = useSession();
   const navigate = useNavigate();
-  const admin = useMemo(() => client ?? createAdminApi({ baseUrl: api.baseUrl }), [client, api.baseUrl]);
+  const admin = useMemo(() => client ?? createAdminApi(api.http), [client, api.http]);
   const [page, setPage] = useState(1);
   const load = useCallback((signal: AbortSignal) => admin.listUsers(page, PER_PAGE, signal), [admin, page]);
   // A 401 here is Hanko ending this session: the page says so itself (see describeAdminError).
