@@ -67,8 +67,11 @@ function start(name, cmd, args, opts = {}) {
   const out = createWriteStream(logFile);
   // detached: own process group, so stopping it also stops anything it spawned.
   const child = spawn(cmd, args, { ...opts, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
+  // Two pipes share one file: neither may end it (whichever closed first would make the other's
+  // next write crash with ERR_STREAM_WRITE_AFTER_END); it is closed once both are done.
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  child.on("close", () => out.end());
   child.logFile = logFile;
   child.name = name;
   child.on("exit", (code, signal) => {
