@@ -871,6 +871,30 @@ async function main() {
 
   await check("accessibility: the login page", () => axe(pageB, { screenshot: "login" }));
 
+  await check("the API reference renders the backend's OpenAPI document, without signing in", async () => {
+    await pageB.getByRole("contentinfo").getByRole("link", { name: "API reference" }).click();
+    await pageB.waitForURL(`${frontendOrigin}/api-reference`);
+    await pageB.getByRole("heading", { level: 1, name: "API reference" }).waitFor();
+    assert((await pageB.title()) === "API reference · Hanko × Gin", `title ${await pageB.title()}`);
+    await pageB.getByText("The OpenAPI document of the running backend.").waitFor();
+    // The renderer draws in its shadow root, which locators enter: the operations are there.
+    const doc = pageB.locator("rapi-doc");
+    for (const text of ["The session's user, as the token says", "One page of the caller's todos, newest first"]) {
+      await doc.getByText(text).first().waitFor();
+    }
+    for (const text of ["/api/me", "/api/todos"]) await doc.getByText(text, { exact: true }).first().waitFor();
+    await pageB.screenshot({ path: path.join(artifacts, "api-reference.png") });
+    await axe(pageB, { screenshot: "api-reference" });
+  });
+
+  await check("the API reference falls back to the build's copy when the backend cannot be reached", async () => {
+    await pageB.route(`${backendURL}/openapi.json`, (r) => r.abort("connectionrefused"));
+    await pageB.reload();
+    await pageB.getByText("this is the OpenAPI document the app was built with").waitFor();
+    await pageB.locator("rapi-doc").getByText("/api/todos", { exact: true }).first().waitFor();
+    await pageB.unroute(`${backendURL}/openapi.json`);
+  });
+
   await check("signing in returns to the page the user came from", async () => {
     await ctxB.clearCookies();
     await pageB.goto(`${frontendOrigin}/profile`);

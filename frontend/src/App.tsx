@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "react";
+import { lazy, Suspense, useEffect, useMemo } from "react";
 import { Route, Routes } from "react-router";
 import { createApiClient } from "./api";
 import { FaultBanner, FaultsProvider } from "./components/Faults";
@@ -12,6 +12,9 @@ import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ApiProvider, RequireSession } from "./session";
+
+// The API reference carries its renderer (hundreds of kB): it is fetched only when that page opens.
+const ApiReferencePage = lazy(() => import("./pages/ApiReferencePage"));
 
 const featureRoutes = features.flatMap((f) => f.routes ?? []);
 const navLinks = features.flatMap((f) => f.nav ?? []);
@@ -34,6 +37,14 @@ export function App() {
       <FaultsProvider>
         <Routes>
           <Route path="/" element={<LoginPage />} />
+          <Route
+            path="/api-reference"
+            element={
+              <Suspense fallback={<p className="centered waiting">Loading the API reference…</p>}>
+                <ApiReferencePage />
+              </Suspense>
+            }
+          />
           <Route
             element={
               <RequireSession

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryRouter } from "react-router";
 import type { Me } from "../api";
 import type { FeatureNavLink } from "../features/feature";
+import { pageLinks } from "../navigation";
 import { Header } from "./Header";
 
 afterEach(cleanup);
@@ -27,9 +28,12 @@ function navLinks(links?: FeatureNavLink[]) {
   return [...nav.querySelectorAll("a")].map((a) => `${a.textContent} ${a.getAttribute("href") ?? ""}`);
 }
 
+const pages = pageLinks.map((l) => `${l.label} ${l.to}`);
+
 describe("Header", () => {
-  it("links the core pages", () => {
-    expect(navLinks()).toEqual(["Dashboard /dashboard", "Profile /profile"]);
+  it("links the app's own pages, Dashboard first", () => {
+    expect(pages.slice(0, 2)).toEqual(["Dashboard /dashboard", "Profile /profile"]);
+    expect(navLinks()).toEqual(pages);
   });
 
   it("adds the features' links after them, each when its visible(me) allows", () => {
@@ -46,7 +50,7 @@ describe("Header", () => {
       },
       { to: "/mine", label: "Mine", visible: (m) => m.user_id === me.user_id },
     ];
-    expect(navLinks(links)).toEqual(["Dashboard /dashboard", "Profile /profile", "Reports /reports", "Mine /mine"]);
+    expect(navLinks(links)).toEqual([...pages, "Reports /reports", "Mine /mine"]);
     expect(seen[0]).toBe(me);
     expect(screen.getByTestId("header-email").textContent).toBe("alice@example.test");
   });

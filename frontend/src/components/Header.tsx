@@ -4,9 +4,10 @@ import type { Me } from "../api";
 import type { FeatureNavLink } from "../features/feature";
 import { describeHankoError, loadHanko } from "../hanko";
 import type { LoginLocationState } from "../session-context";
+import { pageLinks } from "../navigation";
 import { Brand } from "./Brand";
 
-/** `links`: the features' entries after Dashboard and Profile, each shown when its `visible(me)` allows. */
+/** `links`: the features' entries after the app's own pages, each shown when its `visible(me)` allows. */
 export function Header({ me, links = [] }: { me: Me; links?: readonly FeatureNavLink[] }) {
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
@@ -32,9 +33,7 @@ export function Header({ me, links = [] }: { me: Me; links?: readonly FeatureNav
       <div className="app-header-inner">
         <Brand to="/dashboard" />
         <nav aria-label="Main" className="main-nav">
-          <NavLink to="/dashboard">Dashboard</NavLink>
-          <NavLink to="/profile">Profile</NavLink>
-          {links
+          {[...pageLinks, ...links]
             .filter((link) => link.visible?.(me) ?? true)
             .map((link) => (
               <NavLink key={link.to} to={link.to}>

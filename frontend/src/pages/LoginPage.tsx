@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { useLocation, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate } from "react-router";
 import { UnauthorizedError } from "../api";
 import { config } from "../config";
 import { describeHankoError, probeHanko, useHanko } from "../hanko";
@@ -127,6 +127,9 @@ export function LoginPage() {
           ) : null}
         </section>
       </main>
+      <footer className="app-footer small">
+        <Link to="/api-reference">API reference</Link>
+      </footer>
     </div>
   );
 }
