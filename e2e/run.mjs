@@ -326,6 +326,8 @@ async function main() {
   const fakeBin = path.join(tmp, "fakehanko");
   run("build backend", path.join(root, "scripts", "build.sh"), [backendBin], { cwd: root });
   run("build fakehanko", "go", ["build", "-o", fakeBin, "./e2e/fakehanko"], { cwd: root });
+  const proxyBin = path.join(tmp, "openapiproxy");
+  run("build openapiproxy", "go", ["build", "-o", proxyBin, "./e2e/openapiproxy"], { cwd: root });
 
   // The clock for the rest starts now.
   armTimer();
@@ -357,7 +359,10 @@ async function main() {
     TODOS_MAX_PER_USER: String(TODO_CAP),
     ...Object.assign({}, ...features.map((f) => f.backendEnv?.({ hanko, backendPort, frontendOrigin }) ?? {})),
   };
-  const backend = start("backend", backendBin, [], { cwd: tmp, env: backendEnv });
+  // e2e/openapiproxy takes the backend's PORT and runs it behind itself: every exchange with the
+  // backend (browser, this script, the stand-in Hanko's webhooks) is checked against the OpenAPI
+  // document; the verdict is the last check.
+  const backend = start("backend", proxyBin, ["--", backendBin], { cwd: tmp, env: backendEnv });
   await waitFor("backend /readyz", async () => (await request(`http://127.0.0.1:${backendPort}/readyz`)).status === 200, 60_000, backend);
   log("backend ready");
 
@@ -767,6 +772,12 @@ async function main() {
     // Deliberate failures above (503s, 401 after logout) log network errors; anything else is a bug.
     const unexpected = consoleErrors.filter((t) => !/status of (401|503)|Failed to load resource/.test(t));
     assert(unexpected.length === 0, unexpected.join("\n"));
+  });
+
+  await check("every request to the backend and every answer matched the OpenAPI document (e2e/openapiproxy)", async () => {
+    const verdict = await request(`http://127.0.0.1:${backendPort}/_openapiproxy/verdict`);
+    assert(verdict.status === 200, verdict.json?.report ?? `${verdict.status} ${verdict.text}`);
+    log(verdict.json.report);
   });
 }
 

@@ -395,8 +395,8 @@ func TestWebhookDeliveriesAreCounted(t *testing.T) {
 	})
 	Feature{}.Setup(config.NewSettings(func(string) string { return "" }), h)
 	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	r := routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
+	r := apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
+		Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }}))
 	deliver := func(body []byte) {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))

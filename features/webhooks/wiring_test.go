@@ -19,6 +19,7 @@ import (
 
 // wired is the program as main builds it (app.Build) with only this
 // feature, its services running, and a counter provider in place of metrics.
+// Every exchange is checked against the OpenAPI document.
 type wired struct {
 	router http.Handler
 	store  store.Store
@@ -36,7 +37,7 @@ func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 	})
 	a := apptest.App(t, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "CORS_ALLOWED_ORIGINS": frontendOrigin},
 		app.Options{Log: io.Discard}, counting, Feature{})
-	w.router, w.store = a.Handler, a.Store
+	w.router, w.store = apptest.Validated(t, Feature{}, a.Handler), a.Store
 	return w
 }
 
