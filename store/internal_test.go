@@ -1,10 +1,14 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestParseURL(t *testing.T) {
@@ -110,6 +114,26 @@ func TestNormalizeID(t *testing.T) {
 		got, ok := normalizeID(tt.in)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("normalizeID(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// An error about prepared statements, which a transaction pooler causes,
+// names the pooler and the URL parameter that avoids it; others get nothing.
+func TestPoolerHint(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("read schema_migrations: %w", &pgconn.PgError{Code: "42P05", Message: `prepared statement "stmtcache_1" already exists`}), "default_query_exec_mode=simple_protocol"},
+		{&pgconn.PgError{Code: "26000", Message: `prepared statement "stmtcache_1" does not exist`}, "transaction pooler"},
+		{&pgconn.PgError{Code: "42P01", Message: `relation "todos" does not exist`}, ""},
+		{errors.New("connection refused"), ""},
+	}
+	for _, tc := range tests {
+		got := poolerHint(tc.err)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("poolerHint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -87,7 +89,22 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		features: o.features, url: rawURL}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: %s: %w", where, err)
+		return nil, fmt.Errorf("store: %s: %w%s", where, err, poolerHint(err))
 	}
 	return s, nil
+}
+
+// poolerHint explains an error about prepared statements: pgx prepares and
+// caches each statement on its connection by default, which a transaction
+// pooler (PgBouncer before 1.21 in transaction mode) breaks by handing the
+// connection's next transaction to another server connection, where the
+// statement is missing or already prepared under the same name by another
+// client. The URL can tell pgx not to (docs/operations.md).
+func poolerHint(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != "42P05" && pgErr.Code != "26000") {
+		return ""
+	}
+	return " (DATABASE_URL seems to go through a transaction pooler such as PgBouncer in transaction mode, " +
+		"which cannot pass prepared statements on: add default_query_exec_mode=simple_protocol to its parameters)"
 }

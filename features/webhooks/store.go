@@ -477,6 +477,10 @@ func listen(ctx context.Context, db store.Database, w RevocationWatch) (bool, er
 		return false, fmt.Errorf("webhooks: the listening connection's URL: %w", err)
 	}
 	cfg.RuntimeParams["application_name"] = ListenApplicationName
+	// No prepared statements: a pooler before the server (PgBouncer before
+	// 1.21 in transaction mode) cannot pass them on, and this connection runs
+	// three statements in its life, so they would save nothing anyway.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	// Waiting ends by a deadline on the socket, not a cancel request to
 	// the server: a wait that times out leaves the connection usable.
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
