@@ -1,11 +1,14 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -134,6 +137,30 @@ func TestPoolerHint(t *testing.T) {
 		got := poolerHint(tc.err)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("poolerHint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// A connection the server closed is told apart from a statement that
+// failed: only the first makes a write transaction begin again.
+func TestPgConnGone(t *testing.T) {
+	tests := []struct {
+		err  error
+		gone bool
+	}{
+		{&pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}, true},
+		{fmt.Errorf("begin: %w", &pgconn.PgError{Severity: "FATAL", Code: "57P03", Message: "the database system is starting up"}), true},
+		{&pgconn.PgError{Severity: "ERROR", Code: "08006", Message: "connection failure"}, true},
+		{io.ErrUnexpectedEOF, true},
+		{fmt.Errorf("read: %w", syscall.ECONNRESET), true},
+		{&pgconn.PgError{Severity: "ERROR", Code: "23505", Message: "duplicate key value"}, false},
+		{&pgconn.PgError{Severity: "ERROR", Code: "42P05", Message: `prepared statement "x" already exists`}, false},
+		{context.DeadlineExceeded, false},
+		{errors.New("something else"), false},
+	}
+	for _, tc := range tests {
+		if got := pgConnGone(tc.err); got != tc.gone {
+			t.Errorf("pgConnGone(%v) = %v, want %v", tc.err, got, tc.gone)
 		}
 	}
 }

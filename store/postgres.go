@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +97,19 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		return nil, fmt.Errorf("store: %s: %w%s", where, err, poolerHint(err))
 	}
 	return s, nil
+}
+
+// pgConnGone reports whether err says the connection is gone (the server
+// closed it: a restart, a failover, a terminated backend), rather than
+// that the statement failed.
+func pgConnGone(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Severity == "FATAL" || strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	return pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE)
 }
 
 // poolerHint explains an error about prepared statements: pgx prepares and

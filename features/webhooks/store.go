@@ -521,11 +521,15 @@ func listen(ctx context.Context, db store.Database, w RevocationWatch) (bool, er
 		}
 		waitCtx, cancel := context.WithDeadline(ctx, wake)
 		n, err := conn.WaitForNotification(waitCtx)
+		// Asked before cancel, which would make every error look like the
+		// end of the wait: a connection the server closed (a restart) must
+		// be made again, not probed in a loop.
+		waited := err != nil && waitCtx.Err() != nil && !conn.IsClosed()
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return true, ctx.Err()
-		case err != nil && waitCtx.Err() != nil:
+		case waited:
 			if waitingOn != "" {
 				// The probe did not come back. A connection that still
 				// answers is one notifications do not reach.
