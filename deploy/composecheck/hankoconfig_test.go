@@ -220,8 +220,8 @@ func CheckHankoConfigForStack(schema *HankoSchema, data []byte, p *types.Project
 		fail("webhooks must be enabled with a hook %s for user.delete, so deleting an account deletes its todos", wantCallback)
 	}
 	// feature:webhooks end
-	if _, port, err := URLHostPort(mustString(BuildArg(frontend, "VITE_HANKO_API_URL"))); err != nil || port != "8000" {
-		fail("frontend VITE_HANKO_API_URL does not reach Hanko's public port 8000")
+	if _, port, err := URLHostPort(mustString(Env(frontend, "HANKO_API_URL"))); err != nil || port != "8000" {
+		fail("frontend HANKO_API_URL does not reach Hanko's public port 8000")
 	}
 	if _, port, err := URLHostPort(mustString(Env(backend, "HANKO_API_URL"))); err != nil || port != "8000" {
 		fail("backend HANKO_API_URL does not reach Hanko's public port 8000")

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
-	"github.com/hanko-gin/hanko-gin/store"
 )
 
 const rolesUsage = `usage:
@@ -27,7 +26,8 @@ const allowUnverifiedFlag = "--allow-unverified"
 
 // rolesCommand runs `hanko-gin roles ...` against Hanko's admin API, with the
 // same settings as the server (HANKO_ADMIN_API_URL, HANKO_ADMIN_API_KEY).
-func rolesCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func rolesCommand(ctx context.Context, args []string, client *hankoadmin.Client, env app.CommandEnv) error {
+	stdout := env.Stdout
 	verb := ""
 	if len(args) > 0 {
 		verb = args[0]
@@ -55,10 +55,7 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 			return fmt.Errorf("roles %s: %v", verb, err)
 		}
 	}
-	s := config.NewSettings(getenv)
-	cfg := config.Read(s) // checks every core setting, as the server does
-	client := hankoadmin.FromSettings(s)
-	if err := s.Err(); err != nil {
+	if _, err := env.Config(); err != nil { // checks every setting, as the server does
 		return err
 	}
 	if client == nil {
@@ -71,7 +68,7 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	// The server's database, for the user's lock that serializes role
 	// changes with the admin area's, on every replica (see Editor).
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := env.OpenStore(ctx)
 	if err != nil {
 		return fmt.Errorf("roles %s: the database (DATABASE_URL), where role changes take the user's lock: %w", verb, err)
 	}

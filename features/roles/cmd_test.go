@@ -35,7 +35,7 @@ func rolesEnv(t *testing.T, adminURL string, extra ...string) func(string) strin
 func runRoles(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := rolesCommand(context.Background(), args, getenv, &out)
+	err := apptest.RunCommand(context.Background(), Feature{}, getenv, &out, "roles", args...)
 	return out.String(), err
 }
 

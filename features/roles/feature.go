@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"context"
 	_ "embed"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +30,9 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		a := &adminArea{auth: d.Auth, store: d.Store, log: d.Logger, admin: admin}
 		a.adminRoutes(r)
 	})
-	h.Command("roles", "roles grant|revoke|list", rolesCommand)
+	h.Command("roles", "roles grant|revoke|list", func(ctx context.Context, args []string, env app.CommandEnv) error {
+		return rolesCommand(ctx, args, admin, env)
+	})
 	h.OpenAPI(openapiFragment)
 }
 

@@ -255,7 +255,7 @@ func TestAdminAndCommandRoleChangesAcrossReplicas(t *testing.T) {
 				put(1, "editor", "ops"),
 				func() {
 					var out strings.Builder
-					cmdErr = rolesCommand(context.Background(), []string{"grant", email, "billing"}, env, &out)
+					cmdErr = apptest.RunCommand(context.Background(), Feature{}, env, &out, "roles", "grant", email, "billing")
 					mu.Lock()
 					acked++
 					cmdAcked = acked

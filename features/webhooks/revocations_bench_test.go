@@ -22,7 +22,9 @@ import (
 )
 
 // benchRouter is the whole router in process, as routes' benchmarks build it,
-// with the revocation list in auth.Config when list is not nil.
+// with the revocation list in auth.Config when list is not nil. It is not
+// wrapped in apptest.Validated (the route tests are): the check would be
+// timed with the handlers.
 func benchRouter(b *testing.B, hanko *authtest.Server, list *Revocations) *gin.Engine {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -69,7 +70,7 @@ type session struct {
 func newSession(hanko *authtest.Server, userID string) session {
 	c := &auth.Claims{UserID: userID, SessionID: authtest.RandomUUID()}
 	tok := hanko.Token(authtest.Session{UserID: userID, SessionID: c.SessionID})
-	exp := hanko.SessionOf(tok).ExpiresAt
+	exp := webhookstest.SessionOf(hanko.Issuer, tok).ExpiresAt
 	c.ExpiresAt = exp
 	return session{token: tok, claims: c}
 }
