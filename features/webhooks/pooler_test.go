@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -164,4 +167,53 @@ func TestRevocationsBehindPgBouncer(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The same with the real server, twice, its DATABASE_URL through PgBouncer:
+// session.delete delivered to one is refused by the other within 3 s, and
+// each logs exactly one warning, naming the pooler; with DATABASE_LISTEN_URL
+// straight to PostgreSQL, within a second and no warning at all.
+func TestServersBehindPgBouncer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs two of it; skipped with -short")
+	}
+	p := storetest.PgBouncer(t) // skips (or fails in CI) without pgbouncer
+	bin := apptest.Binary(t)
+	hanko := authtest.NewServer()
+	defer hanko.Close()
+	for _, tc := range []struct {
+		name      string
+		listenURL string
+		limit     time.Duration
+		warnings  int
+	}{
+		{"listening through the pooler", "", 3 * time.Second, 1},
+		{"DATABASE_LISTEN_URL straight to PostgreSQL", p.Direct, time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": p.URL + "&default_query_exec_mode=simple_protocol",
+				"DATABASE_LISTEN_URL": tc.listenURL, "LOG_LEVEL": "warn", "HANKO_SESSION_CHECK": "false"}
+			servers := []*apptest.Server{apptest.Start(t, bin, env), apptest.Start(t, bin, env)}
+			time.Sleep(probeEvery + probeWait + time.Second) // the first probe's fate is known
+			var took []time.Duration
+			for i := range 4 {
+				from, to := servers[i%2], servers[(i+1)%2]
+				tok := hanko.Token(authtest.Session{UserID: authtest.RandomUUID(), SessionID: authtest.RandomUUID()})
+				if got := replicaCall(t, to.Base, tok, http.MethodGet, "/api/protected", ""); got != http.StatusOK {
+					t.Fatalf("before the logout: %d", got)
+				}
+				deliverTo(t, hanko, from.Base, webhookstest.SessionDeleted(hanko.Issuer, webhookstest.SessionDeleteEvents[0], tok), "revoked")
+				took = append(took, refusedWithin(t, to.Base, tok, tc.limit).Round(time.Millisecond))
+			}
+			t.Logf("session.delete delivered to one server, refused by the other after %v", took)
+			for i, s := range servers {
+				out := s.Output()
+				warns := strings.Count(out, "level=WARN")
+				pooler := strings.Count(out, "transaction pooler")
+				if warns != tc.warnings || pooler != tc.warnings {
+					t.Errorf("server %d logged %d warnings (%d naming the pooler), want %d:\n%s", i+1, warns, pooler, tc.warnings, out)
+				}
+			}
+		})
+	}
 }
