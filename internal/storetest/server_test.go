@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,5 +98,24 @@ func TestFindPgBouncer(t *testing.T) {
 				t.Errorf("findPgBouncer = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Without pgbouncer, a test that needs it skips with one line saying what
+// to install, and fails instead under HANKO_GIN_REQUIRE_TOOLS=1.
+func TestMissingPgBouncer(t *testing.T) {
+	for _, tc := range []struct {
+		require  string
+		wantFail bool
+		want     string
+	}{
+		{"", false, "SKIP: PgBouncer tests need pgbouncer (on PATH or in /usr/sbin): install pgbouncer"},
+		{"1", true, "required because HANKO_GIN_REQUIRE_TOOLS=1"},
+	} {
+		cmd := helper(t, "no-pgbouncer", "PATH="+t.TempDir(), "HANKO_GIN_REQUIRE_TOOLS="+tc.require)
+		out, err := cmd.CombinedOutput()
+		if failed := err != nil; failed != tc.wantFail || !strings.Contains(string(out), tc.want) {
+			t.Errorf("HANKO_GIN_REQUIRE_TOOLS=%q: exit %v, want failure %v and %q in:\n%s", tc.require, err, tc.wantFail, tc.want, out)
+		}
 	}
 }
