@@ -98,7 +98,7 @@ func WithWriteTx(ctx context.Context, s Store, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return err
 	}
-	tx, err := ss.w.BeginTx(ctx, ss.d.writeTx)
+	tx, err := ss.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: write transaction: begin: %w", err)
 	}
