@@ -67,6 +67,12 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 				return err
 			}},
 			{"delete", alice, func(o string) error { return s.DeleteTodo(ctx, o, kept.ID) }},
+			{"a feature's own write", alice, func(o string) error {
+				return store.WithOwnerWrite(ctx, s, o, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, `UPDATE todos SET title = 'feature' WHERE owner = $1`, o)
+					return err
+				})
+			}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +103,9 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.DeleteTodo(ctx, bob, td.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.WithOwnerWrite(ctx, s, bob, func(*sql.Tx) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 		// Reads run no check.
