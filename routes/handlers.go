@@ -84,16 +84,17 @@ func (a *api) protected(c *gin.Context) {
 
 // meResponse is the session's user as /api/me returns it.
 type meResponse struct {
-	UserID       string         `json:"user_id"`
-	SessionID    string         `json:"session_id"`
-	Email        *auth.Email    `json:"email"`
-	Username     string         `json:"username,omitempty"`
-	Audience     []string       `json:"audience"`
-	Issuer       string         `json:"issuer,omitempty"`
-	IssuedAt     time.Time      `json:"issued_at"`
-	ExpiresAt    time.Time      `json:"expires_at"`
-	AMR          []string       `json:"amr,omitempty"`
-	Roles        []string       `json:"roles"` // the "roles" claim read by auth.Claims.Strings; [] when none
+	UserID    string      `json:"user_id"`
+	SessionID string      `json:"session_id"`
+	Email     *auth.Email `json:"email"`
+	Username  string      `json:"username,omitempty"`
+	Audience  []string    `json:"audience"`
+	Issuer    string      `json:"issuer,omitempty"`
+	IssuedAt  time.Time   `json:"issued_at"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	AMR       []string    `json:"amr,omitempty"`
+	// Every other claim, as the token has it: Hanko's session.jwt_template adds them (a feature's
+	// claims such as roles among them, which the feature itself interprets).
 	CustomClaims map[string]any `json:"custom_claims,omitempty"`
 }
 
@@ -114,16 +115,8 @@ func (a *api) me(c *gin.Context) {
 		IssuedAt:     claims.IssuedAt.UTC(),
 		ExpiresAt:    claims.ExpiresAt.UTC(),
 		AMR:          claims.AMR,
-		Roles:        rolesOrEmpty(claims.Strings("roles")),
 		CustomClaims: claims.Custom,
 	})
-}
-
-func rolesOrEmpty(r []string) []string {
-	if r == nil {
-		return []string{}
-	}
-	return r
 }
 
 // mustClaims returns the session of a route behind RequireSession. Its absence

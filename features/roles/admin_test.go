@@ -566,23 +566,32 @@ func TestAdminPutCORSAndCSRF(t *testing.T) {
 	}
 }
 
-func TestMeShowsRoles(t *testing.T) {
+// The roles reach the frontend as the token carries them, in /api/me's
+// custom_claims (the core knows no roles): the header's Admin entry reads
+// them there (frontend/src/features/roles/admin.ts, as strictly as FromClaims).
+func TestMeCarriesTheRolesClaim(t *testing.T) {
 	e := newAdminEnv(t, adminEnvOptions{})
 	for _, tt := range []struct {
 		user hankoadmin.User
 		want string
 	}{
-		{e.ada, `["admin"]`}, {e.bob, `[]`}, {e.cy, `[]`},
+		{e.ada, `["admin"]`}, {e.bob, `""`}, {e.cy, `""`},
 	} {
 		rec := e.call(t, e.admin.LoginSession(tt.user.ID), "GET", "/api/me", "")
 		var me struct {
-			Roles json.RawMessage `json:"roles"`
+			Roles        json.RawMessage `json:"roles"`
+			CustomClaims struct {
+				Roles json.RawMessage `json:"roles"`
+			} `json:"custom_claims"`
 		}
 		if err := json.Unmarshal(rec.Body.Bytes(), &me); err != nil || rec.Code != 200 {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
-		if string(me.Roles) != tt.want {
-			t.Errorf("%s: roles %s, want %s", tt.user.PrimaryEmail(), me.Roles, tt.want)
+		if me.Roles != nil {
+			t.Errorf("%s: /api/me has a roles field of its own: %s", tt.user.PrimaryEmail(), me.Roles)
+		}
+		if string(me.CustomClaims.Roles) != tt.want {
+			t.Errorf("%s: custom_claims.roles %s, want %s", tt.user.PrimaryEmail(), me.CustomClaims.Roles, tt.want)
 		}
 	}
 }

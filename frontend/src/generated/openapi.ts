@@ -304,7 +304,6 @@ export interface components {
          *       },
          *       "expires_at": "2026-11-22T18:20:31Z",
          *       "issued_at": "2026-11-22T06:20:31Z",
-         *       "roles": [],
          *       "session_id": "2c7b0b3e-1f52-4d8d-9a53-0d0c7f9d6d3e",
          *       "user_id": "9f1e3c52-8f5e-4e5a-a2cd-6b5f0c1e7a10"
          *     }
@@ -312,8 +311,10 @@ export interface components {
         Me: {
             amr?: string[];
             audience: string[];
-            /** @description Any other claims of the token (Hanko's session.jwt_template). */
-            custom_claims?: Record<string, never>;
+            /** @description Any other claims of the token (Hanko's session.jwt_template), as the token has them. */
+            custom_claims?: {
+                [key: string]: unknown;
+            };
             /** @description The primary email, or null when the token has none. */
             email: components["schemas"]["Email"] | null;
             /** Format: date-time */
@@ -321,8 +322,6 @@ export interface components {
             /** Format: date-time */
             issued_at: string;
             issuer?: string;
-            /** @description From the token's `roles` claim; empty when it has none. */
-            roles: string[];
             session_id: string;
             /** @description Hanko's user id (a UUID). */
             user_id: string;

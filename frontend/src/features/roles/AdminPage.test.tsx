@@ -23,7 +23,7 @@ const alice: Me = {
   audience: ["localhost"],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
-  roles: ["admin"],
+  custom_claims: { roles: ["admin"] },
 };
 const bobId = "33333333-3333-4333-8333-333333333333";
 const cyId = "44444444-4444-4444-8444-444444444444";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UnavailableError, UnauthorizedError, createApiClient, createHttpClient } from "../../api";
 import { answering, jsonResponse } from "../../test/fetch";
 import { createAdminApi } from "./admin-api";
+import { isAdmin } from "./admin";
 
 function adminAnswering(...responses: Response[]) {
   const { fetch, calls } = answering(...responses);
@@ -51,12 +52,17 @@ describe("createAdminApi", () => {
   });
 });
 
-describe("/api/me roles", () => {
+describe("/api/me and the roles claim", () => {
   const me = { user_id: "u-1", session_id: "s", expires_at: "2026-12-02T07:36:05Z", issued_at: "2026-12-01T19:36:05Z" };
 
-  it("passes the roles through", async () => {
-    const api = createApiClient({ baseUrl: "http://b.test", fetch: () => Promise.resolve(jsonResponse(200, { ...me, roles: ["admin"] })) });
-    await expect(api.me()).resolves.toMatchObject({ roles: ["admin"] });
+  it("reaches the page in custom_claims, where isAdmin reads it", async () => {
+    const api = createApiClient({
+      baseUrl: "http://b.test",
+      fetch: () => Promise.resolve(jsonResponse(200, { ...me, custom_claims: { roles: ["admin"], team: "blue" } })),
+    });
+    const got = await api.me();
+    expect(got.custom_claims).toEqual({ roles: ["admin"], team: "blue" });
+    expect(isAdmin(got)).toBe(true);
   });
 
 });

@@ -1,18 +1,35 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, UnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "../../api";
-import { describeAdminError, describeChange, isAdmin, pageCount, withRole, withoutRole } from "./admin";
+import { describeAdminError, describeChange, isAdmin, pageCount, rolesOf, withRole, withoutRole } from "./admin";
 
 describe("isAdmin", () => {
   it.each([
     [["admin"], true],
     [["editor", "admin"], true],
+    ["admin", true],
     [[], false],
+    ["", false],
     [["Admin"], false],
     [["admin "], false],
     [["administrator"], false],
+    [["admin", 1], false],
+    [["admin", ""], false],
+    [[["admin"]], false],
+    [{ admin: true }, false],
+    [null, false],
     [undefined, false],
-  ] as const)("roles %j → %s", (roles, want) => {
-    expect(isAdmin({ roles: roles ? [...roles] : undefined })).toBe(want);
+  ] as const)("roles claim %j → %s", (roles, want) => {
+    expect(isAdmin({ custom_claims: roles === undefined ? {} : { roles } })).toBe(want);
+  });
+
+  it("is false for a session without custom claims", () => {
+    expect(isAdmin({})).toBe(false);
+  });
+});
+
+describe("rolesOf", () => {
+  it("lists each name once, in the claim's order", () => {
+    expect(rolesOf({ custom_claims: { roles: ["editor", "admin", "editor"] } })).toEqual(["editor", "admin"]);
   });
 });
 

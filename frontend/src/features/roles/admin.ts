@@ -7,9 +7,27 @@ import type { RolesChange } from "./admin-api";
 /** The role that opens the admin area (roles.Admin in the backend). */
 export const ADMIN_ROLE = "admin";
 
-/** Whether the verified session (`/api/me`) carries the admin role. Names are exact. */
-export function isAdmin(me: { roles?: readonly string[] | null }): boolean {
-  return Array.isArray(me.roles) && me.roles.includes(ADMIN_ROLE);
+/**
+ * The roles the verified session (`/api/me`) holds: its `roles` claim (in `custom_claims`, where
+ * Hanko's session.jwt_template puts it), read as the backend reads it (roles.FromClaims): a JSON
+ * array of non-empty names, or one string for one role; anything else, or one odd element, is no
+ * role at all. Names are exact and case-sensitive.
+ */
+export function rolesOf(me: { custom_claims?: Record<string, unknown> }): string[] {
+  const claim = me.custom_claims?.roles;
+  if (typeof claim === "string") return claim === "" ? [] : [claim];
+  if (!Array.isArray(claim)) return [];
+  const names: string[] = [];
+  for (const name of claim as unknown[]) {
+    if (typeof name !== "string" || name === "") return [];
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** Whether the verified session carries the admin role. The backend decides anyway. */
+export function isAdmin(me: { custom_claims?: Record<string, unknown> }): boolean {
+  return rolesOf(me).includes(ADMIN_ROLE);
 }
 
 /** `roles` with `role` added at the end (unchanged when present). */

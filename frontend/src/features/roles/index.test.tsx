@@ -13,7 +13,6 @@ const me: Me = {
   session_id: "22222222-2222-4222-8222-222222222222",
   email: { address: "alice@example.test", is_primary: true, is_verified: true },
   audience: ["localhost"],
-  roles: [],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
 };
@@ -27,12 +26,14 @@ describe("the roles feature", () => {
     [["admin"], true],
     [["editor", "admin"], true],
     [[], false],
+    ["admin", true],
     [["Admin"], false],
+    ["", false],
     [undefined, false],
-  ] as const)("roles %j: the header's Admin entry shown = %s", (userRoles, shown) => {
+  ] as const)("roles claim %j: the header's Admin entry shown = %s", (userRoles, shown) => {
     render(
       <MemoryRouter>
-        <Header me={{ ...me, roles: userRoles ? [...userRoles] : (undefined as unknown as string[]) }} links={roles.nav} />
+        <Header me={{ ...me, custom_claims: userRoles === undefined ? {} : { roles: userRoles } }} links={roles.nav} />
       </MemoryRouter>,
     );
     const nav = screen.getByRole("navigation", { name: "Main" });
