@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Frontend checks, then the browser end-to-end test (called by scripts/test.sh):
-#   npm ci, eslint, tsc, Vitest unit tests, production build, and e2e/run.mjs, which
+#   openapi.json current, npm ci, eslint, tsc, Vitest unit tests, production build, the page
+#   tutorial followed on a copy (scripts/test-frontend-tutorial.sh), and e2e/run.mjs, which
 #   builds the backend and a stand-in Hanko (e2e/fakehanko), serves a build of the app and
 #   drives it in headless Chromium (Debian's /usr/bin/chromium, or $CHROMIUM).
 # Everything listens on loopback; every process started here is stopped on exit.
@@ -16,6 +17,12 @@ cleanup() {
   fi
 }
 trap cleanup EXIT INT TERM
+
+echo "== frontend: openapi.json is the backend's contract (go run . openapi)"
+go run . openapi | cmp -s - frontend/openapi.json || {
+  echo "frontend/openapi.json is not what \`go run . openapi\` prints: run \`go run . openapi > frontend/openapi.json\`, then \`npm run gen:api\` in frontend/" >&2
+  exit 1
+}
 
 (
   cd frontend
@@ -34,6 +41,9 @@ trap cleanup EXIT INT TERM
   # build-time fallback so the bundle is the one `npm run dev` users get.
   VITE_HANKO_API_URL="${VITE_HANKO_API_URL:-http://localhost:8000}" npm run build
 )
+
+echo "== frontend: the route and page tutorials followed on a copy"
+scripts/test-frontend-tutorial.sh
 
 # The same rule as the Go tests' internal/testenv: without Chromium, skip saying
 # so; under HANKO_GIN_REQUIRE_TOOLS=1 (CI), fail.
