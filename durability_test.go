@@ -14,7 +14,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // TestMain stops the throwaway PostgreSQL that TestTodosSurviveSIGKILL starts.

@@ -2,6 +2,7 @@
 //
 //	hanko-gin              serve the API (settings from the environment and .env)
 //	hanko-gin healthcheck  probe a running server's /healthz (for Docker HEALTHCHECK)
+//	hanko-gin openapi      print the API contract (OpenAPI 3.1, JSON), as /openapi.json serves it
 //	hanko-gin COMMAND ...  a feature's subcommand (an unknown one lists them)
 package main
 
@@ -107,6 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
 			Middleware: hooks.Middlewares(),
 			Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
+			OpenAPI:    hooks.OpenAPIFragments(),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -167,9 +169,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // command runs the subcommand args[0]: healthcheck, or one a feature
 // registered.
 func command(ctx context.Context, hooks *app.Hooks, args []string, getenv func(string) string, stdout io.Writer) error {
-	usage := []string{"healthcheck"}
-	if args[0] == "healthcheck" {
+	usage := []string{"healthcheck", "openapi"}
+	switch args[0] {
+	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "openapi": // the API contract with the features compiled in, as /openapi.json serves it
+		doc, err := routes.Document(hooks.OpenAPIFragments()...)
+		if err == nil {
+			_, err = fmt.Fprintf(stdout, "%s\n", doc)
+		}
+		return err
 	}
 	for _, c := range hooks.Commands() {
 		if c.Name == args[0] {

@@ -65,6 +65,7 @@ type Hooks struct {
 	commands   []Command
 	counters   []*counter
 	provider   CounterFunc
+	openapi    [][]byte
 }
 
 // Auth registers a change to auth.Config, applied before auth.New (e.g.

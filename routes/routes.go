@@ -25,6 +25,9 @@ type Deps struct {
 	Middleware []gin.HandlerFunc
 	// Routes adds the features' routes, after the core's (may be nil).
 	Routes func(*gin.Engine)
+	// OpenAPI holds the features' fragments of the OpenAPI document, merged
+	// into the core's (routes/openapi.yaml) and served at /openapi.json.
+	OpenAPI [][]byte
 }
 
 // api holds the dependencies the handlers use.
@@ -40,6 +43,11 @@ func New(d Deps) *gin.Engine {
 		d.Logger = slog.Default()
 	}
 	a := &api{auth: d.Auth, store: d.Store, log: d.Logger}
+	doc, err := Document(d.OpenAPI...)
+	if err != nil {
+		// The fragments are compiled in, and the tests build this document.
+		panic("routes: the OpenAPI document: " + err.Error())
+	}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -58,6 +66,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/", a.index)
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
+	r.GET("/openapi.json", serveDocument(doc))
 
 	r.GET("/api/public", a.public)
 

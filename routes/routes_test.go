@@ -18,8 +18,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
@@ -60,7 +60,7 @@ func newTestEnvWith(t *testing.T, hanko *authtest.Server, hankoURL string) *test
 	}
 	t.Cleanup(func() { db.Close() })
 	return &testEnv{
-		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
+		router: validated(t, New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})),
 		hanko:  hanko, store: db, logs: logs,
 	}
 }

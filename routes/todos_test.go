@@ -18,8 +18,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // todoEnv is the real router with a stand-in Hanko, a store on one backend,
@@ -49,7 +49,7 @@ func newTodoEnv(t *testing.T, b storetest.Backend, opts ...store.Option) *todoEn
 	}
 	t.Cleanup(func() { db.Close() })
 	e := &todoEnv{
-		router: New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log}),
+		router: validated(t, New(Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})),
 		store:  db,
 		alice:  authtest.RandomUUID(),
 		bob:    authtest.RandomUUID(),

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // A write a store write check refuses with ErrOwnerRevoked (a user deleted

@@ -7,8 +7,8 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 func TestCountTodos(t *testing.T) {

@@ -2,9 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"io/fs"
-	"path"
-	"testing/fstest"
 	"time"
 )
 
@@ -35,44 +32,6 @@ func LoadMigrations(dialect string) (map[int]string, error) {
 	out := map[int]string{}
 	for _, m := range ms {
 		out[m.version] = m.name
-	}
-	return out, nil
-}
-
-// WithoutFeatureMigrations makes Open read migrations as if the folders of
-// the named features were deleted, until the test ends.
-func WithoutFeatureMigrations(t interface{ Cleanup(func()) }, features ...string) {
-	kept := fstest.MapFS{}
-	_ = fs.WalkDir(migrationFiles, "migrations", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		for _, f := range features {
-			if path.Base(path.Dir(p)) == f {
-				return nil
-			}
-		}
-		b, err := fs.ReadFile(migrationFiles, p)
-		kept[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	migrationFS = kept
-	t.Cleanup(func() { migrationFS = migrationFiles })
-}
-
-// LoadFeatureMigrations lists the embedded migrations of each feature folder
-// of a dialect as feature → version → name.
-func LoadFeatureMigrations(dialect string) (map[string]map[int]string, error) {
-	fm, err := loadFeatureMigrations(dialect)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]map[int]string{}
-	for f, ms := range fm {
-		out[f] = map[int]string{}
-		for _, m := range ms {
-			out[f][m.version] = m.name
-		}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -12,24 +13,13 @@ import (
 	"strings"
 )
 
-// migrationFiles holds one folder per dialect. Files are named
-// NNNN_description.sql, numbered from 0001 without gaps, and both folders
-// must hold the same versions. A file, once released, is never edited: add a
-// new one instead.
-//
-// A feature's tables have their own folder inside each dialect's,
-// migrations/<dialect>/<feature>/, numbered from 0001 on their own and
-// recorded in feature_migrations, so that removing a feature (and its
-// folders) leaves the core's numbering and schema_migrations as they were: a
-// core without the folder still migrates, and the feature's tables stay in
-// the database unused.
+// migrationFiles holds the core's migrations, one folder per dialect. Files
+// are named NNNN_description.sql, numbered from 0001 without gaps, and both
+// folders must hold the same versions. A file, once released, is never
+// edited: add a new one instead. Features bring their own (WithMigrations).
 //
 //go:embed migrations
 var migrationFiles embed.FS
-
-// migrationFS is where migrations are read from: migrationFiles, except in
-// tests that take a feature away.
-var migrationFS fs.FS = migrationFiles
 
 type migration struct {
 	version int
@@ -38,37 +28,32 @@ type migration struct {
 }
 
 func loadMigrations(dialectName string) ([]migration, error) {
-	return readMigrations(path.Join("migrations", dialectName))
+	return readMigrations(migrationFiles, path.Join("migrations", dialectName))
 }
 
-// loadFeatureMigrations returns the migrations of each feature folder in the
-// dialect's folder, by feature name.
-func loadFeatureMigrations(dialectName string) (map[string][]migration, error) {
-	dir := path.Join("migrations", dialectName)
-	entries, err := fs.ReadDir(migrationFS, dir)
-	if err != nil {
-		return nil, fmt.Errorf("read embedded migrations: %w", err)
-	}
+// loadFeatureMigrations reads the dialect's migrations of each registered
+// feature, by feature name.
+func loadFeatureMigrations(features []featureMigrations, dialectName string) (map[string][]migration, error) {
 	out := map[string][]migration{}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+	for _, f := range features {
+		if f.name == "" || f.fsys == nil {
+			return nil, errors.New("store: WithMigrations needs a feature name and its migrations")
 		}
-		ms, err := readMigrations(path.Join(dir, e.Name()))
+		if _, dup := out[f.name]; dup {
+			return nil, fmt.Errorf("store: the migrations of feature %q are registered twice", f.name)
+		}
+		ms, err := readMigrations(f.fsys, dialectName)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("store: feature %s: %w", f.name, err)
 		}
-		if len(ms) > 0 {
-			out[e.Name()] = ms
-		}
+		out[f.name] = ms
 	}
 	return out, nil
 }
 
-// readMigrations reads the NNNN_description.sql files of one folder (its
-// sub-folders are features, read by loadFeatureMigrations).
-func readMigrations(dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, dir)
+// readMigrations reads the NNNN_description.sql files of one folder.
+func readMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
@@ -76,7 +61,7 @@ func readMigrations(dir string) ([]migration, error) {
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() {
-			continue
+			return nil, fmt.Errorf("unexpected folder %s in %s", name, dir)
 		}
 		if !strings.HasSuffix(name, ".sql") {
 			return nil, fmt.Errorf("unexpected file %s in %s", name, dir)
@@ -86,7 +71,7 @@ func readMigrations(dir string) ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s/%s is not named NNNN_description.sql", dir, name)
 		}
-		body, err := fs.ReadFile(migrationFS, path.Join(dir, name))
+		body, err := fs.ReadFile(fsys, path.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
 		}
@@ -113,7 +98,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	features, err := loadFeatureMigrations(s.d.name)
+	features, err := loadFeatureMigrations(s.features, s.d.name)
 	if err != nil {
 		return err
 	}

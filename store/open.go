@@ -53,6 +53,7 @@ type Option func(*options)
 type options struct {
 	maxTodosPerUser int
 	writeChecks     []WriteCheck
+	features        []featureMigrations
 }
 
 // WithMaxTodosPerUser sets how many todos one owner may store, from 1 to
@@ -69,10 +70,10 @@ func WithMaxTodosPerUser(n int) Option {
 // refuse because the owner may no longer write, return an error matching
 // ErrOwnerRevoked.
 //
-// The owner's lock is the one DeleteUserData takes too, so a check that reads
-// what a DeleteUserData transaction wrote (a revocation, for example) sees it
-// once that transaction committed, and a write that passed the check is
-// committed before DeleteUserData deletes. The check must be a quick read of
+// The owner's lock is the one WithOwnerLock takes too, so a check that reads
+// what such a transaction wrote (a revocation, for example) sees it once that
+// transaction committed, and a write that passed the check is committed
+// before that transaction goes on. The check must be a quick read of
 // the database through tx; it runs on every write.
 type WriteCheck func(ctx context.Context, tx *sql.Tx, owner string) error
 

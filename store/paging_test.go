@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // openWith opens a store on url with options and closes it when t ends.

@@ -48,6 +48,10 @@ var postgresDialect = dialect{
 	// REPEATABLE READ the snapshot would date from before the lock wait.
 	writeTx:   &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 	lockOwner: "SELECT pg_advisory_xact_lock($1, $2)",
+	ownerTables: `SELECT c.table_name FROM information_schema.columns AS c
+		JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+		WHERE c.table_schema = current_schema() AND c.column_name = 'owner' AND t.table_type = 'BASE TABLE'
+		ORDER BY c.table_name`,
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer     NOT NULL PRIMARY KEY,
 		name       text        NOT NULL,
@@ -79,7 +83,8 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks, pg: cfg}
+	s := &sqlStore{d: postgresDialect, w: db, r: db, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks, pg: cfg,
+		features: o.features, url: rawURL}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", where, err)

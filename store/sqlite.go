@@ -48,6 +48,8 @@ var sqliteDialect = dialect{
 	lockMigrations: "",
 	writeTx:        nil,
 	lockOwner:      "",
+	ownerTables: `SELECT m.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c
+		WHERE m.type = 'table' AND c.name = 'owner' ORDER BY m.name`,
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
@@ -106,7 +108,8 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 
-	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks}
+	s := &sqlStore{d: sqliteDialect, w: w, r: r, now: time.Now, maxTodos: o.maxTodosPerUser, writeChecks: o.writeChecks,
+		features: o.features, url: "sqlite://" + filepath.ToSlash(path)}
 	if err := retryWhileBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)

@@ -30,6 +30,10 @@ type sqlStore struct {
 	// pg is the PostgreSQL connection config (nil for SQLite), for features
 	// that need a connection of their own outside the pool (LISTEN).
 	pg *pgx.ConnConfig
+	// features are the features' migrations (WithMigrations).
+	features []featureMigrations
+	// url is the DATABASE_URL given to Open (see DB).
+	url string
 }
 
 // dialect is what differs between the two databases.
@@ -47,6 +51,8 @@ type dialect struct {
 	createFeatureMigrationsTable string
 	// writeTx are the options of the owner write transactions (beginOwnerTx).
 	writeTx *sql.TxOptions
+	// ownerTables lists the base tables with an owner column, by name (OwnerTables).
+	ownerTables string
 	// lockOwner, when set, is run first in every owner write transaction with
 	// ($1, $2) = (ownerLockSpace, ownerLockKey(owner)); it must block until no
 	// other transaction holds the same owner's lock, and hold it to the end.
@@ -252,7 +258,7 @@ func (s *sqlStore) DeleteTodo(ctx context.Context, owner, id string) error {
 // BEGIN (IMMEDIATE); on PostgreSQL a per-owner advisory lock taken first, in
 // READ COMMITTED, so every later statement sees what the transactions that
 // held the lock before committed. Every write of an owner's rows, and
-// DeleteUserData, goes through it, so they run one after the other. With
+// WithOwnerLock, goes through it, so they run one after the other. With
 // check, the WithWriteCheck functions run next; their error is returned as
 // it is (the caller wraps it). The caller must end the transaction.
 func (s *sqlStore) beginOwnerTx(ctx context.Context, owner string, check bool) (*sql.Tx, error) {

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // blockedCheck refuses owners listed in the test table "blocked", read

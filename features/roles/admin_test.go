@@ -22,9 +22,10 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
@@ -128,7 +129,8 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 			t.Fatal(err)
 		}
 		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
-		return routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes})
+		// Every exchange is checked against the OpenAPI document.
+		return apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 	}
 	e.router = e.newRouter(t)
 

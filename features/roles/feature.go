@@ -1,6 +1,8 @@
 package roles
 
 import (
+	_ "embed"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/app"
@@ -29,4 +31,10 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		a.adminRoutes(r)
 	})
 	h.Command("roles", "roles grant|revoke|list", rolesCommand)
+	h.OpenAPI(openapiFragment)
 }
+
+// openapiFragment is the admin area's part of the API contract (/openapi.json).
+//
+//go:embed openapi.yaml
+var openapiFragment []byte

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/config"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // Start-up warns when HANKO_ADMIN_API_KEY would travel over plain http to a

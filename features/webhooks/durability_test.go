@@ -11,8 +11,8 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // TestWebhookDeletionSurvivesSIGKILL: once Hanko has its 200 for user.delete,
@@ -52,7 +52,7 @@ func TestWebhookDeletionSurvivesSIGKILL(t *testing.T) {
 			// their data is gone from the database.
 			goneC.do(http.MethodGet, "/api/todos", "", http.StatusUnauthorized, nil)
 			goneC.do(http.MethodPost, "/api/todos", `{"title":"back"}`, http.StatusUnauthorized, nil)
-			db := storetest.Open(t, dbURL)
+			db := openStore(t, dbURL)
 			if page, err := db.ListTodos(context.Background(), gone.ID, store.Page{}); err != nil || len(page.Todos) != 0 {
 				t.Errorf("after SIGKILL the deleted user has %d todos again (%v)", len(page.Todos), err)
 			}

@@ -78,18 +78,18 @@ func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) s
 	if admin == nil {
 		return errNoAdminAPI
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := store.Open(ctx, cfg.DatabaseURL, storeOptions()...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	p := &purger{store: db.(store.UserData), admin: admin, out: stdout, dryRun: *dryRun, force: *force, batch: purgeBatch, workers: purgeWorkers}
+	p := &purger{store: db, admin: admin, out: stdout, dryRun: *dryRun, force: *force, batch: purgeBatch, workers: purgeWorkers}
 	return p.run(ctx)
 }
 
 // purger is one run of the purge.
 type purger struct {
-	store   store.UserData
+	store   store.Store
 	admin   *hankoadmin.Client
 	out     io.Writer
 	dryRun  bool
@@ -149,7 +149,7 @@ func (p *purger) run(ctx context.Context) error {
 	}
 	var listErr error
 	for after := ""; ; {
-		owners, err := p.store.Owners(ctx, after, p.batch)
+		owners, err := owners(ctx, p.store, after, p.batch)
 		if err != nil {
 			listErr = fmt.Errorf("listing the users that own data failed, so some were not checked: %w", err)
 			break
@@ -252,15 +252,12 @@ func (p *purger) remove(ctx context.Context) {
 }
 
 // deleteUser deletes the user's data and revokes the user in the same
-// transaction (store.DeleteAndRevokeUser): the running servers refuse their
+// transaction (deleteAndRevokeUser): the running servers refuse their
 // tokens (on PostgreSQL within a second; on SQLite, another process than the
 // server, at the server's next reload) and every write for them at once.
 func (p *purger) deleteUser(ctx context.Context, id string) (int, error) {
-	if s, ok := p.store.(store.Store); ok {
-		n, _, err := store.DeleteAndRevokeUser(ctx, s, id, 0)
-		return n, err
-	}
-	return p.store.DeleteUserData(ctx, id) // not a Store from store.Open: nothing to revoke in
+	n, _, err := deleteAndRevokeUser(ctx, p.store, id, 0)
+	return n, err
 }
 
 // report counts and, when format is not empty, prints one line.

@@ -16,21 +16,15 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
-
-// userStore is a Store with the methods this feature uses.
-type userStore interface {
-	store.Store
-	store.UserData
-}
 
 // purgeEnv is a database with todos of users Hanko knows and of users it
 // deleted, and Hanko's admin API (the authtest stand-in) in front of them.
 type purgeEnv struct {
 	admin          *hankoadmintest.Server
-	db             userStore
+	db             store.Store
 	dbURL          string
 	env            map[string]string
 	alive, deleted []string // user ids with data
@@ -44,7 +38,7 @@ func newPurgeEnv(t *testing.T, b storetest.Backend) *purgeEnv {
 	admin := hankoadmintest.NewServer(hanko.Issuer)
 	t.Cleanup(admin.Close)
 	e := &purgeEnv{admin: admin, dbURL: b.NewURL(t), foreign: "legacy-user-7"}
-	e.db = storetest.Open(t, e.dbURL).(userStore)
+	e.db = openStore(t, e.dbURL)
 	e.env = map[string]string{
 		"HANKO_API_URL":       hanko.URL,
 		"DATABASE_URL":        e.dbURL,
@@ -77,7 +71,7 @@ func (e *purgeEnv) owners(t *testing.T) []string {
 	t.Helper()
 	var all []string
 	for after := ""; ; {
-		page, err := e.db.Owners(context.Background(), after, store.MaxOwnersPage)
+		page, err := owners(context.Background(), e.db, after, maxOwnersPage)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +241,7 @@ func TestPurgeBatchesWithBoundedConcurrency(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}).(userStore)
+	db := openStore(t, storetest.SQLiteURL(t))
 	var keep, drop []string
 	for i := range users {
 		u := admin.AddUser("")
@@ -275,7 +269,7 @@ func TestPurgeBatchesWithBoundedConcurrency(t *testing.T) {
 	owners := func() []string {
 		var all []string
 		for after := ""; ; {
-			page, err := db.Owners(context.Background(), after, store.MaxOwnersPage)
+			page, err := owners(context.Background(), db, after, maxOwnersPage)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -392,7 +386,7 @@ func TestPurgeStopsWhenTooManyAreGone(t *testing.T) {
 			t.Cleanup(hanko.Close)
 			admin := hankoadmintest.NewServer(hanko.Issuer)
 			t.Cleanup(admin.Close)
-			db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}).(userStore)
+			db := openStore(t, storetest.SQLiteURL(t))
 			var gone []string
 			for i := range tc.alive + tc.gone {
 				u := admin.AddUser("")
@@ -409,7 +403,7 @@ func TestPurgeStopsWhenTooManyAreGone(t *testing.T) {
 				t.Fatal(err)
 			}
 			owners := func() int {
-				page, err := db.Owners(context.Background(), "", store.MaxOwnersPage)
+				page, err := owners(context.Background(), db, "", maxOwnersPage)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // replicaCall is one request to a running replica as a session; it returns
@@ -169,7 +169,7 @@ func TestReplicasHonourRevocations(t *testing.T) {
 				t.Errorf("%s, bob's create on %s: %d", when, r.Base, got)
 			}
 		}
-		db := storetest.Open(t, dbURL)
+		db := openStore(t, dbURL)
 		if page, err := db.ListTodos(context.Background(), alice, store.Page{}); err != nil || len(page.Todos) != 0 {
 			t.Errorf("%s, the deleted user has %d todos (%v)", when, len(page.Todos), err)
 		}

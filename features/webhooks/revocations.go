@@ -1,12 +1,12 @@
 package webhooks
 
-// The revocation list (issue 18): ended sessions and deleted users, asked by
+// The revocation list: ended sessions and deleted users, asked by
 // the auth middleware on every request (auth.Config.Revocations) after the
 // signature check, from memory. It is fed by Hanko's webhooks (user.delete,
 // session.delete.*) and by the purge, through the database, so it survives a
 // restart and every replica sees it:
 //
-//   - A revocation is written to the database (store/revocations.go), in the
+//   - A revocation is written to the database (store.go), in the
 //     same transaction that deletes a deleted user's data, and added to this
 //     replica's list at once.
 //   - The other replicas hear of it when it commits: PostgreSQL pushes it
@@ -15,7 +15,7 @@ package webhooks
 //   - A replica that lost its listening connection reloads the whole list
 //     when it is back, and every ReloadEvery anyway (the safety net).
 //   - Writes for a deleted user are refused in their own transaction by
-//     store.RefuseRevokedUsers, so even a request that passed this list a
+//     refuseRevokedUsers, so even a request that passed this list a
 //     moment before the deletion stores nothing after it.
 
 import (
@@ -47,7 +47,7 @@ const expiryMargin = time.Minute
 type RevocationOptions struct {
 	// Keep is how long a deleted user stays revoked: longer than any token
 	// issued before the deletion can live (Hanko's session.lifespan, 12 h by
-	// default). 0 means store.DefaultRevokedUserKeep (30 days).
+	// default). 0 means DefaultRevokedUserKeep (30 days).
 	Keep time.Duration
 	// ReloadEvery is how often the whole list is read again from the
 	// database, the safety net for a notification that never arrived.
@@ -88,7 +88,7 @@ type Revocations struct {
 // the Store, which the app opens after auth is configured.
 func NewRevocations(opts RevocationOptions) *Revocations {
 	if opts.Keep <= 0 {
-		opts.Keep = store.DefaultRevokedUserKeep
+		opts.Keep = DefaultRevokedUserKeep
 	}
 	if opts.ReloadEvery <= 0 {
 		opts.ReloadEvery = DefaultReloadEvery
@@ -153,12 +153,12 @@ func (l *Revocations) Gate(wait time.Duration) gin.HandlerFunc {
 }
 
 // RevokeUser deletes everything stored for the user and revokes every
-// session they have, in one transaction (store.DeleteAndRevokeUser), and
+// session they have, in one transaction (deleteAndRevokeUser), and
 // puts the user on this replica's list before it returns; the other replicas
 // hear of it when it commits. It returns the number of rows deleted.
 // Revoking a user twice is harmless.
 func (l *Revocations) RevokeUser(ctx context.Context, s store.Store, userID string) (int, error) {
-	n, r, err := store.DeleteAndRevokeUser(ctx, s, userID, l.opts.Keep)
+	n, r, err := deleteAndRevokeUser(ctx, s, userID, l.opts.Keep)
 	if err != nil {
 		return 0, err
 	}
@@ -178,7 +178,7 @@ func (l *Revocations) RevokeSession(ctx context.Context, s store.Store, sessionI
 	if expiresAt.IsZero() {
 		until = l.now().Add(l.opts.Keep)
 	}
-	r, err := store.RevokeSession(ctx, s, sessionID, userID, until)
+	r, err := revokeSession(ctx, s, sessionID, userID, until)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (l *Revocations) RevokeSession(ctx context.Context, s store.Store, sessionI
 
 // add puts r on the list unless it has already expired; an entry already
 // there keeps the later of the two ends.
-func (l *Revocations) add(r store.Revocation) {
+func (l *Revocations) add(r Revocation) {
 	if !r.Until.After(l.now()) {
 		return
 	}
@@ -214,7 +214,7 @@ func (l *Revocations) add(r store.Revocation) {
 // Load reads every revocation in force from the database into the list and
 // drops the entries that have expired.
 func (l *Revocations) Load(ctx context.Context, s store.Store) error {
-	rs, err := store.LoadRevocations(ctx, s)
+	rs, err := loadRevocations(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (l *Revocations) dropExpired() {
 }
 
 // Run keeps the list current until ctx ends: it loads it, listens for the
-// revocations every replica writes (store.WatchRevocations), reloads it
+// revocations every replica writes (watchRevocations), reloads it
 // after every reconnection and every ReloadEvery, and prunes the database
 // every PruneEvery. Database errors are logged and retried, never returned:
 // it returns nil when ctx ends.
@@ -259,7 +259,7 @@ func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
-		err := store.WatchRevocations(ctx, s, store.RevocationWatch{
+		err := watchRevocations(ctx, s, RevocationWatch{
 			Seen:      l.add,
 			Connected: poke, // anything written while not listening was missed
 			Lost: func(err error) {
@@ -299,7 +299,7 @@ func (l *Revocations) reload(ctx context.Context, s store.Store) {
 }
 
 func (l *Revocations) prune(ctx context.Context, s store.Store) {
-	n, err := store.PruneRevocations(ctx, s)
+	n, err := pruneRevocations(ctx, s)
 	switch {
 	case err != nil && ctx.Err() == nil:
 		l.log.Warn("revocation list: pruning expired revocations failed", "error", err)

@@ -60,10 +60,10 @@ func BenchmarkRevocationCost(b *testing.B) {
 	list := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
-		list.add(store.Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
+		list.add(Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
 	}
 	for i := range 10_000 {
-		list.add(store.Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
+		list.add(Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
 	}
 	off, on := benchRouter(b, hanko, nil), benchRouter(b, hanko, list)
 	cookie := "theme=dark; hanko=" + hanko.Token(authtest.Session{Email: "ada@example.com"})

@@ -18,8 +18,8 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -34,7 +34,7 @@ func testCtx(t *testing.T) context.Context {
 // openStore opens a store at url with the write check the feature registers.
 func openStore(t *testing.T, url string) store.Store {
 	t.Helper()
-	s, err := store.Open(testCtx(t), url, store.WithWriteCheck(store.RefuseRevokedUsers))
+	s, err := store.Open(testCtx(t), url, storeOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestRevocationsPeriodicReload(t *testing.T) {
 		c := &auth.Claims{UserID: "u-silent", SessionID: "s-silent"}
 		until := time.Now().Add(time.Hour)
 		if b.Name == "sqlite" {
-			if _, err := store.RevokeSession(ctx, openStore(t, url), c.SessionID, c.UserID, until); err != nil {
+			if _, err := revokeSession(ctx, openStore(t, url), c.SessionID, c.UserID, until); err != nil {
 				t.Fatal(err)
 			}
 		} else {
@@ -327,7 +327,7 @@ func killListeners(t *testing.T, admin *sql.DB, want int) {
 	if err := admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE application_name = $1 AND pid <> pg_backend_pid()
 		AND query = 'LISTEN "hanko_gin_revocations_' || left(md5(current_schema()), 16) || '"'`,
-		store.ListenApplicationName).Scan(&killed); err != nil {
+		ListenApplicationName).Scan(&killed); err != nil {
 		t.Fatal(err)
 	}
 	if killed != want {
@@ -342,10 +342,10 @@ func BenchmarkRevoked(b *testing.B) {
 	l := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
-		l.add(store.Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
+		l.add(Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
 	}
 	for i := range 10_000 {
-		l.add(store.Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
+		l.add(Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
 	}
 	for _, bc := range []struct {
 		name string

@@ -8,6 +8,7 @@ package webhooks
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"log/slog"
 	"mime"
@@ -42,7 +43,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		"event", "outcome")
 	list := NewRevocations(RevocationOptions{})
 	h.Auth(func(c *auth.Config) { c.Revocations = list })
-	h.Store(store.WithWriteCheck(store.RefuseRevokedUsers))
+	h.Store(storeOptions()...)
 	// Requests with credentials wait for the first load (normally done below,
 	// before the server serves); only a failed first load makes them wait.
 	h.Middleware(list.Gate(firstLoadWait))
@@ -60,8 +61,14 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
+	h.OpenAPI(openapiFragment)
 	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
 }
+
+// openapiFragment is the route's part of the API contract (/openapi.json).
+//
+//go:embed openapi.yaml
+var openapiFragment []byte
 
 // firstLoadWait bounds the first load of the revocation list at start-up,
 // and how long a request waits for it.

@@ -29,9 +29,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const frontendOrigin = "http://localhost:5173"
@@ -43,9 +43,10 @@ func TestMain(m *testing.M) {
 }
 
 // router is the core router with this feature, as main builds it.
-func router(a *auth.Authenticator, db store.Store, log *slog.Logger) http.Handler {
+// Every exchange is checked against the OpenAPI document.
+func router(t testing.TB, a *auth.Authenticator, db store.Store, log *slog.Logger) http.Handler {
 	r, _ := apptest.Router(Feature{}, nil, routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log})
-	return r
+	return apptest.Validated(t, Feature{}, r)
 }
 
 // lockedWriter is a log sink safe for the server's goroutines.
@@ -83,10 +84,10 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t, b)
+	db := openStore(t, b.NewURL(t))
 	admin := hankoadmintest.New(hanko.Issuer)
 	e := &webhookEnv{
-		router: router(a, db, log),
+		router: router(t, a, db, log),
 		hanko:  hanko, close: db.Close, logs: logs,
 		alice: admin.AddUser("alice@example.test"), bob: admin.AddUser("bob@example.test"),
 		tokens: map[string]string{},
@@ -342,7 +343,7 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := router(a, storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL}), log)
+		r := router(t, a, openStore(t, storetest.SQLiteURL(t)), log)
 		body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
@@ -390,7 +391,7 @@ func TestWebhookDeliveriesAreCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
+	db := openStore(t, storetest.SQLiteURL(t))
 	var mu sync.Mutex
 	counts := map[string]int{}
 	h := &app.Hooks{}

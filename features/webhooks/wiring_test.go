@@ -19,9 +19,9 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 // wired is the program as main builds it with only this feature: its Auth
@@ -189,7 +189,7 @@ func TestPurgeRevokesTheUsersItDeletes(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		rs, err := store.LoadRevocations(ctx, e.db)
+		rs, err := loadRevocations(ctx, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}

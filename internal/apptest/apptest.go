@@ -23,6 +23,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/openapitest"
 	"github.com/hanko-gin/hanko-gin/routes"
 )
 
@@ -43,7 +44,23 @@ func Router(f app.Feature, getenv func(string) string, d routes.Deps) (*gin.Engi
 	deps := app.Deps{Auth: d.Auth, Store: d.Store, Logger: d.Logger}
 	d.Middleware = append(h.Middlewares(), d.Middleware...)
 	d.Routes = func(r *gin.Engine) { h.AddRoutes(r, deps) }
+	d.OpenAPI = append(h.OpenAPIFragments(), d.OpenAPI...)
 	return routes.New(d), h
+}
+
+// Validated wraps a router built with f (Router) so that every request and
+// response of the test is checked against the OpenAPI document with f's
+// fragment merged in (internal/openapitest): a handler that drifts from the
+// document fails the test.
+func Validated(t testing.TB, f app.Feature, router http.Handler) http.Handler {
+	t.Helper()
+	h := &app.Hooks{}
+	f.Setup(config.NewSettings(func(string) string { return "" }), h)
+	doc, err := routes.Document(h.OpenAPIFragments()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return openapitest.Wrap(t, doc, router)
 }
 
 // Binary builds the program (the module's main package, CGO-free as the

@@ -146,7 +146,7 @@ func TestMissingPostgres(t *testing.T) {
 // BenchmarkStartServer measures what the first PostgreSQL test of a package
 // pays: initdb, start, first connection; and the stop after the tests.
 //
-//	go test -run '^$' -bench StartServer -benchtime 5x ./store/storetest
+//	go test -run '^$' -bench StartServer -benchtime 5x ./internal/storetest
 func BenchmarkStartServer(b *testing.B) {
 	bin := findBinDir(exec.LookPath, pgBinGlob)
 	if bin == "" {

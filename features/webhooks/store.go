@@ -1,32 +1,48 @@
-// Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
-
-package store
+package webhooks
 
 // The revocation list's storage: ended sessions and deleted users, whose
-// tokens the app refuses before their exp (features/webhooks keeps the list
-// in memory and asks it on every request). Tables in
-// migrations/<dialect>/webhooks.
+// tokens the app refuses before their exp (revocations.go keeps the list in
+// memory and asks it on every request). Tables in migrations/<dialect>/,
+// applied by the store (store.WithMigrations, see storeOptions).
 //
 // Every revocation is written in a transaction that also announces it: on
 // PostgreSQL with pg_notify, delivered when it commits to every process
-// listening (WatchRevocations, one dedicated connection per process); on
+// listening (watchRevocations, one dedicated connection per process); on
 // SQLite, which one process uses, to the watchers of the same Store once it
 // committed. A watcher that lost its connection may have missed some: it is
-// told when it is connected again, and reloads (LoadRevocations).
+// told when it is connected again, and reloads (loadRevocations).
 
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/hanko-gin/hanko-gin/store"
 )
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// storeOptions are what the feature adds to store.Open: its tables, and the
+// check that refuses every write for a deleted user.
+func storeOptions() []store.Option {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder is there: the build embeds it
+	}
+	return []store.Option{store.WithMigrations("webhooks", sub), store.WithWriteCheck(refuseRevokedUsers)}
+}
 
 // DefaultRevokedUserKeep is how long a deleted user stays revoked: longer
 // than any token issued before the deletion can live. Hanko's session tokens
@@ -48,101 +64,135 @@ type Revocation struct {
 // IsUser reports whether r revokes every session of UserID.
 func (r Revocation) IsUser() bool { return r.SessionID == "" }
 
-var errNotOurStore = errors.New("store: revocations need a Store returned by store.Open")
+// testClock, when set, replaces time.Now for the revocations written.
+var testClock atomic.Pointer[func() time.Time]
 
-func sqlStoreOf(s Store) (*sqlStore, error) {
-	ss, ok := s.(*sqlStore)
-	if !ok {
-		return nil, errNotOurStore
+// timestamp is the current time as stored: UTC, whole microseconds, as the
+// store keeps its own times.
+func timestamp() time.Time {
+	now := time.Now
+	if c := testClock.Load(); c != nil {
+		now = *c
 	}
-	return ss, nil
+	return now().UTC().Truncate(time.Microsecond)
 }
 
-// DeleteAndRevokeUser is DeleteUserData that also revokes the user, in the
-// same transaction and under the owner's lock: once it returns, every token
-// of the user is on the list (kept for keep, DefaultRevokedUserKeep when 0)
-// and every write for them that starts is refused by RefuseRevokedUsers, so
+// sqliteTimeLayout is how SQLite stores times: fixed width, so text order is
+// time order (the todos' layout too).
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// timeArg turns t into a query argument for db's dialect.
+func timeArg(db store.Database, t time.Time) any {
+	if db.Dialect == "sqlite" {
+		return t.UTC().Format(sqliteTimeLayout)
+	}
+	return t
+}
+
+// dbTime scans a time from either database: PostgreSQL hands back a
+// time.Time, SQLite the text of sqliteTimeLayout.
+type dbTime struct{ t time.Time }
+
+func (d *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		d.t = v.UTC()
+		return nil
+	case string:
+		t, err := time.Parse(sqliteTimeLayout, v)
+		d.t = t.UTC()
+		return err
+	case []byte:
+		t, err := time.Parse(sqliteTimeLayout, string(v))
+		d.t = t.UTC()
+		return err
+	}
+	return fmt.Errorf("webhooks: cannot scan %T into a time", src)
+}
+
+// deleteAndRevokeUser deletes everything stored for the user (every
+// per-user table, store.DeleteOwnerRows) and revokes the user, in one
+// transaction under the owner's lock: once it returns, every token of the
+// user is on the list (kept for keep, DefaultRevokedUserKeep when 0) and
+// every write for them that starts is refused by refuseRevokedUsers, so
 // nothing can be stored for them after the deletion. Revoking again extends
 // the entry, and deletes what was stored meanwhile (nothing, with the check).
-func DeleteAndRevokeUser(ctx context.Context, s Store, userID string, keep time.Duration) (int, Revocation, error) {
-	ss, err := sqlStoreOf(s)
+func deleteAndRevokeUser(ctx context.Context, s store.Store, userID string, keep time.Duration) (int, Revocation, error) {
+	db, err := store.DB(s)
 	if err != nil {
-		return 0, Revocation{}, err
-	}
-	if err := checkOwner(userID); err != nil {
 		return 0, Revocation{}, err
 	}
 	if keep <= 0 {
 		keep = DefaultRevokedUserKeep
 	}
-	now := ss.timestamp()
-	r := Revocation{UserID: userID, Until: now.Add(keep)}
-	n, err := ss.deleteUserData(ctx, userID, func(tx *sql.Tx) error {
+	at := timestamp()
+	r := Revocation{UserID: userID, Until: at.Add(keep)}
+	var n int
+	err = store.WithOwnerLock(ctx, s, userID, func(tx *sql.Tx) error {
+		var err error
+		if n, err = store.DeleteOwnerRows(ctx, tx, userID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO revoked_users (user_id, revoked_at, keep_until) VALUES ($1, $2, $3)
 			 ON CONFLICT (user_id) DO UPDATE SET revoked_at = excluded.revoked_at,
 			   keep_until = CASE WHEN excluded.keep_until > revoked_users.keep_until
 			                THEN excluded.keep_until ELSE revoked_users.keep_until END`,
-			userID, ss.d.timeArg(now), ss.d.timeArg(r.Until)); err != nil {
-			return fmt.Errorf("store: revoke user: %w", err)
+			userID, timeArg(db, at), timeArg(db, r.Until)); err != nil {
+			return fmt.Errorf("webhooks: revoke user: %w", err)
 		}
-		return ss.announce(ctx, tx, r)
+		return announce(ctx, db, tx, r)
 	})
 	if err != nil {
 		return 0, Revocation{}, err
 	}
-	ss.announced(r)
+	announced(s, db, r)
 	return n, r, nil
 }
 
-// RevokeSession puts one session on the list until until (the session's
+// revokeSession puts one session on the list until until (the session's
 // expires_at: its tokens expire no later). userID is the session's owner, for
 // the record. Revoking a session twice keeps the later until.
-func RevokeSession(ctx context.Context, s Store, sessionID, userID string, until time.Time) (Revocation, error) {
-	ss, err := sqlStoreOf(s)
+func revokeSession(ctx context.Context, s store.Store, sessionID, userID string, until time.Time) (Revocation, error) {
+	db, err := store.DB(s)
 	if err != nil {
 		return Revocation{}, err
 	}
 	if sessionID == "" || until.IsZero() {
-		return Revocation{}, errors.New("store: revoke session: a session id and the time it expires are required")
+		return Revocation{}, errors.New("webhooks: revoke session: a session id and the time it expires are required")
 	}
 	r := Revocation{SessionID: sessionID, UserID: userID, Until: until.UTC().Truncate(time.Microsecond)}
-	tx, err := ss.w.BeginTx(ctx, ss.d.writeTx)
+	err = store.WithWriteTx(ctx, s, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO revoked_sessions (session_id, user_id, revoked_at, keep_until) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (session_id) DO UPDATE SET
+			   keep_until = CASE WHEN excluded.keep_until > revoked_sessions.keep_until
+			                THEN excluded.keep_until ELSE revoked_sessions.keep_until END`,
+			sessionID, userID, timeArg(db, timestamp()), timeArg(db, r.Until)); err != nil {
+			return fmt.Errorf("webhooks: revoke session: %w", err)
+		}
+		return announce(ctx, db, tx, r)
+	})
 	if err != nil {
-		return Revocation{}, fmt.Errorf("store: revoke session: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO revoked_sessions (session_id, user_id, revoked_at, keep_until) VALUES ($1, $2, $3, $4)
-		 ON CONFLICT (session_id) DO UPDATE SET
-		   keep_until = CASE WHEN excluded.keep_until > revoked_sessions.keep_until
-		                THEN excluded.keep_until ELSE revoked_sessions.keep_until END`,
-		sessionID, userID, ss.d.timeArg(ss.timestamp()), ss.d.timeArg(r.Until)); err != nil {
-		return Revocation{}, fmt.Errorf("store: revoke session: %w", err)
-	}
-	if err := ss.announce(ctx, tx, r); err != nil {
 		return Revocation{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return Revocation{}, fmt.Errorf("store: revoke session: commit: %w", err)
-	}
-	ss.announced(r)
+	announced(s, db, r)
 	return r, nil
 }
 
-// LoadRevocations returns every revocation still in force (Until after now).
-func LoadRevocations(ctx context.Context, s Store) ([]Revocation, error) {
-	ss, err := sqlStoreOf(s)
+// loadRevocations returns every revocation still in force (Until after now).
+func loadRevocations(ctx context.Context, s store.Store) ([]Revocation, error) {
+	db, err := store.DB(s)
 	if err != nil {
 		return nil, err
 	}
-	now := ss.d.timeArg(ss.timestamp())
-	rows, err := ss.r.QueryContext(ctx,
+	at := timeArg(db, timestamp())
+	rows, err := db.Read.QueryContext(ctx,
 		`SELECT session_id, user_id, keep_until FROM revoked_sessions WHERE keep_until > $1
 		 UNION ALL
-		 SELECT '', user_id, keep_until FROM revoked_users WHERE keep_until > $1`, now)
+		 SELECT '', user_id, keep_until FROM revoked_users WHERE keep_until > $1`, at)
 	if err != nil {
-		return nil, fmt.Errorf("store: load revocations: %w", err)
+		return nil, fmt.Errorf("webhooks: load revocations: %w", err)
 	}
 	defer rows.Close()
 	var out []Revocation
@@ -150,54 +200,61 @@ func LoadRevocations(ctx context.Context, s Store) ([]Revocation, error) {
 		var r Revocation
 		var until dbTime
 		if err := rows.Scan(&r.SessionID, &r.UserID, &until); err != nil {
-			return nil, fmt.Errorf("store: load revocations: %w", err)
+			return nil, fmt.Errorf("webhooks: load revocations: %w", err)
 		}
 		r.Until = until.t
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: load revocations: %w", err)
+		return nil, fmt.Errorf("webhooks: load revocations: %w", err)
 	}
 	return out, nil
 }
 
-// PruneRevocations deletes the revocations whose Until has passed and says
+// pruneRevocations deletes the revocations whose Until has passed and says
 // how many went. Any replica may run it at any time.
-func PruneRevocations(ctx context.Context, s Store) (int, error) {
-	ss, err := sqlStoreOf(s)
+func pruneRevocations(ctx context.Context, s store.Store) (int, error) {
+	db, err := store.DB(s)
 	if err != nil {
 		return 0, err
 	}
-	now := ss.d.timeArg(ss.timestamp())
+	at := timeArg(db, timestamp())
 	total := 0
-	for _, table := range []string{"revoked_sessions", "revoked_users"} {
-		res, err := ss.w.ExecContext(ctx, `DELETE FROM `+table+` WHERE keep_until <= $1`, now)
-		if err != nil {
-			return total, fmt.Errorf("store: prune %s: %w", table, err)
+	err = store.WithWriteTx(ctx, s, func(tx *sql.Tx) error {
+		for _, table := range []string{"revoked_sessions", "revoked_users"} {
+			res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE keep_until <= $1`, at)
+			if err != nil {
+				return fmt.Errorf("webhooks: prune %s: %w", table, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("webhooks: prune %s: %w", table, err)
+			}
+			total += int(n)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, fmt.Errorf("store: prune %s: %w", table, err)
-		}
-		total += int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return total, nil
 }
 
-// RefuseRevokedUsers is a WriteCheck (register it with WithWriteCheck): it
-// refuses, with ErrOwnerRevoked, every write for a user DeleteAndRevokeUser
-// revoked. It reads the revocation in the write's own transaction, after the
-// owner's lock, so it sees every revocation committed before.
-func RefuseRevokedUsers(ctx context.Context, tx *sql.Tx, owner string) error {
+// refuseRevokedUsers is a store.WriteCheck (storeOptions registers it): it
+// refuses, with store.ErrOwnerRevoked, every write for a user
+// deleteAndRevokeUser revoked. It reads the revocation in the write's own
+// transaction, after the owner's lock, so it sees every revocation committed
+// before.
+func refuseRevokedUsers(ctx context.Context, tx *sql.Tx, owner string) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM revoked_users WHERE user_id = $1`, owner).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil
 	case err != nil:
-		return fmt.Errorf("store: read revoked users: %w", err)
+		return fmt.Errorf("webhooks: read revoked users: %w", err)
 	}
-	return fmt.Errorf("user %s was deleted: %w", owner, ErrOwnerRevoked)
+	return fmt.Errorf("user %s was deleted: %w", owner, store.ErrOwnerRevoked)
 }
 
 // RevocationWatch receives what WatchRevocations sees.
@@ -213,21 +270,21 @@ type RevocationWatch struct {
 	Lost func(error)
 }
 
-// WatchRevocations calls w.Seen for every revocation written from now on
+// watchRevocations calls w.Seen for every revocation written from now on
 // until ctx ends, and returns ctx's error then. On PostgreSQL it listens on a
 // connection of its own (not one of the pool's), reconnecting whenever it
 // drops and probing it every 30 s so a silently dead one is noticed. On
 // SQLite it sees what this Store writes (one process uses the file).
-func WatchRevocations(ctx context.Context, s Store, w RevocationWatch) error {
-	ss, err := sqlStoreOf(s)
+func watchRevocations(ctx context.Context, s store.Store, w RevocationWatch) error {
+	db, err := store.DB(s)
 	if err != nil {
 		return err
 	}
 	if w.Seen == nil {
-		return errors.New("store: WatchRevocations needs a Seen function")
+		return errors.New("webhooks: WatchRevocations needs a Seen function")
 	}
-	if ss.pg == nil {
-		remove := localWatchers.add(ss, w.Seen)
+	if db.Dialect == "sqlite" {
+		remove := localWatchers.add(s, w.Seen)
 		defer remove()
 		if w.Connected != nil {
 			w.Connected()
@@ -237,7 +294,7 @@ func WatchRevocations(ctx context.Context, s Store, w RevocationWatch) error {
 	}
 	pause := minListenPause
 	for {
-		connected, err := ss.listen(ctx, w)
+		connected, err := listen(ctx, db, w)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -277,8 +334,11 @@ const revocationChannelSQL = `SELECT 'hanko_gin_revocations_' || left(md5(curren
 
 // listen runs one listening connection until it fails or ctx ends, and
 // reports whether it got as far as listening.
-func (s *sqlStore) listen(ctx context.Context, w RevocationWatch) (bool, error) {
-	cfg := s.pg.Copy()
+func listen(ctx context.Context, db store.Database, w RevocationWatch) (bool, error) {
+	cfg, err := pgx.ParseConfig(db.URL)
+	if err != nil {
+		return false, fmt.Errorf("webhooks: the database URL: %w", err)
+	}
 	cfg.RuntimeParams["application_name"] = ListenApplicationName
 	// Waiting ends by a deadline on the socket, not a cancel request to
 	// the server: a wait that times out leaves the connection usable.
@@ -289,15 +349,15 @@ func (s *sqlStore) listen(ctx context.Context, w RevocationWatch) (bool, error) 
 	defer cancel()
 	conn, err := pgx.ConnectConfig(dialCtx, cfg)
 	if err != nil {
-		return false, fmt.Errorf("store: connect for revocations: %w", err)
+		return false, fmt.Errorf("webhooks: connect for revocations: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	var channel string
 	if err := conn.QueryRow(dialCtx, revocationChannelSQL).Scan(&channel); err != nil {
-		return false, fmt.Errorf("store: revocation channel: %w", err)
+		return false, fmt.Errorf("webhooks: revocation channel: %w", err)
 	}
 	if _, err := conn.Exec(dialCtx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return false, fmt.Errorf("store: listen for revocations: %w", err)
+		return false, fmt.Errorf("webhooks: listen for revocations: %w", err)
 	}
 	cancel()
 	if w.Connected != nil {
@@ -316,10 +376,10 @@ func (s *sqlStore) listen(ctx context.Context, w RevocationWatch) (bool, error) 
 			err = conn.Ping(probeCtx)
 			cancel()
 			if err != nil {
-				return true, fmt.Errorf("store: revocation connection: %w", err)
+				return true, fmt.Errorf("webhooks: revocation connection: %w", err)
 			}
 		case err != nil:
-			return true, fmt.Errorf("store: revocation connection: %w", err)
+			return true, fmt.Errorf("webhooks: revocation connection: %w", err)
 		default:
 			var r Revocation
 			if err := json.Unmarshal([]byte(n.Payload), &r); err != nil || r.UserID == "" || r.Until.IsZero() {
@@ -332,8 +392,8 @@ func (s *sqlStore) listen(ctx context.Context, w RevocationWatch) (bool, error) 
 
 // announce tells the watchers about r when tx commits: on PostgreSQL by a
 // notification in tx itself, delivered by the server on commit.
-func (s *sqlStore) announce(ctx context.Context, tx *sql.Tx, r Revocation) error {
-	if s.pg == nil {
+func announce(ctx context.Context, db store.Database, tx *sql.Tx, r Revocation) error {
+	if db.Dialect == "sqlite" {
 		return nil // SQLite: announced() after the commit
 	}
 	payload, err := json.Marshal(r)
@@ -341,15 +401,15 @@ func (s *sqlStore) announce(ctx context.Context, tx *sql.Tx, r Revocation) error
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_notify((`+revocationChannelSQL+`), $1)`, string(payload)); err != nil {
-		return fmt.Errorf("store: announce revocation: %w", err)
+		return fmt.Errorf("webhooks: announce revocation: %w", err)
 	}
 	return nil
 }
 
 // announced tells this process's watchers of an SQLite store about r, once
 // committed.
-func (s *sqlStore) announced(r Revocation) {
-	if s.pg == nil {
+func announced(s store.Store, db store.Database, r Revocation) {
+	if db.Dialect == "sqlite" {
 		localWatchers.publish(s, r)
 	}
 }
@@ -358,12 +418,12 @@ func (s *sqlStore) announced(r Revocation) {
 type watchers struct {
 	mu   sync.Mutex
 	next int
-	by   map[*sqlStore]map[int]func(Revocation)
+	by   map[store.Store]map[int]func(Revocation)
 }
 
-var localWatchers = &watchers{by: map[*sqlStore]map[int]func(Revocation){}}
+var localWatchers = &watchers{by: map[store.Store]map[int]func(Revocation){}}
 
-func (w *watchers) add(s *sqlStore, f func(Revocation)) (remove func()) {
+func (w *watchers) add(s store.Store, f func(Revocation)) (remove func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.next++
@@ -382,7 +442,7 @@ func (w *watchers) add(s *sqlStore, f func(Revocation)) (remove func()) {
 	}
 }
 
-func (w *watchers) publish(s *sqlStore, r Revocation) {
+func (w *watchers) publish(s store.Store, r Revocation) {
 	w.mu.Lock()
 	fs := make([]func(Revocation), 0, len(w.by[s]))
 	for _, f := range w.by[s] {

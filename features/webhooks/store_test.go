@@ -1,12 +1,11 @@
-// Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
-
-package store_test
+package webhooks
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,8 +16,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
-	"github.com/hanko-gin/hanko-gin/store/storetest"
 )
 
 const (
@@ -26,8 +25,8 @@ const (
 	revSession = "d7d4a2a9-a06c-42ef-9642-2ee9b08989f8"
 )
 
-func sortRevocations(rs []store.Revocation) []store.Revocation {
-	slices.SortFunc(rs, func(a, b store.Revocation) int {
+func sortRevocations(rs []Revocation) []Revocation {
+	slices.SortFunc(rs, func(a, b Revocation) int {
 		return strings.Compare(a.SessionID+"/"+a.UserID, b.SessionID+"/"+b.UserID)
 	})
 	return rs
@@ -35,12 +34,12 @@ func sortRevocations(rs []store.Revocation) []store.Revocation {
 
 func TestRevocationsStorage(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
-		ctx := ctxT(t)
+		ctx := testCtx(t)
 		url := b.NewURL(t)
 		now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		s := openWith(t, url, store.WithWriteCheck(store.RefuseRevokedUsers))
-		store.SetClock(s, clock)
+		s := openWith(t, url, storeOptions()...)
+		setClock(t, clock)
 
 		kept := mustCreate(t, s, "other-user", "kept")
 		mustCreate(t, s, revUser, "deleted with the user")
@@ -48,28 +47,28 @@ func TestRevocationsStorage(t *testing.T) {
 
 		// A session: kept until its expires_at; revoked again, the later one wins.
 		expires := time.Date(2026, 12, 2, 14, 35, 48, 599065000, time.UTC)
-		if _, err := store.RevokeSession(ctx, s, revSession, revUser, expires.Add(-time.Hour)); err != nil {
+		if _, err := revokeSession(ctx, s, revSession, revUser, expires.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RevokeSession(ctx, s, revSession, revUser, expires); err != nil {
+		if _, err := revokeSession(ctx, s, revSession, revUser, expires); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RevokeSession(ctx, s, revSession, revUser, expires.Add(-2*time.Hour)); err != nil {
+		if _, err := revokeSession(ctx, s, revSession, revUser, expires.Add(-2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RevokeSession(ctx, s, "", revUser, expires); err == nil {
+		if _, err := revokeSession(ctx, s, "", revUser, expires); err == nil {
 			t.Error("RevokeSession without a session id succeeded")
 		}
-		if _, err := store.RevokeSession(ctx, s, revSession, revUser, time.Time{}); err == nil {
+		if _, err := revokeSession(ctx, s, revSession, revUser, time.Time{}); err == nil {
 			t.Error("RevokeSession without an expiry succeeded")
 		}
 
 		// The user: data gone and revoked in one call.
-		n, r, err := store.DeleteAndRevokeUser(ctx, s, revUser, 0)
+		n, r, err := deleteAndRevokeUser(ctx, s, revUser, 0)
 		if err != nil || n != 2 {
 			t.Fatalf("DeleteAndRevokeUser: %d rows, %v; want 2", n, err)
 		}
-		if want := (store.Revocation{UserID: revUser, Until: now.Add(store.DefaultRevokedUserKeep)}); !reflect.DeepEqual(r, want) || !r.IsUser() {
+		if want := (Revocation{UserID: revUser, Until: now.Add(DefaultRevokedUserKeep)}); !reflect.DeepEqual(r, want) || !r.IsUser() {
 			t.Errorf("revocation %+v, want %+v", r, want)
 		}
 		if _, err := s.CreateTodo(ctx, revUser, "after the deletion"); !errors.Is(err, store.ErrOwnerRevoked) {
@@ -82,18 +81,18 @@ func TestRevocationsStorage(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		want := sortRevocations([]store.Revocation{
+		want := sortRevocations([]Revocation{
 			{SessionID: revSession, UserID: revUser, Until: expires},
-			{UserID: revUser, Until: now.Add(store.DefaultRevokedUserKeep)},
+			{UserID: revUser, Until: now.Add(DefaultRevokedUserKeep)},
 		})
 		// Survives a restart: a new Store on the same database reads them back,
 		// and still refuses the user's writes.
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		s2 := openWith(t, url, store.WithWriteCheck(store.RefuseRevokedUsers))
-		store.SetClock(s2, clock)
-		got, err := store.LoadRevocations(ctx, s2)
+		s2 := openWith(t, url, storeOptions()...)
+		setClock(t, clock)
+		got, err := loadRevocations(ctx, s2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,16 +112,16 @@ func TestRevocationsStorage(t *testing.T) {
 		}{
 			{now, 0, 2},
 			{expires, 1, 1}, // keep_until <= now: gone exactly at its time
-			{now.Add(store.DefaultRevokedUserKeep - time.Microsecond), 0, 1},
-			{now.Add(store.DefaultRevokedUserKeep), 1, 0},
+			{now.Add(DefaultRevokedUserKeep - time.Microsecond), 0, 1},
+			{now.Add(DefaultRevokedUserKeep), 1, 0},
 		} {
 			at := step.at
-			store.SetClock(s2, func() time.Time { return at })
-			live, err := store.LoadRevocations(ctx, s2)
+			setClock(t, func() time.Time { return at })
+			live, err := loadRevocations(ctx, s2)
 			if err != nil || len(live) != step.wantLeft {
 				t.Errorf("at %v: %d live revocations (%v), want %d", at, len(live), err, step.wantLeft)
 			}
-			pruned, err := store.PruneRevocations(ctx, s2)
+			pruned, err := pruneRevocations(ctx, s2)
 			if err != nil || pruned != step.wantPruned {
 				t.Errorf("at %v: pruned %d (%v), want %d", at, pruned, err, step.wantPruned)
 			}
@@ -130,34 +129,37 @@ func TestRevocationsStorage(t *testing.T) {
 	})
 }
 
-// A store whose migrations lack the webhooks folder (a core after
-// `starter remove webhooks`) migrates a fresh database and one the feature
-// already used; adding the feature later adds its tables.
+// A core without the feature (after `starter remove webhooks`) migrates a
+// fresh database and one the feature already used; adding the feature later
+// adds its tables; both dialects' folders hold the same versions.
 func TestCoreWithoutWebhooksMigrates(t *testing.T) {
-	fm, err := store.LoadFeatureMigrations("sqlite")
-	if err != nil {
-		t.Fatal(err)
+	versions := func(dialect string) []string {
+		entries, err := fs.ReadDir(migrationFiles, "migrations/"+dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
 	}
-	pm, err := store.LoadFeatureMigrations("postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(fm["webhooks"]) == 0 || !reflect.DeepEqual(fm, pm) {
-		t.Fatalf("feature migrations differ or are missing: sqlite %v, postgres %v", fm, pm)
+	if sq, pg := versions("sqlite"), versions("postgres"); len(sq) == 0 || !reflect.DeepEqual(sq, pg) {
+		t.Fatalf("the feature's migrations differ or are missing: sqlite %v, postgres %v", sq, pg)
 	}
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
-		ctx := ctxT(t)
+		ctx := testCtx(t)
 		url := b.NewURL(t)
 		hasTable := func(s store.Store) bool {
-			_, err := store.ReaderDB(s).ExecContext(ctx, `SELECT count(*) FROM revoked_users`)
+			_, err := readDB(t, s).Read.ExecContext(ctx, `SELECT count(*) FROM revoked_users`)
 			return err == nil
 		}
 		open := func(withWebhooks bool) store.Store {
-			if !withWebhooks {
-				store.WithoutFeatureMigrations(t, "webhooks")
-				defer store.WithoutFeatureMigrations(t) // back to everything
+			var opts []store.Option
+			if withWebhooks {
+				opts = storeOptions()
 			}
-			s, err := store.Open(ctx, url)
+			s, err := store.Open(ctx, url, opts...)
 			if err != nil {
 				t.Fatalf("Open (webhooks %v): %v", withWebhooks, err)
 			}
@@ -174,7 +176,7 @@ func TestCoreWithoutWebhooksMigrates(t *testing.T) {
 		if !hasTable(full) {
 			t.Fatal("adding the feature did not create its tables")
 		}
-		if _, _, err := store.DeleteAndRevokeUser(ctx, full, "someone", 0); err != nil {
+		if _, _, err := deleteAndRevokeUser(ctx, full, "someone", 0); err != nil {
 			t.Fatal(err)
 		}
 		full.Close()
@@ -183,8 +185,8 @@ func TestCoreWithoutWebhooksMigrates(t *testing.T) {
 		defer again.Close()
 		assertSame(t, "todo", mustGet(t, again, alice, td.ID), td)
 		var n int
-		if err := store.ReaderDB(again).QueryRowContext(ctx, `SELECT count(*) FROM feature_migrations WHERE feature = 'webhooks'`).Scan(&n); err != nil || n != len(fm["webhooks"]) {
-			t.Errorf("feature_migrations has %d webhooks rows (%v), want %d", n, err, len(fm["webhooks"]))
+		if err := readDB(t, again).Read.QueryRowContext(ctx, `SELECT count(*) FROM feature_migrations WHERE feature = 'webhooks'`).Scan(&n); err != nil || n != len(versions("sqlite")) {
+			t.Errorf("feature_migrations has %d webhooks rows (%v), want %d", n, err, len(versions("sqlite")))
 		}
 	})
 }
@@ -192,7 +194,7 @@ func TestCoreWithoutWebhooksMigrates(t *testing.T) {
 // watcher collects what WatchRevocations reports.
 type watcher struct {
 	mu        sync.Mutex
-	seen      []store.Revocation
+	seen      []Revocation
 	connected int
 	lost      int
 	changed   chan struct{}
@@ -204,8 +206,8 @@ func watch(t *testing.T, s store.Store) *watcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- store.WatchRevocations(ctx, s, store.RevocationWatch{
-			Seen: func(r store.Revocation) {
+		done <- watchRevocations(ctx, s, RevocationWatch{
+			Seen: func(r Revocation) {
 				w.mu.Lock()
 				w.seen = append(w.seen, r)
 				w.mu.Unlock()
@@ -247,13 +249,13 @@ func (w *watcher) waitFor(t *testing.T, what string, d time.Duration, cond func(
 
 func (w *watcher) sawSession(id string) func() bool {
 	return func() bool {
-		return slices.ContainsFunc(w.seen, func(r store.Revocation) bool { return r.SessionID == id })
+		return slices.ContainsFunc(w.seen, func(r Revocation) bool { return r.SessionID == id })
 	}
 }
 
 func (w *watcher) sawUser(id string) func() bool {
 	return func() bool {
-		return slices.ContainsFunc(w.seen, func(r store.Revocation) bool { return r.IsUser() && r.UserID == id })
+		return slices.ContainsFunc(w.seen, func(r Revocation) bool { return r.IsUser() && r.UserID == id })
 	}
 }
 
@@ -262,29 +264,29 @@ func (w *watcher) sawUser(id string) func() bool {
 // second, and again after the listening connection was killed.
 func TestWatchRevocations(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
-		ctx := ctxT(t)
+		ctx := testCtx(t)
 		url := b.NewURL(t)
-		writer := openWith(t, url)
+		writer := openWith(t, url, storeOptions()...)
 		reader := writer
 		if b.Name == "postgres" {
-			reader = openWith(t, url) // another replica
+			reader = openWith(t, url, storeOptions()...) // another replica
 		}
 		w := watch(t, reader)
 		until := time.Now().Add(time.Hour)
 
-		if _, err := store.RevokeSession(ctx, writer, revSession, revUser, until); err != nil {
+		if _, err := revokeSession(ctx, writer, revSession, revUser, until); err != nil {
 			t.Fatal(err)
 		}
 		took := w.waitFor(t, "told of the session", time.Second, w.sawSession(revSession))
 		t.Logf("session revocation seen after %v", took)
-		if _, _, err := store.DeleteAndRevokeUser(ctx, writer, revUser, 0); err != nil {
+		if _, _, err := deleteAndRevokeUser(ctx, writer, revUser, 0); err != nil {
 			t.Fatal(err)
 		}
 		took = w.waitFor(t, "told of the user", time.Second, w.sawUser(revUser))
 		t.Logf("user revocation seen after %v", took)
 
 		// A rolled-back revocation is never announced.
-		_, _, err := store.DeleteAndRevokeUser(ctx, writer, "", 0)
+		_, _, err := deleteAndRevokeUser(ctx, writer, "", 0)
 		if err == nil {
 			t.Fatal("revoking the empty user succeeded")
 		}
@@ -305,13 +307,13 @@ func TestWatchRevocations(t *testing.T) {
 		if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 			WHERE application_name = $1 AND pid <> pg_backend_pid()
 			AND query = 'LISTEN "hanko_gin_revocations_' || left(md5(current_schema()), 16) || '"'`,
-			store.ListenApplicationName).Scan(&killed); err != nil || killed != 1 {
+			ListenApplicationName).Scan(&killed); err != nil || killed != 1 {
 			t.Fatalf("killed %d listening connections (%v), want 1", killed, err)
 		}
 		w.waitFor(t, "told of the lost connection", 5*time.Second, func() bool { return w.lost >= 1 })
 		w.waitFor(t, "connected again", 5*time.Second, func() bool { return w.connected > connected })
 		const later = "29336977-bc18-4d94-a91d-8dbeb45d6127"
-		if _, err := store.RevokeSession(ctx, writer, later, revUser, until); err != nil {
+		if _, err := revokeSession(ctx, writer, later, revUser, until); err != nil {
 			t.Fatal(err)
 		}
 		w.waitFor(t, "told of a revocation after reconnecting", time.Second, w.sawSession(later))
@@ -326,8 +328,8 @@ func TestWatchRevocations(t *testing.T) {
 // the deletion: this test then fails.)
 func TestDeleteAndRevokeUserRacingWrites(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
-		ctx := ctxT(t)
-		s := openWith(t, b.NewURL(t), store.WithWriteCheck(store.RefuseRevokedUsers))
+		ctx := testCtx(t)
+		s := openWith(t, b.NewURL(t), storeOptions()...)
 		const victim = "victim"
 		for round := range 5 {
 			owner := fmt.Sprintf("%s-%d", victim, round)
@@ -360,7 +362,7 @@ func TestDeleteAndRevokeUserRacingWrites(t *testing.T) {
 			for stored.Load() < 3 {
 				time.Sleep(time.Millisecond)
 			}
-			if _, _, err := store.DeleteAndRevokeUser(ctx, s, owner, 0); err != nil {
+			if _, _, err := deleteAndRevokeUser(ctx, s, owner, 0); err != nil {
 				t.Fatal(err)
 			}
 			// Every create that starts from now on is refused.
