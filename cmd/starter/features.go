@@ -59,6 +59,15 @@ var features = []feature{
 	},
 }
 
+// generated are files made from the code, made again after a removal: the
+// output of a command run at the root.
+var generated = []struct {
+	Path string
+	Cmd  []string
+}{
+	{"frontend/openapi.json", []string{"go", "run", ".", "openapi"}}, // the API contract the frontend's client is made from
+}
+
 func lookup(name string) *feature {
 	for i := range features {
 		if features[i].Name == name {

@@ -29,6 +29,7 @@ type plan struct {
 	changes map[string]string // file -> its new content
 	retired map[string]string // setting -> feature
 	modules []string          // where go mod tidy runs
+	regen   []int             // indexes into generated, made again
 	notes   []string
 }
 
@@ -177,6 +178,11 @@ func newPlan(root string, names []string) (*plan, error) {
 		}
 	}
 	slices.Sort(p.modules)
+	for i, g := range generated {
+		if len(p.modules) > 0 && exists(root, g.Path) && !gone(g.Path) {
+			p.regen = append(p.regen, i)
+		}
+	}
 	return p, nil
 }
 
@@ -226,6 +232,9 @@ func (p *plan) print(w io.Writer, verb string) {
 	}
 	for _, m := range p.modules {
 		fmt.Fprintf(w, "  %srun      go mod tidy in %s\n", verb, m)
+	}
+	for _, i := range p.regen {
+		fmt.Fprintf(w, "  %smake     %s (%s)\n", verb, generated[i].Path, strings.Join(generated[i].Cmd, " "))
 	}
 	for _, n := range p.notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
@@ -289,6 +298,23 @@ func (p *plan) apply(ctx context.Context, tidy func(ctx context.Context, dir str
 		}
 		if err := tidy(ctx, filepath.Join(p.root, filepath.FromSlash(m))); err != nil {
 			return fmt.Errorf("go mod tidy in %s: %w", m, err)
+		}
+	}
+	for _, i := range p.regen {
+		g := generated[i]
+		if err := u.save(g.Path, false); err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, g.Cmd[0], g.Cmd[1:]...)
+		cmd.Dir = p.root
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("making %s (%s): %v\n%s", g.Path, strings.Join(g.Cmd, " "), err, stderr.String())
+		}
+		if err := os.WriteFile(filepath.Join(p.root, filepath.FromSlash(g.Path)), out, 0o644); err != nil {
+			return err
 		}
 	}
 	// Folders the deletions left empty go too.
