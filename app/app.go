@@ -1,5 +1,5 @@
 // Package app is the contract between hanko-gin's core and its features
-// (webhooks, roles, metrics: see main.go's feature list).
+// (main.go lists them).
 //
 // A feature reads its settings and registers hooks in Setup; main applies
 // them while it builds the program: Auth hooks edit auth.Config, Store hooks

@@ -198,7 +198,7 @@ check_gone() {
     case $name in webhooks | roles | metrics | hankoadmin)
       pkgs=$name
       [ "$name" != hankoadmin ] || pkgs="hankoadmin|hankoadmintest"
-      hits=$(git grep --untracked -nE "\b($pkgs)\.[A-Z]|//.*\b$name\b" -- '*.go' ':!cmd/starter' || true)
+      hits=$(git grep --untracked -nE "\b($pkgs)\.[A-Z]|//.*\b$name\b.*\bfeatures?\b|//.*\bfeatures?\b.*\b$name\b" -- '*.go' ':!cmd/starter' || true)
       [ -z "$hits" ] || fail "$name removed, but Go code or comments still name it:"$'\n'"$hits" ;;
     esac
   done
