@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer srv.Close() // when a service fails; after Shutdown it does nothing
 
-	// The features' services (e.g. the metrics listener) run until the
+	// The features' services (e.g. a listener of their own) run until the
 	// server has shut down; the first to fail stops the server.
 	var services sync.WaitGroup
 	defer services.Wait()
