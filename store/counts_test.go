@@ -1,4 +1,4 @@
-// Part of the roles feature (docs/roles.md): `go run ./cmd/starter remove roles` deletes this file.
+// Part of the roles feature (docs/roles.md).
 
 package store_test
 
