@@ -3,10 +3,10 @@
 # the edits a new owner makes first (called by scripts/test.sh after the
 # frontend checks, so frontend/node_modules exists).
 #
-# In one scratch copy of the checkout, with the user's edits committed (README
+# In scratch copies of the checkout, with the user's edits committed (README
 # rewritten, a comment added to main.go and to every docs page), it removes
-# webhooks, roles, metrics, then all three (resetting the copy in between), and
-# then `starter` itself on top of all three. After each removal:
+# webhooks, roles, metrics, all three, and then `starter` itself on top of all
+# three. After each removal:
 #   - a second run only says "already removed";
 #   - go vet, go build and go test ./... (root module), the compose checks
 #     (deploy/composecheck) and, when frontend/ changed, the frontend's build
@@ -15,12 +15,13 @@
 #     (its folders, docs, routes, subcommands, settings, markers), uses of its
 #     Go packages, comments naming it, Markdown sections left empty, links to
 #     missing files; its settings, still set, get a start-up warning.
-# Resetting one copy (not a copy per variant) lets go test reuse its cache for
-# the packages a removal does not touch. HANKO_GIN_REQUIRE_TOOLS is honoured as
-# everywhere.
+# Each variant works in a clone of the edited copy. HANKO_GIN_REQUIRE_TOOLS is
+# honoured as everywhere.
 #
 #   ONLY="roles metrics" scripts/test-removal.sh   one variant (names removed together)
-#   KEEP=1 scripts/test-removal.sh                  keep the scratch copy
+#   REMOVAL_JOBS=2 scripts/test-removal.sh          variants run at once (default 4: the
+#                                                   tests mostly wait on servers they start)
+#   KEEP=1 scripts/test-removal.sh                  keep the scratch copies
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,11 +31,17 @@ variants=("webhooks" "roles" "metrics" "webhooks roles metrics")
 if [ -n "${ONLY:-}" ]; then
   variants=("$ONLY")
 fi
+jobs=${REMOVAL_JOBS:-4}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/hanko-gin-removal.XXXXXX")
 server_pid=
+running=()
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  for pid in "${running[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
   if [ -n "${KEEP:-}" ]; then
     echo "== removal: scratch copy kept in $scratch"
   else
@@ -64,10 +71,14 @@ git ls-files -z --cached --others --exclude-standard |
     if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
   done |
   tar --null -T - -cf - | tar -xf - -C "$repo"
-mkdir "$repo/frontend/node_modules"
-for entry in frontend/node_modules/* frontend/node_modules/.bin frontend/node_modules/.package-lock.json; do
-  if [ -e "$entry" ]; then ln -s "$root/$entry" "$repo/frontend/node_modules/"; fi
-done
+# link_node_modules DIR: DIR/frontend/node_modules, each entry a link to the checkout's.
+link_node_modules() {
+  local entry
+  mkdir "$1/frontend/node_modules"
+  for entry in "$root"/frontend/node_modules/* "$root"/frontend/node_modules/.bin "$root"/frontend/node_modules/.package-lock.json; do
+    if [ -e "$entry" ]; then ln -s "$entry" "$1/frontend/node_modules/"; fi
+  done
+}
 
 # A Markdown check, built once outside the copy (it must outlive cmd/starter):
 # prints headings with nothing under them and relative links to missing files.
@@ -163,7 +174,6 @@ sed -i 's|^var features = \[\]app.Feature{$|&\n\t// Ours: keep this list short.|
 grep -q "Ours: keep this list short" main.go || fail "could not add the comment to main.go"
 for f in docs/*.md; do printf '<!-- Reviewed by the Acme team. -->\n' | cat - "$f" >"$f.new" && mv "$f.new" "$f"; done
 gitq commit -qam "our edits"
-gitq tag edited
 "$scratch/bin/mdcheck" >"$scratch/md.before"
 
 # words NAME: what names the feature once it is gone (case-insensitive ERE).
@@ -202,8 +212,8 @@ check_gone() {
       [ -z "$hits" ] || fail "$name removed, but Go code or comments still name it:"$'\n'"$hits" ;;
     esac
   done
-  "$scratch/bin/mdcheck" >"$scratch/md.after"
-  hits=$(comm -13 <(sort "$scratch/md.before") <(sort "$scratch/md.after"))
+  "$scratch/bin/mdcheck" >"$work/md.after"
+  hits=$(comm -13 <(sort "$scratch/md.before") <(sort "$work/md.after"))
   [ -z "$hits" ] || fail "the removal of $* left Markdown behind:"$'\n'"$hits"
   [ -z "$(gofmt -l .)" ] || fail "not gofmt-clean: $(gofmt -l .)"
 }
@@ -211,22 +221,22 @@ check_gone() {
 # check_warns NAMES...: the settings of NAMES, still set, are warned about.
 check_warns() {
   local name s out port=$((20000 + RANDOM % 20000))
-  go build -o "$scratch/bin/hanko-gin" .
+  go build -o "$work/hanko-gin" .
   for name in "$@"; do
     s=$(settings "$name")
     [ -n "$s" ] || continue
-    env "$s=x" HANKO_API_URL=http://127.0.0.1:9 PORT=$port DATABASE_URL="sqlite://$scratch/warn.db" \
-      "$scratch/bin/hanko-gin" >"$scratch/warn.log" 2>&1 &
+    env "$s=x" HANKO_API_URL=http://127.0.0.1:9 PORT=$port DATABASE_URL="sqlite://$work/warn.db" \
+      "$work/hanko-gin" >"$work/warn.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 50); do
-      grep -q "listening" "$scratch/warn.log" && break
+      grep -q "listening" "$work/warn.log" && break
       sleep 0.1
     done
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     server_pid=
-    out=$(grep -c "$s is set, but the $name feature" "$scratch/warn.log" || true)
-    [ "$out" = 1 ] || fail "$s set after removing $name: want one start-up warning naming it, got:"$'\n'"$(cat "$scratch/warn.log")"
+    out=$(grep -c "$s is set, but the $name feature" "$work/warn.log" || true)
+    [ "$out" = 1 ] || fail "$s set after removing $name: want one start-up warning naming it, got:"$'\n'"$(cat "$work/warn.log")"
   done
 }
 
@@ -235,20 +245,20 @@ checks() {
   local label=$1 t0=$SECONDS fe_pid=""
   shift
   if ! git diff --quiet HEAD -- frontend; then
-    (cd frontend && VITE_HANKO_API_URL=http://localhost:8000 npm run build >"$scratch/fe.log" 2>&1 &&
-      npm test >>"$scratch/fe.log" 2>&1) &
+    (cd frontend && VITE_HANKO_API_URL=http://localhost:8000 npm run build >"$work/fe.log" 2>&1 &&
+      npm test >>"$work/fe.log" 2>&1) &
     fe_pid=$!
   fi
   check_gone "$@"
   go vet ./...
   go build ./...
-  go test ./... >"$scratch/go.log" 2>&1 || { cat "$scratch/go.log"; fail "$label: go test"; }
-  grep -v 'no test files\|(cached)' "$scratch/go.log" | sed 's/^/    /' || true
-  (cd deploy/composecheck && go vet ./... && go test ./... >"$scratch/go.log" 2>&1) ||
-    { cat "$scratch/go.log"; fail "$label: the compose checks"; }
+  go test ./... >"$work/go.log" 2>&1 || { cat "$work/go.log"; fail "$label: go test"; }
+  grep -v 'no test files\|(cached)' "$work/go.log" | sed 's/^/    /' || true
+  (cd deploy/composecheck && go vet ./... && go test ./... >"$work/go.log" 2>&1) ||
+    { cat "$work/go.log"; fail "$label: the compose checks"; }
   check_warns "$@"
   if [ -n "$fe_pid" ]; then
-    wait "$fe_pid" || { cat "$scratch/fe.log"; fail "$label: the frontend's build or unit tests failed"; }
+    wait "$fe_pid" || { cat "$work/fe.log"; fail "$label: the frontend's build or unit tests failed"; }
     echo "== $label: frontend build and unit tests passed"
   fi
   echo "== $label: passed in $((SECONDS - t0))s"
@@ -269,19 +279,56 @@ remove() {
   checks "$label" "${gone[@]}"
 }
 
+# variant NAMES...: in a clone of the edited copy, remove NAMES and check; after
+# all three, remove starter too.
+variant() {
+  local label=${*// /+}
+  work=$scratch/$label.work
+  mkdir -p "$work"
+  trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
+  git clone -q "$repo" "$scratch/$label"
+  cd "$scratch/$label"
+  link_node_modules .
+  remove "$@"
+  if [ "$#" -gt 1 ]; then
+    gitq add -A
+    gitq commit -qm "removed $*"
+    remove starter
+    check_gone "$@"
+  fi
+}
+
+echo "== removal: ${#variants[@]} variant(s), $jobs at a time, in $scratch"
+declare -A label_of
+failed=()
+# reap waits for one variant to end and reports it.
+reap() {
+  local pid="" status=0 p rest=()
+  wait -n -p pid "${running[@]}" || status=$?
+  for p in "${running[@]}"; do
+    if [ "$p" != "$pid" ]; then rest+=("$p"); fi
+  done
+  running=("${rest[@]}")
+  local label=${label_of[$pid]}
+  if [ "$status" -ne 0 ]; then
+    failed+=("$label")
+    echo "== removal: $label FAILED (exit status $status); its log:"
+    sed 's/^/    /' "$scratch/$label.log"
+  else
+    grep -E '^== .*: passed in' "$scratch/$label.log" || true
+  fi
+}
 for v in "${variants[@]}"; do
-  gitq reset -q --hard edited
-  gitq clean -qfdx -e frontend/node_modules
+  while [ "${#running[@]}" -ge "$jobs" ]; do reap; done
   # shellcheck disable=SC2086
-  remove $v
+  (variant $v) >"$scratch/${v// /+}.log" 2>&1 &
+  running+=("$!")
+  label_of[$!]=${v// /+}
 done
+while [ "${#running[@]}" -gt 0 ]; do reap; done
 
-# The tool itself, on top of the last variant: a plain project is left.
-gitq add -A
-gitq commit -qm "removed ${variants[-1]}"
-# shellcheck disable=SC2086
-remove starter
-# shellcheck disable=SC2086
-check_gone ${variants[-1]}
-
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "== removal: FAILED: ${failed[*]} (after $((SECONDS - start))s)" >&2
+  exit 1
+fi
 echo "== removal: all variants passed in $((SECONDS - start))s"
