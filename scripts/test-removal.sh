@@ -15,23 +15,16 @@
 #     (its folders, docs, routes, subcommands, settings, markers), uses of its
 #     Go packages, comments naming it, Markdown sections left empty, links to
 #     missing files; its settings, still set, get a start-up warning.
-# Each variant works in a clone of the edited copy. HANKO_GIN_REQUIRE_TOOLS is
-# honoured as everywhere.
+# Two lanes run at once, each a clone of the edited copy taking two variants in
+# turn. HANKO_GIN_REQUIRE_TOOLS is honoured as everywhere.
 #
 #   ONLY="roles metrics" scripts/test-removal.sh   one variant (names removed together)
-#   REMOVAL_JOBS=2 scripts/test-removal.sh          variants run at once (default 4: the
-#                                                   tests mostly wait on servers they start)
 #   KEEP=1 scripts/test-removal.sh                  keep the scratch copies
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
 
-variants=("webhooks" "roles" "metrics" "webhooks roles metrics")
-if [ -n "${ONLY:-}" ]; then
-  variants=("$ONLY")
-fi
-jobs=${REMOVAL_JOBS:-4}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/hanko-gin-removal.XXXXXX")
 server_pid=
@@ -266,7 +259,8 @@ checks() {
 
 # remove NAMES...: remove NAMES with the tool, run it again, check.
 remove() {
-  local label=${*// /+} again gone=("$@")
+  local names="$*" again gone=("$@")
+  local label=${names// /+}
   case " $* " in *" webhooks "*" roles "* | *" roles "*" webhooks "*) gone+=(hankoadmin) ;; esac
   echo "== $label: go run ./cmd/starter remove $*"
   go run ./cmd/starter remove "$@" | sed 's/^/    /'
@@ -274,34 +268,51 @@ remove() {
     [ ! -e cmd/starter ] || fail "remove starter left cmd/starter"
   else
     again=$(go run ./cmd/starter remove "$@")
-    [ "$again" = "${*// /, }: already removed" ] || fail "$label: the second run printed: $again"
+    [ "$again" = "${names// /, }: already removed" ] || fail "$label: the second run printed: $again"
   fi
   checks "$label" "${gone[@]}"
 }
 
-# variant NAMES...: in a clone of the edited copy, remove NAMES and check; after
-# all three, remove starter too.
-variant() {
-  local label=${*// /+}
-  work=$scratch/$label.work
-  mkdir -p "$work"
+# lane VARIANTS...: in one clone of the edited copy, each variant in turn (the
+# clone reset in between, so go test reuses its cache for what a removal does
+# not touch); after all three, remove starter too.
+lane() {
+  local dir=$scratch/lane$1 v
+  shift
   trap 'if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
-  git clone -q "$repo" "$scratch/$label"
-  cd "$scratch/$label"
+  git clone -q "$repo" "$dir"
+  cd "$dir"
+  gitq tag edited
   link_node_modules .
-  remove "$@"
-  if [ "$#" -gt 1 ]; then
-    gitq add -A
-    gitq commit -qm "removed $*"
-    remove starter
-    check_gone "$@"
-  fi
+  for v in "$@"; do
+    gitq reset -q --hard edited
+    gitq clean -qfdx -e frontend/node_modules
+    work=$scratch/${v// /+}.work
+    mkdir -p "$work"
+    # shellcheck disable=SC2086
+    remove $v
+    if [ "$v" = "webhooks roles metrics" ]; then
+      gitq add -A
+      gitq commit -qm "removed $v"
+      work=$scratch/starter.work
+      mkdir -p "$work"
+      remove starter
+      # shellcheck disable=SC2086
+      check_gone $v hankoadmin
+    fi
+  done
 }
 
-echo "== removal: ${#variants[@]} variant(s), $jobs at a time, in $scratch"
+# Two lanes share the variants; ONLY gives one lane one variant.
+if [ -n "${ONLY:-}" ]; then
+  lanes=("$ONLY")
+else
+  lanes=("webhooks|roles" "metrics|webhooks roles metrics")
+fi
+echo "== removal: ${#lanes[@]} lane(s) of variants in $scratch"
 declare -A label_of
 failed=()
-# reap waits for one variant to end and reports it.
+# reap waits for one lane to end and reports it.
 reap() {
   local pid="" status=0 p rest=()
   wait -n -p pid "${running[@]}" || status=$?
@@ -312,18 +323,19 @@ reap() {
   local label=${label_of[$pid]}
   if [ "$status" -ne 0 ]; then
     failed+=("$label")
-    echo "== removal: $label FAILED (exit status $status); its log:"
-    sed 's/^/    /' "$scratch/$label.log"
+    echo "== removal: lane $label FAILED (exit status $status); its log:"
+    sed 's/^/    /' "$scratch/lane$label.log"
   else
-    grep -E '^== .*: passed in' "$scratch/$label.log" || true
+    grep -E '^== .*: passed in' "$scratch/lane$label.log" || true
   fi
 }
-for v in "${variants[@]}"; do
-  while [ "${#running[@]}" -ge "$jobs" ]; do reap; done
-  # shellcheck disable=SC2086
-  (variant $v) >"$scratch/${v// /+}.log" 2>&1 &
+i=0
+for l in "${lanes[@]}"; do
+  i=$((i + 1))
+  IFS='|' read -ra vs <<<"$l"
+  (lane "$i" "${vs[@]}") >"$scratch/lane$i.log" 2>&1 &
   running+=("$!")
-  label_of[$!]=${v// /+}
+  label_of[$!]=$i
 done
 while [ "${#running[@]}" -gt 0 ]; do reap; done
 
