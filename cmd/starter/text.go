@@ -44,9 +44,15 @@ func edit(rel string, src string, removed map[string]bool, strip bool, gone func
 		ls = append(ls, line{text: t})
 	}
 	md := isMarkdown(rel)
+	var code []bool
+	var emptyBefore map[int]bool
+	if md {
+		code = codeLines(ls)
+		emptyBefore = emptyHeadings(ls, code)
+	}
 	notes := markers(rel, ls, removed, strip, md)
 	if md {
-		markdown(rel, ls, gone)
+		markdown(rel, ls, code, emptyBefore, gone)
 	}
 	out := join(ls)
 	if out == text {
@@ -151,16 +157,7 @@ func continues(s string, ind int) bool {
 // markdown drops list items, table rows and reference links that link a
 // removed path, tables and headings left with nothing under them, and turns
 // the other links to removed paths into plain text.
-func markdown(rel string, ls []line, gone func(string) bool) {
-	code := make([]bool, len(ls))
-	in := false
-	for i, l := range ls {
-		if fence.MatchString(l.text) {
-			in = !in
-			code[i] = true
-		}
-		code[i] = code[i] || in
-	}
+func markdown(rel string, ls []line, code []bool, emptyBefore map[int]bool, gone func(string) bool) {
 	linksGone := func(s string) bool {
 		for _, m := range link.FindAllStringSubmatch(s, -1) {
 			if target(rel, m[3], gone) {
@@ -172,7 +169,6 @@ func markdown(rel string, ls []line, gone func(string) bool) {
 		}
 		return false
 	}
-	emptyBefore := emptyHeadings(ls, code)
 	for i := 0; i < len(ls); i++ {
 		if ls[i].del || code[i] {
 			continue
@@ -245,6 +241,20 @@ func markdown(rel string, ls []line, gone func(string) bool) {
 			}
 		})
 	}
+}
+
+// codeLines marks the lines of fenced code blocks, fences included.
+func codeLines(ls []line) []bool {
+	code := make([]bool, len(ls))
+	in := false
+	for i, l := range ls {
+		if fence.MatchString(l.text) {
+			in = !in
+			code[i] = true
+		}
+		code[i] = code[i] || in
+	}
+	return code
 }
 
 // emptyHeadings marks the headings with nothing but blank lines (or lines
