@@ -246,6 +246,9 @@ func (p *plan) print(w io.Writer, verb string) {
 // all back.
 const undoDir = ".starter-undo"
 
+// journalDone ends the journal of a removal that completed.
+const journalDone = "-- done"
+
 type undo struct {
 	dir     string
 	root    string
@@ -324,6 +327,10 @@ func (p *plan) apply(ctx context.Context, tidy func(ctx context.Context, dir str
 				break
 			}
 		}
+	}
+	// From here on the removal stands: a backup left behind is only deleted.
+	if _, err := fmt.Fprintln(u.journal, journalDone); err != nil {
+		return err
 	}
 	u.journal.Close()
 	if err := os.RemoveAll(u.dir); err != nil {
@@ -413,6 +420,9 @@ func recoverInterrupted(root string, stdout io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if strings.HasSuffix(string(b), journalDone+"\n") {
+		return os.RemoveAll(dir) // the removal completed; only its backup was left
 	}
 	u := &undo{dir: dir, root: root}
 	for rel := range strings.Lines(string(b)) {
