@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -158,42 +156,11 @@ type durClient struct {
 	token string
 }
 
-func (c *durClient) do(ctx context.Context, method, path, body string) (*http.Response, []byte, error) {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
-}
+func (c *durClient) client() apptest.Client { return apptest.Client{Base: c.base, Token: c.token} }
 
 func (c *durClient) must(method, path, body string, status int, dst any) {
 	c.t.Helper()
-	resp, b, err := c.do(context.Background(), method, path, body)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	if resp.StatusCode != status {
-		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, resp.StatusCode, status, b)
-	}
-	if dst != nil {
-		if err := json.Unmarshal(b, dst); err != nil {
-			c.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
+	c.client().Must(c.t, method, path, body, status, dst)
 }
 
 func (c *durClient) create(title string) durTodo {
@@ -205,8 +172,8 @@ func (c *durClient) create(title string) durTodo {
 
 // tryCreate reports whether the server acknowledged the create with 201.
 func (c *durClient) tryCreate(ctx context.Context, title string) bool {
-	resp, _, err := c.do(ctx, "POST", "/api/todos", fmt.Sprintf(`{"title": %q}`, title))
-	return err == nil && resp.StatusCode == http.StatusCreated
+	status, _, err := c.client().Do(ctx, "POST", "/api/todos", fmt.Sprintf(`{"title": %q}`, title))
+	return err == nil && status == http.StatusCreated
 }
 
 func (c *durClient) patch(id, body string) durTodo {

@@ -15,12 +15,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -28,13 +25,11 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/features/metrics"
 	"github.com/hanko-gin/hanko-gin/features/roles"
 	"github.com/hanko-gin/hanko-gin/features/webhooks"
 	"github.com/hanko-gin/hanko-gin/routes"
-	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // features are the optional parts, one line each.
@@ -56,60 +51,29 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	// Settings: the core's, then each feature's (they register their hooks).
-	settings := config.NewSettings(getenv)
-	cfg := config.Read(settings)
-	hooks := &app.Hooks{}
-	for _, f := range features {
-		f.Setup(settings, hooks)
-	}
-	if len(args) > 0 {
-		return command(ctx, hooks, args, getenv, stdout)
-	}
-	if err := settings.Err(); err != nil {
-		return err
-	}
-	log := newLogger(cfg, stdout)
-	for _, w := range settings.Retired() {
-		log.Warn(w)
-	}
 	gin.SetMode(gin.ReleaseMode)
-	if u, _ := url.Parse(cfg.HankoAPIURL); u.Scheme == "http" && !isLocalHost(u.Hostname()) {
-		log.Warn("HANKO_API_URL uses plain http to a remote host: anyone on the network path could swap Hanko's signing keys; use https",
-			"hanko_api_url", cfg.HankoAPIURL)
-	}
 
-	authCfg := auth.Config{
-		HankoAPIURL:     cfg.HankoAPIURL,
-		CookieName:      cfg.CookieName,
-		Audience:        cfg.Audience,
-		Issuer:          cfg.Issuer,
-		SessionCheck:    cfg.SessionCheck,
-		SessionCheckTTL: cfg.SessionCheckTTL,
-		CacheSize:       cfg.SessionCacheSize,
-		Logger:          log,
+	settings := config.NewSettings(getenv)
+	if len(args) > 0 {
+		return app.RunCommand(ctx, settings, features, args, stdout,
+			app.Command{Name: "healthcheck", Usage: "healthcheck", Run: healthcheck},
+			app.Command{Name: "openapi", Usage: "openapi", Run: printOpenAPI})
 	}
-	hooks.ApplyAuth(&authCfg)
-	authn, err := auth.New(ctx, authCfg)
+	a, err := app.Build(ctx, settings, features, app.Options{Log: stdout})
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, append([]store.Option{store.WithMaxTodosPerUser(cfg.TodosMaxPerUser)}, hooks.StoreOptions()...)...)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	deps := app.Deps{Auth: authn, Store: db, Logger: log, Config: cfg}
+	defer a.Close()
+	return serve(ctx, stop, a)
+}
 
+// serve answers HTTP on PORT and runs the features' services until ctx
+// ends, then shuts down gracefully: in-flight requests get their answers.
+func serve(ctx context.Context, stop context.CancelFunc, a *app.App) error {
+	log, cfg := a.Logger, a.Config
 	srv := &http.Server{
-		Addr: net.JoinHostPort("", strconv.Itoa(cfg.Port)),
-		Handler: routes.New(routes.Deps{
-			Auth: authn, Store: db, AllowedOrigins: cfg.CORSAllowedOrigins, Logger: log,
-			Middleware: hooks.Middlewares(),
-			Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
-			OpenAPI:    hooks.OpenAPIFragments(),
-		}),
+		Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -123,26 +87,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer srv.Close() // when a service fails; after Shutdown it does nothing
 
-	// The features' services (e.g. a listener of their own) run until the
-	// server has shut down; the first to fail stops the server.
-	var services sync.WaitGroup
-	defer services.Wait()
-	serviceCtx, stopServices := context.WithCancel(context.WithoutCancel(ctx))
+	// The services (e.g. a listener of their own) outlive the server's shutdown
+	// by a little: they stop once it is over.
+	servicesCtx, stopServices := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServices()
-	serveErr := make(chan error, 1+len(hooks.Services()))
-	for _, s := range hooks.Services() {
-		services.Go(func() {
-			if err := s(serviceCtx, deps); err != nil {
-				serveErr <- err
-			}
-		})
-	}
+	servicesDone := make(chan error, 1)
+	go func() { servicesDone <- a.RunServices(servicesCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("hanko-gin listening", "addr", ln.Addr().String(), "hanko_api_url", cfg.HankoAPIURL,
 		"cors_allowed_origins", cfg.CORSAllowedOrigins, "session_check", cfg.SessionCheck)
 
-	go func() { serveErr <- srv.Serve(ln) }()
 	select {
 	case err := <-serveErr:
+		stopServices()
+		return errors.Join(err, <-servicesDone)
+	case err := <-servicesDone:
 		return err
 	case <-ctx.Done():
 	}
@@ -154,57 +114,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	stopServices()
-	services.Wait()
-	select {
-	case err := <-serveErr:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	default:
+	if err := <-servicesDone; err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// command runs the subcommand args[0]: healthcheck, or one a feature
-// registered.
-func command(ctx context.Context, hooks *app.Hooks, args []string, getenv func(string) string, stdout io.Writer) error {
-	usage := []string{"healthcheck", "openapi"}
-	switch args[0] {
-	case "healthcheck":
-		return healthcheck(ctx, getenv)
-	case "openapi": // the API contract with the features compiled in, as /openapi.json serves it
-		doc, err := routes.Document(hooks.OpenAPIFragments()...)
-		if err == nil {
-			_, err = fmt.Fprintf(stdout, "%s\n", doc)
-		}
-		return err
-	}
-	for _, c := range hooks.Commands() {
-		if c.Name == args[0] {
-			return c.Run(ctx, args[1:], getenv, stdout)
-		}
-		usage = append(usage, c.Usage)
-	}
-	return fmt.Errorf("unknown argument %q (usage: hanko-gin [%s])", args[0], strings.Join(usage, " | "))
-}
-
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// isLocalHost reports whether host is loopback or a single-label name such as
-// a compose service ("hanko"), where plain http stays on one machine or network.
-func isLocalHost(host string) bool {
-	if host == "localhost" || !strings.Contains(host, ".") && !strings.Contains(host, ":") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // envWithDotenv looks a variable up in the real environment first, then in
@@ -222,15 +136,25 @@ func envWithDotenv(path string) func(string) string {
 	}
 }
 
+// printOpenAPI prints the API contract with the features compiled in, as
+// /openapi.json serves it.
+func printOpenAPI(_ context.Context, _ []string, env app.CommandEnv) error {
+	doc, err := routes.Document(env.OpenAPIFragments()...)
+	if err == nil {
+		_, err = fmt.Fprintf(env.Stdout, "%s\n", doc)
+	}
+	return err
+}
+
 // healthcheck asks the local server's /healthz, for images without curl.
-func healthcheck(ctx context.Context, getenv func(string) string) error {
-	port := getenv("PORT")
-	if port == "" {
-		port = strconv.Itoa(config.DefaultPort)
+func healthcheck(ctx context.Context, _ []string, env app.CommandEnv) error {
+	cfg, err := env.Config()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port))+"/healthz", nil)
 	if err != nil {
 		return err
 	}

@@ -146,7 +146,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	if err := healthcheck(ctx, getenv); err != nil {
+	if err := run(ctx, []string{"healthcheck"}, getenv, io.Discard); err != nil {
 		t.Fatalf("healthcheck subcommand: %v", err)
 	}
 
@@ -187,7 +187,7 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown log line:\n%s", logs)
 	}
-	if healthcheck(context.Background(), getenv) == nil {
+	if run(context.Background(), []string{"healthcheck"}, getenv, io.Discard) == nil {
 		t.Error("healthcheck succeeded with the server stopped")
 	}
 }

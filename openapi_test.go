@@ -5,9 +5,10 @@ package main
 // the document's operations, and the document lints clean.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
+	"io"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,12 +19,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/openapitest"
-	"github.com/hanko-gin/hanko-gin/routes"
-	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // featureSets are the programs to check: the core alone, each feature
@@ -36,40 +35,22 @@ func featureSets() map[string][]app.Feature {
 	return sets
 }
 
-// programFor builds the router and the document of the core with fs.
+// programFor builds the router of the core with fs (app.Build, as main.go
+// does) and the document `hanko-gin openapi` prints for them.
 func programFor(t *testing.T, fs []app.Feature) (*gin.Engine, []byte) {
 	t.Helper()
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hooks := &app.Hooks{}
-	settings := config.NewSettings(func(string) string { return "" })
-	for _, f := range fs {
-		f.Setup(settings, hooks)
-	}
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "t.db"), hooks.StoreOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	deps := app.Deps{Auth: a, Store: db, Logger: slog.New(slog.DiscardHandler)}
+	env := map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "t.db")}
 	gin.SetMode(gin.ReleaseMode)
-	r := routes.New(routes.Deps{
-		Auth: a, Store: db, AllowedOrigins: []string{"http://localhost:5173"}, Logger: deps.Logger,
-		Middleware: hooks.Middlewares(),
-		Routes:     func(r *gin.Engine) { hooks.AddRoutes(r, deps) },
-		OpenAPI:    hooks.OpenAPIFragments(),
-	})
-	doc, err := routes.Document(hooks.OpenAPIFragments()...)
+	a := apptest.App(t, env, app.Options{Log: io.Discard}, fs...)
+	var doc bytes.Buffer
+	err := app.RunCommand(context.Background(), config.NewSettings(func(k string) string { return env[k] }), fs, []string{"openapi"}, &doc,
+		app.Command{Name: "openapi", Run: printOpenAPI})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r, doc
+	return a.Handler, doc.Bytes()
 }
 
 var ginParam = regexp.MustCompile(`[:*](\w+)`)

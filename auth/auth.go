@@ -8,15 +8,17 @@
 // A request's token is taken from "Authorization: Bearer" first, then from the
 // session cookie Hanko sets ("hanko"). It is verified against Hanko's JWKS
 // (RS256 only) and, with Config.SessionCheck, confirmed with Hanko's
-// POST /sessions/validate. RequireRole admits only sessions whose token names
-// a role (Hanko puts roles there from the user's public metadata) and always
-// confirms the session with Hanko. Config.Revocations, when set, is a
+// POST /sessions/validate. Require admits only sessions your predicate
+// accepts (for example a role in a custom claim, see Claims.Strings) and
+// always confirms the session with Hanko. Config.Revocations, when set, is a
 // revocation list (sessions ended by logout or at Hanko, deleted users) asked
 // from memory on every request after the signature check. Refusals are *Error values, answered by
 // Config.ErrorHandler (WriteError unless you set one).
 //
-// VerifyWebhook checks Hanko's webhook deliveries (user.delete, ...) with the
-// same keys; a webhook token is never accepted as a session, nor the reverse.
+// New tokens wait for their signature check in a fair queue with a bounded
+// share of the CPU, so a flood of forged tokens cannot crowd out signed-in
+// users (Config.TrustedProxies). VerifyJWT verifies the other tokens Hanko
+// signs with the same keys, under the same bound, for the caller to read.
 package auth
 
 import (
@@ -25,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -55,7 +58,7 @@ type Config struct {
 	Issuer string
 
 	// SessionCheck confirms every locally valid token with Hanko's
-	// POST /sessions/validate, so revoked sessions are refused. RequireRole
+	// POST /sessions/validate, so revoked sessions are refused. Require
 	// confirms its sessions this way whatever SessionCheck says.
 	SessionCheck bool
 	// SessionCheckTTL is how long Hanko's answer for a token is reused: the
@@ -83,6 +86,16 @@ type Config struct {
 	// path, possibly concurrently, so it must be quick and safe for
 	// concurrent use. Nil means nothing is called.
 	OnSessionCheck func(outcome string, latency time.Duration)
+	// TrustedProxies are the networks of your reverse proxies (load
+	// balancer, ingress), whose X-Forwarded-For is believed. New tokens wait
+	// for their signature check in a fair queue by client, so that one
+	// client cannot take the checks from others however many connections it
+	// opens; a client is the request's peer address, or, when the peer is in
+	// one of these networks, the address X-Forwarded-For names (read from
+	// the right, past these networks). Nil believes no header: right when
+	// clients connect directly, wrong behind a proxy (every request would be
+	// one client).
+	TrustedProxies []netip.Prefix
 	// Revocations, when set, is asked about every session whose signature
 	// checked out (cached tokens included), before any session check: a
 	// session it reports revoked is refused with 401 invalid_token, like a
@@ -111,23 +124,23 @@ func (f RevocationsFunc) Revoked(c *Claims) bool { return f(c) }
 
 // tuning holds what only tests change (see export_test.go).
 type tuning struct {
-	leeway          time.Duration // clock skew tolerated on exp, iat and nbf
-	maxTokenBytes   int           // larger tokens are refused before parsing
-	maxWebhookBytes int           // larger webhook bodies are refused before parsing
-	now             func() time.Time
-	jwks            jwksTiming
-	checks          checkLimits // the bound on signature checks (limit.go)
-	beforeCheck     func()      // called holding a check slot, before the RSA check
+	leeway        time.Duration // clock skew tolerated on exp, iat and nbf
+	maxTokenBytes int           // larger tokens are refused before parsing
+	maxJWTBytes   int           // larger tokens are refused by VerifyJWT before parsing
+	now           func() time.Time
+	jwks          jwksTiming
+	checks        checkLimits // the bound on signature checks (limit.go)
+	beforeCheck   func()      // called holding a check slot, before the RSA check
 }
 
 func defaultTuning() tuning {
 	return tuning{
-		leeway:          30 * time.Second,
-		maxTokenBytes:   8 << 10,  // Hanko's tokens are about 1.1 KiB
-		maxWebhookBytes: 64 << 10, // a delivery is about 2 KiB; the user in it can grow
-		now:             time.Now,
-		jwks:            defaultJWKSTiming,
-		checks:          defaultCheckLimits(),
+		leeway:        30 * time.Second,
+		maxTokenBytes: 8 << 10,  // Hanko's tokens are about 1.1 KiB
+		maxJWTBytes:   64 << 10, // Hanko's webhook tokens carry a user: about 2 KiB, and it can grow
+		now:           time.Now,
+		jwks:          defaultJWKSTiming,
+		checks:        defaultCheckLimits(),
 	}
 }
 
@@ -138,14 +151,25 @@ type Authenticator struct {
 	keys     *jwks
 	verified *ttlCache[verifiedToken]
 	flight   singleflight.Group
-	sessions *sessionChecker // every request with Config.SessionCheck; always for RequireRole
+	sessions *sessionChecker // every request with Config.SessionCheck; always for Require
 	parser   signedRules
-	webhooks signedRules // for VerifyWebhook: no iss check, Hanko sets none
+	others   signedRules // for VerifyJWT: no iss check, Hanko sets one only on sessions
 	checks   *checkLimiter
 	extract  extractor
 	onError  ErrorHandler
 	log      *slog.Logger
 	stats    stats
+}
+
+// sessionLane is the lane of session tokens in the signature-check queue.
+const sessionLane = ""
+
+// clientOf returns the fair-queue client of r; "" (one client) when r is nil.
+func (a *Authenticator) clientOf(r *http.Request) string {
+	if r == nil {
+		return ""
+	}
+	return clientKey(r, a.cfg.TrustedProxies)
 }
 
 // verifiedToken is a cache entry: the claims of a token whose signature was
@@ -204,7 +228,7 @@ func newAuthenticator(ctx context.Context, cfg Config, tune tuning) (*Authentica
 	if len(cfg.Audience) > 0 {
 		opts = append(opts, jwt.WithAudience(cfg.Audience...))
 	}
-	a.webhooks = newSignedRules(opts...)
+	a.others = newSignedRules(opts...)
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
 	}
@@ -249,6 +273,12 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Claims, erro
 
 // verify is Verify, asking Hanko's /sessions/validate when confirm is set.
 func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) (*Claims, error) {
+	return a.verifyFrom(ctx, token, confirm, nil)
+}
+
+// verifyFrom is verify for a token r sent (nil: no request), whose signature
+// check waits in r's client queue.
+func (a *Authenticator) verifyFrom(ctx context.Context, token string, confirm bool, r *http.Request) (*Claims, error) {
 	if token == "" {
 		return nil, errMissing()
 	}
@@ -260,8 +290,9 @@ func (a *Authenticator) verify(ctx context.Context, token string, confirm bool) 
 	if ok {
 		a.stats.cacheHits.Add(1)
 	} else {
+		wait := waitKey{lane: sessionLane, client: a.clientOf(r)}
 		got, err, _ := a.flight.Do(string(k[:]), func() (any, error) {
-			return a.verifyLocal(context.WithoutCancel(ctx), token, k)
+			return a.verifyLocal(context.WithoutCancel(ctx), token, k, wait)
 		})
 		if err != nil {
 			return nil, err
@@ -306,14 +337,14 @@ func isCompactJWS(token string) bool {
 
 // verifyLocal checks the signature against Hanko's JWKS and the claims against
 // the rules, and caches the result when it passes.
-func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey) (verifiedToken, error) {
+func (a *Authenticator) verifyLocal(ctx context.Context, token string, k tokenKey, wait waitKey) (verifiedToken, error) {
 	// Only checked on a miss: a cached token passed this check when it was
 	// verified, and the cache key is its exact spelling.
 	if !isCompactJWS(token) {
 		return verifiedToken{}, errInvalid(errNotCompact)
 	}
 	claims := new(Claims)
-	parsed, err := a.parseSigned(ctx, a.parser, token, &jwtClaims{claims})
+	parsed, err := a.parseSigned(ctx, a.parser, token, &jwtClaims{claims}, wait)
 	if err != nil {
 		if errors.Is(err, errNoCapacity) {
 			return verifiedToken{}, errBusy("sessions", err)

@@ -21,14 +21,18 @@ func newSignedRules(opts ...jwt.ParserOption) signedRules {
 }
 
 // parseSigned does what jwt.Parser.ParseWithClaims does, in an order that
-// puts the RSA check last: decoding (shape, base64url, JSON), alg RS256, a
+// puts the RSA check last: a client already over its share of the queue is
+// refused first, without parsing (checkLimiter.admit); then decoding (shape, base64url, JSON), alg RS256, a
 // kid of a loaded key, then the claims (exp, iat, nbf, aud, iss, sub,
 // session_id...), and only then, in turn with the other checks (checkLimiter),
 // the signature. So junk is refused without waiting, and only tokens that
 // would be accepted with a good signature queue for one. The error wraps
 // errKeysUnavailable when the keys cannot be fetched, and errNoCapacity when
 // no slot was free in time; any other error means an invalid token.
-func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token string, claims jwt.Claims) (*jwt.Token, error) {
+func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token string, claims jwt.Claims, wait waitKey) (*jwt.Token, error) {
+	if err := a.checks.admit(ctx, wait); err != nil {
+		return nil, err
+	}
 	t, _, err := r.parser.ParseUnverified(token, claims)
 	if err != nil {
 		return nil, err
@@ -43,7 +47,7 @@ func (a *Authenticator) parseSigned(ctx context.Context, r signedRules, token st
 	if err := r.validator.Validate(claims); err != nil {
 		return nil, fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, err)
 	}
-	start, err := a.checks.acquire(ctx)
+	start, err := a.checks.acquire(ctx, wait)
 	if err != nil {
 		return nil, err
 	}

@@ -143,9 +143,15 @@ func (c jwtClaims) GetAudience() (jwt.ClaimStrings, error)  { return c.Audience,
 var (
 	errNoSubject   = errors.New("token has no sub (user id)")
 	errNoSessionID = errors.New("token has no session_id")
+	errHankoToken  = errors.New(`token is one Hanko signed for itself (sub "hanko webhooks"), not a session`)
 	errZeroExpiry  = errors.New("token has exp 0")
 	errFarFuture   = errors.New("token has a time after the year 9999")
 )
+
+// hankoSubject is the sub of the tokens Hanko signs for its own messages (its
+// webhook deliveries), with the sessions' key and aud: never a user, so never
+// a session, even with a session_id.
+const hankoSubject = "hanko webhooks"
 
 // Validate is called by golang-jwt after the standard checks; it enforces the
 // claims every Hanko session token has.
@@ -153,8 +159,8 @@ func (c jwtClaims) Validate() error {
 	switch {
 	case c.UserID == "":
 		return errNoSubject
-	case c.UserID == webhookSubject: // a webhook token is never a session
-		return errWebhookToken
+	case c.UserID == hankoSubject:
+		return errHankoToken
 	case c.SessionID == "":
 		return errNoSessionID
 	case !c.ExpiresAt.IsZero() && c.ExpiresAt.Unix() <= 0:

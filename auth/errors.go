@@ -11,7 +11,7 @@ const (
 	CodeUnauthorized    = "unauthorized"     // no session token at all
 	CodeInvalidToken    = "invalid_token"    // a token was sent but cannot be accepted
 	CodeAuthUnavailable = "auth_unavailable" // the token cannot be judged right now
-	CodeForbidden       = "forbidden"        // a valid session without a role the route needs (RequireRole)
+	CodeForbidden       = "forbidden"        // a valid session without the right a route needs (Require)
 )
 
 // Error is the one error type the auth package returns for a request it

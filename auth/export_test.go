@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type TestConfig struct {
 	ErrorHandler     ErrorHandler
 	OnSessionCheck   func(outcome string, latency time.Duration)
 	Revocations      Revocations
+	TrustedProxies   []netip.Prefix
 
 	Leeway                time.Duration
 	MaxTokenBytes         int
@@ -39,6 +41,7 @@ type TestConfig struct {
 	CheckSlots    int
 	CheckQueue    int
 	CheckDeadline time.Duration
+	CheckLinger   time.Duration // 0: none (tests see refusals at once); the default holds them
 	CheckCPU      float64       // CPUs' worth of check time per second
 	CheckBurst    time.Duration // negative: no burst (every check paced)
 	// BeforeSignatureCheck runs holding a check slot, just before the RSA
@@ -52,7 +55,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 		HankoAPIURL: tc.HankoAPIURL, CookieName: tc.CookieName, Audience: tc.Audience, Issuer: tc.Issuer,
 		SessionCheck: tc.SessionCheck, SessionCheckTTL: tc.SessionCheckTTL, CacheSize: tc.SessionCacheSize,
 		Logger: tc.Logger, ErrorHandler: tc.ErrorHandler, OnSessionCheck: tc.OnSessionCheck,
-		Revocations: tc.Revocations,
+		Revocations: tc.Revocations, TrustedProxies: tc.TrustedProxies,
 	}
 	switch {
 	case tc.SessionCheckTTL == 0:
@@ -97,6 +100,7 @@ func NewForTest(ctx context.Context, tc TestConfig) (*Authenticator, error) {
 	if tc.CheckDeadline > 0 {
 		t.checks.deadline = tc.CheckDeadline
 	}
+	t.checks.linger = tc.CheckLinger
 	if tc.CheckCPU > 0 {
 		t.checks.cpu = tc.CheckCPU
 	}

@@ -4,7 +4,7 @@ package auth
 // tokens: their verified signatures and Hanko's session-check answers. Call
 // it after ending the user's sessions at Hanko from this process (for example
 // when a role was taken away): the next check that confirms with Hanko
-// (RequireRole, and every request with Config.SessionCheck) asks Hanko afresh
+// (Require, and every request with Config.SessionCheck) asks Hanko afresh
 // instead of reusing a "valid" answer for up to Config.SessionCheckTTL, so the
 // ended sessions are refused at once on this replica. Other replicas keep
 // their cached answers until the TTL runs out.

@@ -1,17 +1,17 @@
 package auth
 
-// The bound on signature checks (issue 19). A forged token with Hanko's kid
-// costs the server one RSA-4096 check (~0.35 ms of CPU) and its sender
-// nothing, so without a bound a few connections of forgeries take every CPU
-// from signed-in users. Signature checks therefore wait for one of a few
-// slots, in one FIFO queue of bounded length, for at most a short deadline,
-// and together they may use only a share of the CPU. A token that cannot be
-// checked in time is refused with 503 auth_unavailable and Retry-After: never
-// let through, never called invalid. Cache hits never reach the queue, and
-// everything that can refuse a token without RSA runs before it (check.go).
+// The bound on signature checks. A forged token with Hanko's kid costs the
+// server one RSA-4096 check (~0.35 ms of CPU) and its sender nothing, so
+// without a bound a few connections of forgeries take every CPU from
+// signed-in users. Signature checks therefore wait for one of a few slots, in
+// a fair waiting room of bounded size (fairqueue.go: lanes per kind of token,
+// turns per client), for at most a short deadline, and together they may use
+// only a share of the CPU. A token that cannot be checked in time is refused
+// with 503 auth_unavailable and Retry-After: never let through, never called
+// invalid. Cache hits never reach the queue, and everything that can refuse a
+// token without RSA runs before it (check.go).
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -25,8 +25,15 @@ import (
 // checkLimits bounds the signature checks of one Authenticator.
 type checkLimits struct {
 	slots    int           // checks running at once
-	queue    int           // checks waiting for a slot, at most
+	queue    int           // checks waiting for a slot, at most, per lane
 	deadline time.Duration // longest wait for a slot
+	// linger is how long a token is held before its refusal when its lane is
+	// full and its client has the most tokens waiting: as long as it would
+	// have waited in the queue. Answered at once, a client with many
+	// connections would send its next token at once, and its requests would
+	// crowd the server's goroutines however cheap each refusal is; held, each
+	// of its connections sends a token per linger at most.
+	linger time.Duration
 	// cpu is the CPU time (in CPUs: seconds per second) the checks may use
 	// over time; burst is the check time they may use above it after a
 	// quiet spell, so that a burst of sign-ins is not slowed down.
@@ -56,6 +63,7 @@ func defaultCheckLimits() checkLimits {
 		slots:    slots,
 		queue:    128 * slots,
 		deadline: 500 * time.Millisecond,
+		linger:   500 * time.Millisecond,
 		cpu:      0.25 * float64(procs),
 		burst:    100 * time.Millisecond,
 	}
@@ -64,56 +72,55 @@ func defaultCheckLimits() checkLimits {
 // errNoCapacity is the cause of a refusal for lack of capacity.
 var errNoCapacity = errors.New("no capacity to check the signature in time")
 
-// checkLimiter hands out the signature-check slots: first come, first served.
+// checkLimiter hands out the signature-check slots, in turns (waitRoom).
 type checkLimiter struct {
 	lim   checkLimits
 	clock func() time.Time // real time (the budget must not follow a test's token clock)
 
 	mu       sync.Mutex
 	running  int
-	waiters  list.List // of *checkWaiter, oldest first
+	room     *waitRoom
 	budget   float64   // seconds of check time left; negative: overdrawn
 	budgetAt time.Time // when budget was last topped up
 	timer    *time.Timer
 	armed    bool // timer will dispatch when the budget allows
 
-	waiting atomic.Int64 // waiters.Len(), for Stats
-	refused atomic.Int64 // refused for lack of capacity (queue full or deadline)
-}
-
-type checkWaiter struct {
-	ready   chan struct{} // closed when granted
-	granted bool          // under checkLimiter.mu
-	elem    *list.Element
+	waiting atomic.Int64 // room.n, for Stats
+	refused atomic.Int64 // refused for lack of capacity (room full, pushed out, or deadline)
 }
 
 func newCheckLimiter(lim checkLimits, clock func() time.Time) *checkLimiter {
-	l := &checkLimiter{lim: lim, clock: clock, budget: lim.burst.Seconds(), budgetAt: clock()}
+	l := &checkLimiter{lim: lim, clock: clock, room: newWaitRoom(lim.queue), budget: lim.burst.Seconds(), budgetAt: clock()}
 	l.timer = time.AfterFunc(time.Hour, l.wake)
 	l.timer.Stop()
 	return l
 }
 
-// acquire waits for a slot and returns when the check started; pass it to
-// release. It fails with errNoCapacity when the queue is full, no slot was
-// free within the deadline, or ctx ended first.
-func (l *checkLimiter) acquire(ctx context.Context) (time.Time, error) {
+// acquire waits for a slot in key's lane and client queue and returns when
+// the check started; pass it to release. It fails with errNoCapacity when
+// the lane is full (or the token was pushed out by another client's), no
+// slot was free within the deadline, or ctx ended first.
+func (l *checkLimiter) acquire(ctx context.Context, key waitKey) (time.Time, error) {
 	l.mu.Lock()
 	now := l.clock()
 	l.refill(now)
-	if l.running < l.lim.slots && l.waiters.Len() == 0 && l.budget >= 0 {
+	if l.running < l.lim.slots && l.room.n == 0 && l.budget >= 0 {
 		l.running++ // the idle path: no queue, no allocation
 		l.mu.Unlock()
 		return now, nil
 	}
-	if l.waiters.Len() >= l.lim.queue {
+	w := &waiter{key: key, ready: make(chan struct{})}
+	dropped, ok := l.room.push(w)
+	if !ok {
 		l.mu.Unlock()
 		l.refused.Add(1)
-		return time.Time{}, fmt.Errorf("%w: %d checks are waiting already", errNoCapacity, l.lim.queue)
+		l.hold(ctx)
+		return time.Time{}, fmt.Errorf("%w: %d checks are waiting already, the most from this client", errNoCapacity, l.lim.queue)
 	}
-	w := &checkWaiter{ready: make(chan struct{})}
-	w.elem = l.waiters.PushBack(w)
-	l.waiting.Store(int64(l.waiters.Len()))
+	if dropped != nil {
+		close(dropped.ready) // it returns its refusal itself
+	}
+	l.waiting.Store(int64(l.room.n))
 	l.dispatch(now) // a free slot may only be waiting for the budget
 	l.mu.Unlock()
 
@@ -122,19 +129,22 @@ func (l *checkLimiter) acquire(ctx context.Context) (time.Time, error) {
 	var cause error
 	select {
 	case <-w.ready:
-		return l.clock(), nil
 	case <-t.C:
 		cause = fmt.Errorf("%w: no slot within %s", errNoCapacity, l.lim.deadline)
 	case <-ctx.Done():
 		cause = fmt.Errorf("%w: the request ended while waiting: %w", errNoCapacity, context.Cause(ctx))
 	}
 	l.mu.Lock()
-	if w.granted { // granted while giving up: use the slot
+	switch {
+	case w.granted: // granted, possibly while giving up: use the slot
 		l.mu.Unlock()
 		return l.clock(), nil
+	case w.dropped:
+		cause = fmt.Errorf("%w: the queue is full and this client has the most tokens waiting", errNoCapacity)
+	default:
+		l.room.remove(w)
+		l.waiting.Store(int64(l.room.n))
 	}
-	l.waiters.Remove(w.elem)
-	l.waiting.Store(int64(l.waiters.Len()))
 	l.mu.Unlock()
 	if ctx.Err() == nil {
 		l.refused.Add(1)
@@ -142,8 +152,37 @@ func (l *checkLimiter) acquire(ctx context.Context) (time.Time, error) {
 	return time.Time{}, cause
 }
 
+// admit refuses early, before the token is even parsed, a token that
+// acquire would refuse because its lane is full and its client has the most
+// waiting: a flood's excess then costs no parsing either. It holds the token
+// for the linger as acquire does. It returns nil when the token may try.
+func (l *checkLimiter) admit(ctx context.Context, key waitKey) error {
+	l.mu.Lock()
+	full := l.room.wouldRefuse(key)
+	l.mu.Unlock()
+	if !full {
+		return nil
+	}
+	l.refused.Add(1)
+	l.hold(ctx)
+	return fmt.Errorf("%w: %d checks are waiting already, the most from this client", errNoCapacity, l.lim.queue)
+}
+
+// hold waits for the linger, or until ctx ends.
+func (l *checkLimiter) hold(ctx context.Context) {
+	if l.lim.linger <= 0 {
+		return
+	}
+	t := time.NewTimer(l.lim.linger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // release frees the slot taken at start, charges the check's time to the
-// budget and hands the slot to the oldest waiter when the budget allows.
+// budget and hands the slot to the waiter whose turn it is when the budget allows.
 func (l *checkLimiter) release(start time.Time) {
 	l.mu.Lock()
 	now := l.clock()
@@ -167,11 +206,11 @@ func (l *checkLimiter) charge(now time.Time, used time.Duration) {
 	l.budget = min(max(l.budget-used.Seconds(), -maxOverdraft.Seconds()), l.lim.burst.Seconds())
 }
 
-// dispatch grants free slots to the oldest waiters while the budget lasts;
+// dispatch grants free slots to the waiters whose turn it is while the budget lasts;
 // when it is spent, it arms the timer for the moment it is not. Called with
 // mu held.
 func (l *checkLimiter) dispatch(now time.Time) {
-	for l.running < l.lim.slots && l.waiters.Len() > 0 {
+	for l.running < l.lim.slots && l.room.n > 0 {
 		if l.budget < 0 {
 			if !l.armed {
 				l.armed = true
@@ -180,12 +219,12 @@ func (l *checkLimiter) dispatch(now time.Time) {
 			}
 			return
 		}
-		w := l.waiters.Remove(l.waiters.Front()).(*checkWaiter)
+		w := l.room.pop()
 		w.granted = true
 		l.running++
 		close(w.ready)
 	}
-	l.waiting.Store(int64(l.waiters.Len()))
+	l.waiting.Store(int64(l.room.n))
 }
 
 // wake runs when the budget allows checks again.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 	l := newCheckLimiter(checkLimits{slots: 4, queue: 8, deadline: time.Hour, cpu: 0.5, burst: 0}, clock.now)
 	ctx := context.Background()
 
-	start, err := l.acquire(ctx) // the budget is at 0, not below: the first check starts
+	start, err := l.acquire(ctx, waitKey{}) // the budget is at 0, not below: the first check starts
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 
 	got := make(chan time.Time, 1)
 	go func() {
-		s, err := l.acquire(ctx)
+		s, err := l.acquire(ctx, waitKey{})
 		if err != nil {
 			t.Error(err)
 		}
@@ -73,10 +74,50 @@ func TestCheckBudgetPacesChecks(t *testing.T) {
 func TestCheckBudgetOverdraftIsBounded(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
 	l := newCheckLimiter(checkLimits{slots: 1, queue: 8, deadline: time.Hour, cpu: 0.5, burst: 0}, clock.now)
-	start, _ := l.acquire(context.Background())
+	start, _ := l.acquire(context.Background(), waitKey{})
 	clock.add(time.Hour)
 	l.release(start)
 	if l.budget != -maxOverdraft.Seconds() {
 		t.Errorf("budget %v s, want %v s", l.budget, -maxOverdraft.Seconds())
+	}
+}
+
+// A token refused because its client already has the most waiting is held
+// for the linger (as long as it would have waited) before its refusal, and
+// let go at once when its request ends; either way it is refused, never
+// queued past the bound.
+func TestLingerHoldsTheLongestQueuesRefusals(t *testing.T) {
+	l := newCheckLimiter(checkLimits{slots: 1, queue: 1, deadline: time.Hour, linger: time.Hour, cpu: 1, burst: time.Second}, time.Now)
+	flood := waitKey{client: "flood"}
+	start, err := l.acquire(context.Background(), flood) // holds the slot
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := make(chan error, 1)
+	go func() { _, err := l.acquire(context.Background(), flood); queued <- err }()
+	for l.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan error, 1)
+	go func() { _, err := l.acquire(ctx, flood); held <- err }()
+	for l.refused.Load() != 1 { // refused, now lingering
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-held:
+		t.Fatalf("answered before the linger or the request's end: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-held; !errors.Is(err, errNoCapacity) {
+		t.Errorf("lingering token: %v, want errNoCapacity", err)
+	}
+	if n := l.waiting.Load(); n != 1 {
+		t.Errorf("%d waiting, want 1: a lingering token holds no place", n)
+	}
+	l.release(start)
+	if err := <-queued; err != nil {
+		t.Errorf("queued token: %v", err)
 	}
 }

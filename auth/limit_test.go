@@ -13,15 +13,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hanko-gin/hanko-gin/auth"
@@ -111,24 +114,33 @@ func busy(t *testing.T, tc auth.TestConfig, s authtest.Session, queued int) (*au
 func TestSignatureCheckQueueIsBounded(t *testing.T) {
 	hanko, a, h, flood := busy(t, auth.TestConfig{CheckQueue: 2, CheckDeadline: time.Hour}, authtest.Session{}, 2)
 
-	// The queue is full: the next token is refused at once, whatever the
-	// (hour-long) deadline, with 503 and Retry-After, never 401.
-	r, _ := protectedEngine(a.RequireSession())
-	w := serve(r, bearer(forge(hanko.Token(authtest.Session{}))))
-	expectRefusal(t, w, http.StatusServiceUnavailable, auth.CodeAuthUnavailable)
-	if got := w.Header().Get("Retry-After"); got != "1" {
-		t.Errorf("Retry-After = %q, want \"1\"", got)
+	// The queue is full, all of it one client's: that client's next token is
+	// refused at once, whatever the (hour-long) deadline, with 503, never 401.
+	_, err := a.Verify(context.Background(), forge(hanko.Token(authtest.Session{})))
+	if e := expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "the flooding client's next token"); e.RetryAfter != time.Second {
+		t.Errorf("RetryAfter = %v, want 1s", e.RetryAfter)
 	}
 	if s := a.Stats(); s.SignatureChecksRefused != 1 || s.SignatureChecksWaiting != 2 || s.SignatureChecks != 1 {
 		t.Errorf("Stats = %+v, want 1 refused, 2 waiting, 1 check", s)
 	}
 
+	// Another client's token takes the place of the flood's newest, which is
+	// refused at once (503 and Retry-After); the queue stays at its bound.
+	r, _ := protectedEngine(a.RequireSession())
+	other := make(chan *httptest.ResponseRecorder, 1)
+	go func() { other <- serve(r, bearer(forge(hanko.Token(authtest.Session{})))) }()
+	expectAuthErr(t, waitResult(t, flood[2]), http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "the flood's newest, pushed out")
+	if s := a.Stats(); s.SignatureChecksRefused != 2 || s.SignatureChecksWaiting != 2 {
+		t.Errorf("Stats = %+v, want 2 refused, 2 waiting", s)
+	}
+
 	// Once the slot is free, every queued forgery is checked and refused as
 	// invalid: waiting never lets one through.
 	h.letGo()
-	for _, done := range flood {
+	for _, done := range flood[:2] {
 		expectAuthErr(t, waitResult(t, done), http.StatusUnauthorized, auth.CodeInvalidToken, "queued forgery")
 	}
+	expectRefusal(t, <-other, http.StatusUnauthorized, auth.CodeInvalidToken)
 	if s := a.Stats(); s.SignatureChecksWaiting != 0 || s.SignatureChecks != 3 {
 		t.Errorf("Stats = %+v, want nothing waiting and 3 checks", s)
 	}
@@ -210,13 +222,16 @@ func TestSignatureCheckFIFOBetweenFloodAndNewToken(t *testing.T) {
 }
 
 // Everything that can refuse a token without RSA does so before the queue:
-// with the slot held and the queue full, junk still gets its 401 at once
-// (a queued token could only get a 503), and no signature is checked.
+// with the slot held and the queue full, junk from another client still gets
+// its 401 at once (a queued token could only get a 503), and no signature is
+// checked. The client that fills the queue is refused before parsing: its
+// tokens, junk or not, get 503 (see the end).
 func TestCheapRefusalsNeverQueue(t *testing.T) {
-	hanko, a, _, _ := busy(t, auth.TestConfig{CheckQueue: 1, CheckDeadline: time.Hour, Audience: []string{"localhost"}, Issuer: "https://hanko.example"},
-		authtest.Session{Issuer: "https://hanko.example"}, 1)
+	hanko, a, _, _ := busy(t, auth.TestConfig{CheckQueue: 2, CheckDeadline: time.Hour, Audience: []string{"localhost"}, Issuer: "https://hanko.example"},
+		authtest.Session{Issuer: "https://hanko.example"}, 2)
 	iss := "https://hanko.example"
 	good := authtest.Session{Issuer: iss}
+	r, _ := protectedEngine(a.RequireSession()) // its requests come from another client than Verify's
 	claims := func(edit func(jwt.MapClaims)) string {
 		c := hanko.Claims(good)
 		edit(c)
@@ -238,22 +253,25 @@ func TestCheapRefusalsNeverQueue(t *testing.T) {
 		{"nbf in the future", forge(claims(func(c jwt.MapClaims) { c["nbf"] = mwNow.Add(time.Hour).Unix() }))},
 		{"no sub", forge(claims(func(c jwt.MapClaims) { delete(c, "sub") }))},
 		{"no session_id", forge(claims(func(c jwt.MapClaims) { delete(c, "session_id") }))},
-		{"webhook token", forge(hanko.WebhookToken(authtest.Webhook{Event: "user.delete", Data: map[string]any{}}))},
+		{"token Hanko signs for itself", forge(hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+			"session_id": authtest.RandomUUID(), "iat": mwNow.Unix(), "exp": mwNow.Add(5 * time.Minute).Unix(), "data": map[string]any{}}))},
 		{"wrong audience", forge(hanko.Token(authtest.Session{Issuer: iss, Audience: []string{"evil.example"}}))},
 		{"wrong issuer", forge(hanko.Token(authtest.Session{Issuer: "https://evil.example"}))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := a.Verify(context.Background(), tt.token)
-			expectAuthErr(t, err, http.StatusUnauthorized, auth.CodeInvalidToken, tt.name)
+			expectRefusal(t, serve(r, bearer(tt.token)), http.StatusUnauthorized, auth.CodeInvalidToken)
 		})
 	}
 	if s := a.Stats(); s.SignatureChecks != 1 || s.SignatureChecksRefused != 0 {
 		t.Errorf("Stats = %+v, want only the held check and nothing refused", s)
 	}
 	// A well-formed forgery passes every cheap check, so it must queue: the
-	// queue is full, so it is refused for capacity.
+	// queue is full of its client's, so it is refused for capacity.
 	_, err := a.Verify(context.Background(), forge(hanko.Token(good)))
 	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "a forgery that looks valid")
+	// That client is over its share: refused before its token is even parsed.
+	_, err = a.Verify(context.Background(), forge(claims(func(c jwt.MapClaims) { delete(c, "sub") })))
+	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "junk from the client that fills the queue")
 }
 
 // A token already verified is served from the cache while every slot is held
@@ -287,31 +305,39 @@ func TestCacheHitNeverWaits(t *testing.T) {
 	}
 }
 
-// Webhook deliveries wait for the same slots: with the slot held and the
-// queue full, a genuine delivery gets 503 with Retry-After, then succeeds.
-func TestWebhookSharesTheBound(t *testing.T) {
+// A VerifyJWT lane is apart from the sessions': with the slot held and the
+// session tokens' lane full, a webhook delivery still gets a place, and its
+// check once the slot is free; a forged one is refused as invalid.
+func TestLanesAreApart(t *testing.T) {
 	hanko, a, h, flood := busy(t, auth.TestConfig{CheckQueue: 1, CheckDeadline: time.Hour}, authtest.Session{}, 1)
-	body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": webhookUserID}})
+	_, err := a.Verify(context.Background(), forge(hanko.Token(authtest.Session{})))
+	expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "session token with its lane full")
 
-	_, err := a.VerifyWebhook(context.Background(), bytes.NewReader(body))
-	if e := expectAuthErr(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable, "webhook while busy"); e.RetryAfter <= 0 {
-		t.Errorf("RetryAfter = %v, want > 0", e.RetryAfter)
+	now := mwNow
+	token := hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "data": map[string]any{"id": webhookUserID}})
+	type result struct {
+		h   *hook
+		err error
 	}
+	deliver := func(token string) <-chan result {
+		done := make(chan result, 1)
+		go func() {
+			h, err := verifyHook(a, deliveryBody(token, "user.delete"))
+			done <- result{h, err}
+		}()
+		return done
+	}
+	genuine := deliver(token)
+	eventually(t, 10*time.Second, "the delivery waits in its lane", func() bool { return a.Stats().SignatureChecksWaiting == 2 })
 	h.letGo()
 	for _, done := range flood {
 		expectAuthErr(t, waitResult(t, done), http.StatusUnauthorized, auth.CodeInvalidToken, "forgery")
 	}
-	wh, err := a.VerifyWebhook(context.Background(), bytes.NewReader(body))
-	if err != nil || wh.UserID() != webhookUserID {
-		t.Fatalf("webhook once the slot is free: %v, %v", wh, err)
+	if r := <-genuine; r.err != nil || r.h.UserID() != webhookUserID {
+		t.Fatalf("genuine delivery: %v, %v", r.h, r.err)
 	}
-	// A forged delivery waits in turn too, and is refused as invalid.
-	forged, _ := json.Marshal(map[string]string{
-		"token": forge(hanko.WebhookToken(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": webhookUserID}})),
-		"event": "user.delete",
-	})
-	_, err = a.VerifyWebhook(context.Background(), bytes.NewReader(forged))
-	expectAuthErr(t, err, http.StatusUnauthorized, auth.CodeInvalidToken, "forged webhook")
+	expectAuthErr(t, (<-deliver(forge(token))).err, http.StatusUnauthorized, auth.CodeInvalidToken, "forged webhook")
 	if s := a.Stats(); s.SignatureChecks != 4 || s.SignatureChecksRefused != 1 {
 		t.Errorf("Stats = %+v, want 4 checks (2 forged sessions, 2 webhooks) and 1 refused", s)
 	}
@@ -377,5 +403,101 @@ func TestUnderPressureNothingForgedAcceptedNothingValidRefused(t *testing.T) {
 		if _, err := a.Verify(context.Background(), tok); err != nil {
 			t.Fatalf("a valid token after the flood: %v", err)
 		}
+	}
+}
+
+// One client cannot take more than its share of the checks, however many
+// requests it has in flight: with the slot held and the queue full of one
+// peer's forgeries, that peer's next token is refused at once (503 with
+// Retry-After), while a newcomer from another peer, directly or through a
+// trusted proxy, takes the place of the flood's newest and gets in once the
+// slot is free. X-Forwarded-For from a peer that is not a trusted proxy is
+// ignored: the flood cannot pass for someone else. A webhook delivery waits
+// in its own lane meanwhile, and is served.
+func TestFloodFromOnePeerDoesNotStarveAnother(t *testing.T) {
+	h := newSlotHolder()
+	t.Cleanup(h.letGo)
+	hanko, a := newMWHanko(t, auth.TestConfig{CheckSlots: 1, CheckQueue: 4, CheckDeadline: time.Hour,
+		BeforeSignatureCheck: h.hook, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")}})
+	r, _ := protectedEngine(a.RequireSession())
+	send := func(peer, forwardedFor, token string) <-chan *httptest.ResponseRecorder {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			req := httptest.NewRequest(http.MethodGet, "/p", nil)
+			req.RemoteAddr = peer
+			if forwardedFor != "" {
+				req.Header.Set("X-Forwarded-For", forwardedFor)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			done <- w
+		}()
+		return done
+	}
+	valid := hanko.Token(authtest.Session{})
+	const attacker = "198.51.100.7:40000"
+	flood := []<-chan *httptest.ResponseRecorder{send(attacker, "", forge(valid))}
+	eventually(t, 10*time.Second, "a forgery holds the slot", func() bool { return h.held.Load() == 1 })
+	for i := range 4 {
+		flood = append(flood, send(attacker, "", forge(valid)))
+		eventually(t, 10*time.Second, "the forgeries fill the queue", func() bool { return a.Stats().SignatureChecksWaiting == i+1 })
+	}
+
+	for _, xff := range []string{"", "203.0.113.99"} {
+		w := <-send(attacker, xff, forge(valid))
+		expectRefusal(t, w, http.StatusServiceUnavailable, auth.CodeAuthUnavailable)
+		if got := w.Header().Get("Retry-After"); got != "1" {
+			t.Errorf("Retry-After = %q, want \"1\"", got)
+		}
+	}
+
+	newcomers := []struct{ peer, forwardedFor string }{
+		{"203.0.113.5:50000", ""},                       // directly
+		{"10.9.0.1:50000", "198.51.100.7, 203.0.113.6"}, // through the proxy; the left entry is the client's own claim
+	}
+	var admitted []<-chan *httptest.ResponseRecorder
+	for i, n := range newcomers {
+		admitted = append(admitted, send(n.peer, n.forwardedFor, hanko.Token(authtest.Session{UserID: "newcomer"})))
+		// The flood's newest waiting forgery makes room and is refused at once.
+		expectRefusal(t, <-flood[len(flood)-1-i], http.StatusServiceUnavailable, auth.CodeAuthUnavailable)
+		eventually(t, 10*time.Second, "the newcomer waits in the queue", func() bool {
+			return a.Stats().SignatureChecksRefused == int64(3+i) && a.Stats().SignatureChecksWaiting == 4
+		})
+	}
+
+	// A webhook delivery from Hanko's address waits in its own lane, the
+	// session tokens' lane being full.
+	r.POST("/hook", func(c *gin.Context) {
+		body, _ := io.ReadAll(c.Request.Body)
+		if _, err := verifyHook(a, body, auth.FromRequest(c.Request)); err != nil {
+			e, _ := errors.AsType[*auth.Error](err)
+			auth.WriteError(c, e)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+	now := mwNow
+	hook := hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "aud": []string{"localhost"},
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "data": map[string]any{"id": webhookUserID}})
+	delivered := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		req := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(deliveryBody(hook, "user.delete")))
+		req.RemoteAddr = "192.0.2.80:443"
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		delivered <- w
+	}()
+	eventually(t, 10*time.Second, "the delivery waits in its lane", func() bool { return a.Stats().SignatureChecksWaiting == 5 })
+
+	h.letGo()
+	for _, done := range admitted {
+		expectUser(t, <-done, "newcomer")
+	}
+	if w := <-delivered; w.Code != http.StatusNoContent {
+		t.Errorf("webhook delivery: %d %s", w.Code, w.Body)
+	}
+	for _, done := range flood[:len(flood)-len(newcomers)] {
+		expectRefusal(t, <-done, http.StatusUnauthorized, auth.CodeInvalidToken)
 	}
 }

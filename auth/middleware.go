@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -69,7 +68,7 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		claims, err := a.verifyToken(c.Request.Context(), token, err)
+		claims, err := a.verifyToken(c.Request, token, err)
 		if err != nil {
 			if e, ok := errors.AsType[*Error](err); ok && e.Status == http.StatusServiceUnavailable {
 				a.refuse(c, err)
@@ -89,14 +88,14 @@ func (a *Authenticator) OptionalSession() gin.HandlerFunc {
 // verifyRequest extracts the request's token and verifies it.
 func (a *Authenticator) verifyRequest(r *http.Request) (*Claims, error) {
 	token, err := a.extract(r)
-	return a.verifyToken(r.Context(), token, err)
+	return a.verifyToken(r, token, err)
 }
 
-func (a *Authenticator) verifyToken(ctx context.Context, token string, extractErr error) (*Claims, error) {
+func (a *Authenticator) verifyToken(r *http.Request, token string, extractErr error) (*Claims, error) {
 	if extractErr != nil {
 		return nil, errInvalid(extractErr)
 	}
-	return a.Verify(ctx, token)
+	return a.verifyFrom(r.Context(), token, a.cfg.SessionCheck, r)
 }
 
 func (a *Authenticator) refuse(c *gin.Context, err error) {

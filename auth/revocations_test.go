@@ -63,7 +63,7 @@ func TestRevocationsAreConsultedOnEveryRequest(t *testing.T) {
 			check: true, confirm: true, revoke: step{revokeSession: "a"}, want: want{"ended", "ok", "ok"}},
 		{name: "optional session: a revoked session is served as anonymous", mw: (*auth.Authenticator).OptionalSession,
 			revoke: step{revokeUser: "user-1"}, want: want{"anonymous", "anonymous", "ok"}},
-		{name: "RequireRole refuses before asking Hanko", mw: func(a *auth.Authenticator) gin.HandlerFunc { return a.RequireRole("admin") },
+		{name: "Require refuses before asking Hanko", mw: func(a *auth.Authenticator) gin.HandlerFunc { return a.Require(needs("admin")) },
 			confirm: true, revoke: step{revokeSession: "b"}, want: want{"ok", "ended", "ok"}},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,7 @@ type stats struct {
 // metrics are scraped rather than on every request.
 type Stats struct {
 	// SignatureChecks counts RSA signature checks: session tokens not in the
-	// verified-token cache, and webhook tokens, that passed every cheaper
+	// verified-token cache, and tokens given to VerifyJWT, that passed every cheaper
 	// check (shape, alg, kid of a loaded key, claims).
 	SignatureChecks int64
 	// SignatureChecksWaiting is the number of tokens waiting now for a

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type Config struct {
 	SessionCheck       bool
 	SessionCheckTTL    time.Duration
 	SessionCacheSize   int
+	TrustedProxies     []netip.Prefix
 	DatabaseURL        string
 	LogLevel           slog.Level
 	LogFormat          string // "text" or "json"
@@ -113,6 +115,15 @@ func Read(s *Settings) Config {
 		c.SessionCacheSize = n
 	}
 
+	for _, f := range splitList(get("TRUSTED_PROXIES", "")) {
+		p, err := parseNetwork(f)
+		if err != nil {
+			bad("TRUSTED_PROXIES: %q is not a network such as 10.0.0.0/8 or an IP address", f)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+
 	c.DatabaseURL = get("DATABASE_URL", "")
 	if err := store.CheckURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL: %v", err)
@@ -189,6 +200,19 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q: %v", o, err)
 	}
 	return nil
+}
+
+// parseNetwork reads a CIDR (masked to its network) or a single address.
+func parseNetwork(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("%q is not a network", s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 func validCookieName(s string) bool {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -47,6 +48,7 @@ func TestLoadEverySetting(t *testing.T) {
 		"LOG_LEVEL":                "debug",
 		"LOG_FORMAT":               "json",
 		"TODOS_MAX_PER_USER":       "25",
+		"TRUSTED_PROXIES":          "10.0.0.0/8, 192.168.1.7, fd00::/8",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +67,8 @@ func TestLoadEverySetting(t *testing.T) {
 		LogLevel:           slog.LevelDebug,
 		LogFormat:          "json",
 		TodosMaxPerUser:    25,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"),
+			netip.MustParsePrefix("fd00::/8")},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load\n got  %+v\n want %+v", c, want)
@@ -109,6 +113,8 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"todo cap zero", map[string]string{"TODOS_MAX_PER_USER": "0"}, "TODOS_MAX_PER_USER"},
 		{"todo cap negative", map[string]string{"TODOS_MAX_PER_USER": "-5"}, "TODOS_MAX_PER_USER"},
 		{"todo cap not a number", map[string]string{"TODOS_MAX_PER_USER": "lots"}, "TODOS_MAX_PER_USER"},
+		{"trusted proxy not a network", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, `TRUSTED_PROXIES: "proxy.internal"`},
+		{"trusted proxy bad prefix", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/40"}, "TRUSTED_PROXIES"},
 		{"todo cap too high", map[string]string{"TODOS_MAX_PER_USER": "1000001"}, "from 1 to 1000000"},
 	}
 	for _, tc := range tests {

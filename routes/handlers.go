@@ -93,7 +93,7 @@ type meResponse struct {
 	IssuedAt     time.Time      `json:"issued_at"`
 	ExpiresAt    time.Time      `json:"expires_at"`
 	AMR          []string       `json:"amr,omitempty"`
-	Roles        []string       `json:"roles"` // from the roles claim (auth.Claims.Roles); [] when none
+	Roles        []string       `json:"roles"` // the "roles" claim read by auth.Claims.Strings; [] when none
 	CustomClaims map[string]any `json:"custom_claims,omitempty"`
 }
 
@@ -114,7 +114,7 @@ func (a *api) me(c *gin.Context) {
 		IssuedAt:     claims.IssuedAt.UTC(),
 		ExpiresAt:    claims.ExpiresAt.UTC(),
 		AMR:          claims.AMR,
-		Roles:        rolesOrEmpty(claims.Roles()),
+		Roles:        rolesOrEmpty(claims.Strings("roles")),
 		CustomClaims: claims.Custom,
 	})
 }

@@ -84,10 +84,10 @@ func TestOpenAPIValidationCatchesDrift(t *testing.T) {
 			w.WriteHeader(http.StatusNotFound)
 			w.Write([]byte(`{"error":"no_such_todo","message":"x"}`))
 		}, "no_such_todo"},
-		{"route not in the document", "GET", "/api/greeting", "", nil, func(w http.ResponseWriter, r *http.Request) {
+		{"route not in the document", "GET", "/api/not-in-the-document", "", nil, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{}`))
-		}, `add "/api/greeting:" under paths`},
+		}, `add "/api/not-in-the-document:" under paths`},
 		{"method not in the document", "PUT", "/api/public", "", nil, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{}`))

@@ -93,11 +93,12 @@ func corsFor(origins []string) gin.HandlerFunc {
 	for _, o := range origins {
 		allowed[o] = true
 	}
+	// Retry-After is exposed so the frontend can wait as long as a 503 asks before trying again.
 	handle := cors.New(cors.Config{
 		AllowOrigins:     origins,
 		AllowMethods:     []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete},
 		AllowHeaders:     []string{"Authorization", "Content-Type"},
-		ExposeHeaders:    []string{"Location"},
+		ExposeHeaders:    []string{"Location", "Retry-After"},
 		AllowCredentials: true,
 		MaxAge:           2 * time.Hour,
 	})

@@ -190,7 +190,7 @@ func TestMeReturnsTheSession(t *testing.T) {
 		"issued_at":  iat.UTC().Format(time.RFC3339),
 		"expires_at": iat.Add(12 * time.Hour).UTC().Format(time.RFC3339),
 		"amr":        []any{"pwd"},
-		"roles":      []any{}, // a singular "role" claim is not a role (auth.Claims.Roles)
+		"roles":      []any{}, // a singular "role" claim is not a role (auth.Claims.Strings("roles"))
 		"custom_claims": map[string]any{
 			"role": "admin", "org": map[string]any{"id": "o1"},
 		},

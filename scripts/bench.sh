@@ -13,18 +13,21 @@
 # feature:metrics end
 #   - prints req/s, p50/p99, the ratio to /api/public, and the JWKS and
 #     /sessions/validate calls the stand-in saw,
-#   - the flood run (issue 19): one server (GOMAXPROCS=1), a signed-in user's
-#     requests (repeated token) alone, then while 64 connections send forged
-#     tokens (Hanko's kid, random well-formed signatures) and never-seen valid
-#     tokens arrive 5 a second (loadbench newcomers), in alternating rounds:
-#     req/s, p50, p99 and the ratio, the forged tokens' 401/503 counts and how
-#     many newcomers got in,
+#   - the flood runs: one server (GOMAXPROCS=1); for each of FLOOD_LEVELS
+#     connections of forged tokens (Hanko's kid, random well-formed signatures)
+#     from one client, a signed-in user's requests (repeated token) alone, then
+#     during the flood while 20 never-seen valid tokens arrive from other
+#     clients (loadbench newcomers, each from its own loopback address,
+#     honouring Retry-After, at most 3 tries) and Hanko delivers 12 logout
+#     webhooks (loadbench webhooks, never retried): the user's req/s, p99 and
+#     ratio, the newcomers that got in, the webhooks answered 2xx, the forged
+#     tokens' 401/503 counts, each against its goal,
 #   - runs the in-process 1,000,000-token heap test (skip: HEAP_TOKENS=0).
 # Everything it starts stops when it ends. Usage:
 #   scripts/bench.sh            DURATION=8s CONNECTIONS=32 ROUNDS=3 HEAP_TOKENS=1000000
 #   ONLY=checks scripts/bench.sh    only the session-check rounds (ONLY=flood: the flood run)
 #   ONLY=metrics scripts/bench.sh   only the metrics-off/on rounds # feature:metrics
-#   FLOOD_CONNECTIONS=64 FLOOD_ROUNDS=2 NEWCOMER_EVERY=200ms   the flood run
+#   FLOOD_LEVELS="64 400 1000" FLOOD_DURATION=5s   the flood runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8s}
@@ -34,9 +37,10 @@ ROUNDS=${ROUNDS:-3} # public/protected pairs, alternated; the median ratio is re
 COLD_TOKENS=${COLD_TOKENS:-256}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-64}
-FLOOD_ROUNDS=${FLOOD_ROUNDS:-2}
-NEWCOMER_EVERY=${NEWCOMER_EVERY:-200ms}
+FLOOD_LEVELS=${FLOOD_LEVELS:-64 400 1000}
+FLOOD_DURATION=${FLOOD_DURATION:-5s}
+NEWCOMERS=20 # per flood level, one every 200 ms
+WEBHOOKS=12  # per flood level, one every 300 ms
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
 
 if ! command -v wrk >/dev/null; then
@@ -149,35 +153,42 @@ server_pid=$on_pid; stop_server
 fi
 # feature:metrics end
 
-# The flood (issue 19): one fresh server, so the newcomers' tokens are
-# never-seen; per round the user alone, then the user during the flood.
+# The floods: one fresh server, so the newcomers' tokens are never-seen; per
+# level the user alone, then the user during the flood. The flood comes from
+# 127.0.0.1, the newcomers from 127.0.1.x (one address each), Hanko's
+# webhooks from 127.0.0.2: one client against many, as the fair queue sees it.
 flood_results="$work/flood-results"
 : >"$flood_results"
 if want flood; then
-  echo "== flood: $FLOOD_CONNECTIONS connections of forged tokens against a signed-in user" >&2
   start_server false 10000
   url="http://127.0.0.1:$port/api/protected"
-  flood_secs=$(( ${DURATION%s} + 2 ))
-  per_round=$(awk -v d="${DURATION%s}" -v e="${NEWCOMER_EVERY%ms}" 'BEGIN{print int(d*1000/e)}')
-  for round in $(seq "$FLOOD_ROUNDS"); do
-    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
-    echo "alone|$round|$out" >>"$flood_results"
-    echo "   user alone, round $round: $out" >&2
-    env TOKENS_FILE="$work/forged-tokens" COUNT_STATUS=1 taskset -c "$LOAD_CPU" wrk -t1 -c"$FLOOD_CONNECTIONS" -d"${flood_secs}s" \
-      -s cmd/loadbench/wrk.lua "$url" >"$work/forged-$round.out" &
+  secs=${FLOOD_DURATION%s}
+  level_no=0
+  for level in $FLOOD_LEVELS; do
+    level_no=$((level_no + 1))
+    echo "== flood: $level connections of forged tokens against a signed-in user, newcomers and webhooks" >&2
+    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$FLOOD_DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
+    echo "alone|$level|$out" >>"$flood_results"
+    echo "   user alone: $out" >&2
+    env TOKENS_FILE="$work/forged-tokens" COUNT_STATUS=1 taskset -c "$LOAD_CPU" wrk -t1 -c"$level" -d"$((secs + 3))s" \
+      -s cmd/loadbench/wrk.lua "$url" >"$work/forged-$level.out" &
     flood_pid=$!; pids+=("$flood_pid")
-    sleep 1 # the flood is on before the user's run starts, and ends after it
-    sed -n "$(( (round - 1) * per_round + 1 )),$(( round * per_round ))p" "$work/tokens" >"$work/newcomers-$round"
-    taskset -c "$LOAD_CPU" "$work/loadbench" newcomers -url "$url" -tokens "$work/newcomers-$round" \
-      -every "$NEWCOMER_EVERY" -for "$DURATION" >"$work/newcomers-$round.out" &
+    sleep 1 # the flood is on before the others start, and ends after them
+    sed -n "$(( (level_no - 1) * NEWCOMERS + 1 )),$(( level_no * NEWCOMERS ))p" "$work/tokens" >"$work/newcomers-$level"
+    taskset -c "$LOAD_CPU" "$work/loadbench" newcomers -url "$url" -tokens "$work/newcomers-$level" \
+      -every 200ms -for "$FLOOD_DURATION" -from 127.0.1. >"$work/newcomers-$level.out" &
     newcomers_pid=$!; pids+=("$newcomers_pid")
-    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
-    echo "flood|$round|$out" >>"$flood_results"
-    echo "   user during the flood, round $round: $out" >&2
-    wait "$newcomers_pid" "$flood_pid"
-    echo "forged|$round|$(grep '^RESULT' "$work/forged-$round.out")" >>"$flood_results"
-    echo "newcomers|$round|$(cat "$work/newcomers-$round.out")" >>"$flood_results"
-    sed 's/^/   /' "$work/newcomers-$round.out" >&2
+    taskset -c "$LOAD_CPU" "$work/loadbench" webhooks -url "http://127.0.0.1:$port/webhooks/hanko" -hanko "$hanko_url" \
+      -n "$WEBHOOKS" -every 300ms -from 127.0.0.2 >"$work/webhooks-$level.out" &
+    webhooks_pid=$!; pids+=("$webhooks_pid")
+    out=$(env TOKEN_FILE="$work/token" taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$FLOOD_DURATION" -s cmd/loadbench/wrk.lua "$url" | grep '^RESULT')
+    echo "flood|$level|$out" >>"$flood_results"
+    echo "   user during the flood: $out" >&2
+    wait "$newcomers_pid" "$webhooks_pid" "$flood_pid"
+    echo "forged|$level|$(grep '^RESULT' "$work/forged-$level.out")" >>"$flood_results"
+    echo "newcomers|$level|$(cat "$work/newcomers-$level.out")" >>"$flood_results"
+    echo "webhooks|$level|$(cat "$work/webhooks-$level.out")" >>"$flood_results"
+    sed 's/^/   /' "$work/newcomers-$level.out" "$work/webhooks-$level.out" >&2
   done
   stop_server
 fi
@@ -239,31 +250,33 @@ fi
 
 if [ -s "$flood_results" ]; then
   echo
-  echo "flood: server GOMAXPROCS=1 on CPU $SERVER_CPU; on CPU $LOAD_CPU the user (wrk -c$CONNECTIONS, repeated token),"
-  echo "$FLOOD_CONNECTIONS connections of forged tokens (wrk, $(wc -l <"$work/forged-tokens") distinct), newcomers every $NEWCOMER_EVERY, the stand-in Hanko"
+  echo "floods: server GOMAXPROCS=1 on CPU $SERVER_CPU; on CPU $LOAD_CPU the user (wrk -c$CONNECTIONS, repeated token, $FLOOD_DURATION),"
+  echo "the flood (wrk, $(wc -l <"$work/forged-tokens") distinct forged tokens, from 127.0.0.1), $NEWCOMERS newcomers (one address each,"
+  echo "Retry-After honoured, at most 3 tries), $WEBHOOKS logout webhooks (from 127.0.0.2, never retried), the stand-in Hanko"
   echo
-  printf '| %-34s | %9s | %8s | %8s | %7s | %6s |\n' "signed-in user, /api/protected" "req/s" p50 p99 "× alone" non2xx
-  printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" ----------: ---------: ---------: --------: -------:
-  alone=
-  while IFS='|' read -r kind round result; do
-    case $kind in alone|flood) ;; *) continue ;; esac
-    req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result"); dur=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$result")
-    p50=$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$result"); p99=$(sed -E 's/.*p99_us=([0-9]+).*/\1/' <<<"$result")
-    non2xx=$(( $(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$result") + $(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$result") ))
-    rps=$(awk -v r="$req" -v d="$dur" 'BEGIN{printf "%.0f", r*1e6/d}')
-    [ "$kind" = alone ] && alone=$rps
-    printf '| %-34s | %9s | %6.2fms | %6.2fms | %7s | %6s |\n' "$([ "$kind" = alone ] && echo alone || echo "during the flood"), round $round" "$rps" \
-      "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$(awk -v a="$rps" -v b="$alone" 'BEGIN{printf "%.2f", a/b}')" "$non2xx"
-  done <"$flood_results"
+  printf '| %6s | %9s | %9s | %7s | %8s | %13s | %11s | %22s | %s |\n' "flood" "alone/s" "flood/s" "× alone" "p99" "newcomers in" "webhooks 2xx" "forged 401 / 503" "goals met"
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------: ----------: ----------: --------: ---------: --------------: ------------: ------------------------: -----------
+  field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+  for level in $FLOOD_LEVELS; do
+    alone=$(grep "^alone|$level|" "$flood_results" | cut -d'|' -f3-)
+    during=$(grep "^flood|$level|" "$flood_results" | cut -d'|' -f3-)
+    forged=$(grep "^forged|$level|" "$flood_results" | cut -d'|' -f3-)
+    newc=$(grep "^newcomers|$level|" "$flood_results" | cut -d'|' -f3-)
+    hooks=$(grep "^webhooks|$level|" "$flood_results" | cut -d'|' -f3-)
+    [ -n "$alone" ] && [ -n "$during" ] || continue
+    a_rps=$(awk -v r="$(field requests "$alone")" -v d="$(field duration_us "$alone")" 'BEGIN{printf "%.0f", r*1e6/d}')
+    f_rps=$(awk -v r="$(field requests "$during")" -v d="$(field duration_us "$during")" 'BEGIN{printf "%.0f", r*1e6/d}')
+    ratio=$(awk -v a="$f_rps" -v b="$a_rps" 'BEGIN{printf "%.2f", a/b}')
+    p99=$(awk -v v="$(field p99_us "$during")" 'BEGIN{printf "%.2f", v/1000}')
+    sent=$(field sent "$newc"); inn=$(( $(field first_try "$newc") + $(field after_retry "$newc") ))
+    hsent=$(field sent "$hooks"); hok=$(field ok "$hooks")
+    goals=$(awk -v r="$ratio" -v p="$p99" -v i="$inn" -v s="$sent" -v h="$hok" -v hs="$hsent" \
+      'BEGIN{ok = (r >= 0.5) + (p < 5) + (i == s) + (h == hs); printf "%d of 4", ok}')
+    printf '| %6s | %9s | %9s | %7s | %6sms | %13s | %11s | %22s | %s |\n' "$level" "$a_rps" "$f_rps" "$ratio" "$p99" \
+      "$inn/$sent ($(field first_try "$newc") first)" "$hok/$hsent" "$(field s401 "$forged") / $(field s503 "$forged")" "$goals"
+  done
   echo
-  while IFS='|' read -r kind round result; do
-    case $kind in
-      forged)
-        req=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result"); dur=$(sed -E 's/.*duration_us=([0-9]+).*/\1/' <<<"$result")
-        echo "forged tokens, round $round: $req answered in $(awk -v d="$dur" 'BEGIN{printf "%.1f", d/1e6}') s: $(sed -E 's/.*s401=([0-9]+).*/\1/' <<<"$result") × 401, $(sed -E 's/.*s503=([0-9]+).*/\1/' <<<"$result") × 503, $(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$result") socket errors, p50 $(awk -v v="$(sed -E 's/.*p50_us=([0-9]+).*/\1/' <<<"$result")" 'BEGIN{print v/1000}') ms" ;;
-      newcomers) echo "never-seen valid tokens, round $round: ${result#NEWCOMERS }" ;;
-    esac
-  done <"$flood_results"
+  echo "(goals: the user ≥ 0.5× alone with p99 < 5 ms, every newcomer in within 3 tries, every webhook answered 2xx)"
 fi
 
 if [ "$HEAP_TOKENS" != 0 ]; then

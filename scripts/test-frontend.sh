@@ -21,6 +21,8 @@ trap cleanup EXIT INT TERM
   cd frontend
   echo "== frontend: npm ci"
   npm ci --no-audit --no-fund
+  echo "== frontend: the generated API client is current (openapi.json -> src/generated/openapi.ts)"
+  npm run check:api
   echo "== frontend: lint"
   npm run lint
   echo "== frontend: typecheck"
@@ -28,7 +30,8 @@ trap cleanup EXIT INT TERM
   echo "== frontend: unit tests"
   npm test
   echo "== frontend: build"
-  # The real URLs come from frontend/.env in development; the build check only needs valid ones.
+  # The build bakes no URL in (they are runtime settings, /config.js); this one only fills the
+  # build-time fallback so the bundle is the one `npm run dev` users get.
   VITE_HANKO_API_URL="${VITE_HANKO_API_URL:-http://localhost:8000}" npm run build
 )
 

@@ -1,9 +1,9 @@
 // Package authtest is a stand-in for Hanko in tests: it holds RSA signing keys,
 // mints Hanko-shaped session tokens, and serves the two endpoints a backend
 // calls, GET /.well-known/jwks.json and POST /sessions/validate, answering the
-// way a real Hanko does (see auth/testdata/hanko for captured originals). It
-// also mints and delivers Hanko's webhooks (Issuer.WebhookBody,
-// Issuer.DeliverWebhook, webhook.go) and serves the admin API (NewAdminServer).
+// way a real Hanko does (see auth/testdata/hanko for captured originals).
+// Issuer.Sign signs any other claims with the same key, for the other tokens
+// Hanko signs.
 //
 //	hanko := authtest.NewServer()
 //	defer hanko.Close()

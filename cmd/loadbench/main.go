@@ -3,7 +3,8 @@
 // the load generator sends.
 //
 //	loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256] [-forged 4096]
-//	loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s]
+//	loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s] [-from 127.0.1.]
+//	loadbench webhooks -url URL -hanko URL [-n 12] [-every 300ms] [-from 127.0.0.2]
 //
 // hanko writes DIR/token (one session token), DIR/tokens (distinct tokens, one
 // a line), DIR/bad-token (token with one signature byte changed),
@@ -11,13 +12,22 @@
 // claims of a valid token, and a random, well-formed signature, so each one
 // passes every check but the RSA one; minting them costs nothing) and, last,
 // when it serves, DIR/url. GET /_stats answers {"jwks":N,"validate":M}: the
-// calls it has served. It stops on SIGINT/SIGTERM or after -max-run.
+// calls it has served; GET /_webhook a freshly signed delivery body of
+// session.delete.explicit.logout for a new session, as Hanko sends it. It
+// stops on SIGINT/SIGTERM or after -max-run.
 //
 // newcomers plays users signing in during a flood: every -every it sends the
 // next never-seen token of FILE to URL (GET, as a cookie), each token on its
-// own, retrying a 503 after its Retry-After (at most 3 tries), for -for. It
-// prints one line: NEWCOMERS sent=.. first_try=.. after_retry=.. never=..
-// invalid=.. p50_ms=.. max_ms=.. (latency of the successful answer).
+// own, retrying a 503 after its Retry-After (at most 3 tries), for -for. With
+// -from, newcomer i connects from the loopback address -from + (1 + i%250):
+// each newcomer is another client to the server's fair queue, as real users
+// are. It prints one line: NEWCOMERS sent=.. first_try=.. after_retry=..
+// never=.. invalid=.. p50_ms=.. max_ms=.. (latency of the successful answer).
+//
+// webhooks plays Hanko during a flood: every -every it fetches a fresh
+// delivery from the stand-in (-hanko) and POSTs it to URL once (Hanko never
+// retries), from the address -from. It prints one line: WEBHOOKS sent=..
+// ok=.. refused=.. p50_ms=.. max_ms=.. (ok: answered 2xx).
 package main
 
 import (
@@ -40,6 +50,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 )
 
@@ -50,9 +62,12 @@ func main() {
 		run = hanko
 	case len(os.Args) >= 2 && os.Args[1] == "newcomers":
 		run = newcomers
+	case len(os.Args) >= 2 && os.Args[1] == "webhooks":
+		run = webhooks
 	default:
 		fmt.Fprintln(os.Stderr, "usage: loadbench hanko -dir DIR [-addr 127.0.0.1:0] [-bits 4096] [-tokens 256] [-forged 4096] [-max-run 30m]")
-		fmt.Fprintln(os.Stderr, "       loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s]")
+		fmt.Fprintln(os.Stderr, "       loadbench newcomers -url URL -tokens FILE [-every 200ms] [-for 8s] [-from 127.0.1.]")
+		fmt.Fprintln(os.Stderr, "       loadbench webhooks -url URL -hanko URL [-n 12] [-every 300ms] [-from 127.0.0.2]")
 		os.Exit(2)
 	}
 	if err := run(os.Args[2:]); err != nil {
@@ -116,6 +131,18 @@ func hanko(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]int64{"jwks": iss.JWKSCalls(), "validate": iss.ValidateCalls()})
 	})
+	mux.HandleFunc("GET /_webhook", func(w http.ResponseWriter, r *http.Request) {
+		now := iss.Now()
+		const event = "session.delete.explicit.logout"
+		token := iss.Sign(jwt.MapClaims{
+			"sub": "hanko webhooks", "evt": event, "aud": []string{"localhost"},
+			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+			"data": map[string]any{"id": authtest.RandomUUID(), "user_id": authtest.RandomUUID(),
+				"expires_at": now.Add(12 * time.Hour).UTC().Format(time.RFC3339Nano)},
+		})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"token": token, "event": event})
+	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -158,6 +185,7 @@ func newcomers(args []string) error {
 	file := fs.String("tokens", "", "file of never-seen valid tokens, one a line (required)")
 	every := fs.Duration("every", 200*time.Millisecond, "time between two newcomers")
 	length := fs.Duration("for", 8*time.Second, "how long to keep sending newcomers")
+	from := fs.String("from", "", "loopback address prefix, e.g. 127.0.1.: newcomer i connects from it + (1 + i%250)")
 	_ = fs.Parse(args)
 	if *url == "" || *file == "" {
 		return fmt.Errorf("-url and -tokens are required")
@@ -167,7 +195,6 @@ func newcomers(args []string) error {
 		return err
 	}
 	tokens := strings.Fields(string(raw))
-	client := &http.Client{Timeout: 10 * time.Second}
 	type outcome struct {
 		tries, status int
 		latency       time.Duration
@@ -181,6 +208,7 @@ func newcomers(args []string) error {
 	defer tick.Stop()
 	end := time.Now().Add(*length)
 	for i := 0; i < len(tokens) && time.Now().Before(end); i++ {
+		client := clientFrom(*from, i)
 		wg.Go(func() {
 			o := outcome{}
 			for o.tries < 3 {
@@ -245,4 +273,79 @@ func flipSignatureByte(token string) string {
 	}
 	sig[len(sig)/2] ^= 1
 	return token[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// clientFrom returns a client whose connections come from the loopback
+// address prefix + (1 + i%250), or from anywhere when prefix is "".
+func clientFrom(prefix string, i int) *http.Client {
+	if prefix == "" {
+		return &http.Client{Timeout: 10 * time.Second}
+	}
+	ip := net.ParseIP(prefix + strconv.Itoa(1+i%250))
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 5 * time.Second}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+}
+
+func webhooks(args []string) error {
+	fs := flag.NewFlagSet("webhooks", flag.ExitOnError)
+	url := fs.String("url", "", "the backend's webhook URL (required)")
+	hankoURL := fs.String("hanko", "", "the stand-in Hanko's URL, for fresh deliveries (required)")
+	n := fs.Int("n", 12, "deliveries to send")
+	every := fs.Duration("every", 300*time.Millisecond, "time between two deliveries")
+	from := fs.String("from", "", "loopback address to send from, e.g. 127.0.0.2")
+	_ = fs.Parse(args)
+	if *url == "" || *hankoURL == "" {
+		return fmt.Errorf("-url and -hanko are required")
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	if *from != "" {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(*from)}, Timeout: 5 * time.Second}
+		client.Transport = &http.Transport{DialContext: d.DialContext}
+	}
+	var (
+		mu       sync.Mutex
+		ok, fail int
+		lat      []time.Duration
+		wg       sync.WaitGroup
+	)
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	for range *n {
+		resp, err := http.Get(*hankoURL + "/_webhook")
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			start := time.Now()
+			resp, err := client.Post(*url, "application/json", strings.NewReader(string(body)))
+			took := time.Since(start)
+			good := err == nil && resp.StatusCode < 300
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if good {
+				ok++
+				lat = append(lat, took)
+			} else {
+				fail++
+			}
+		})
+		<-tick.C
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	p50, maxLat := time.Duration(0), time.Duration(0)
+	if len(lat) > 0 {
+		p50, maxLat = lat[len(lat)/2], lat[len(lat)-1]
+	}
+	fmt.Printf("WEBHOOKS sent=%d ok=%d refused=%d p50_ms=%.2f max_ms=%.2f\n", *n, ok, fail, float64(p50)/1e6, float64(maxLat)/1e6)
+	return nil
 }

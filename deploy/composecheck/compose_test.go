@@ -341,22 +341,23 @@ func TestTodosDatabaseIsCreated(t *testing.T) {
 	}
 }
 
-func TestFrontendBuildArgs(t *testing.T) {
+func TestFrontendRuntimeURLs(t *testing.T) {
 	p := defaultProject(t)
 	fe := service(t, p, "frontend")
 	tests := []struct {
 		arg, want, service string
 		target             uint32
 	}{
-		// Browser URLs, each reaching a published port of the service behind it.
-		{"VITE_HANKO_API_URL", hankoBrowser, "hanko", 8000},
-		{"VITE_API_URL", backendBrowser, "backend", 5001},
+		// Browser URLs, read when the container starts, each reaching a published port of
+		// the service behind it.
+		{"HANKO_API_URL", hankoBrowser, "hanko", 8000},
+		{"API_URL", backendBrowser, "backend", 5001},
 	}
 	for _, tc := range tests {
 		t.Run(tc.arg, func(t *testing.T) {
-			got, ok := BuildArg(fe, tc.arg)
+			got, ok := Env(fe, tc.arg)
 			if !ok || got != tc.want {
-				t.Fatalf("build arg %s = %q (set: %v), want %q", tc.arg, got, ok, tc.want)
+				t.Fatalf("environment %s = %q (set: %v), want %q", tc.arg, got, ok, tc.want)
 			}
 			host, port, err := URLHostPort(got)
 			if err != nil {
@@ -467,8 +468,8 @@ func TestCloudOverride(t *testing.T) {
 		if v := mustEnv(t, backend, "HANKO_API_URL"); v != cloudURL {
 			t.Errorf("backend HANKO_API_URL = %q, want %q", v, cloudURL)
 		}
-		if v, _ := BuildArg(service(t, p, "frontend"), "VITE_HANKO_API_URL"); v != cloudURL {
-			t.Errorf("frontend VITE_HANKO_API_URL = %q, want %q", v, cloudURL)
+		if v, _ := Env(service(t, p, "frontend"), "HANKO_API_URL"); v != cloudURL {
+			t.Errorf("frontend HANKO_API_URL = %q, want %q", v, cloudURL)
 		}
 		// feature:hankoadmin begin
 		for _, name := range []string{"HANKO_ADMIN_API_URL", "HANKO_ADMIN_API_KEY"} {

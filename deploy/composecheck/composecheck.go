@@ -216,9 +216,6 @@ type HankoConfig struct {
 			Name   string `yaml:"name"`
 			Secure *bool  `yaml:"secure"`
 		} `yaml:"cookie"`
-		JWTTemplate struct {
-			Claims map[string]any `yaml:"claims"`
-		} `yaml:"jwt_template"`
 	} `yaml:"session"`
 	Account struct {
 		AllowDeletion *bool `yaml:"allow_deletion"`
@@ -431,12 +428,3 @@ func SchemaLeaves(err error) []*jsonschema.ValidationError {
 	}
 	return out
 }
-
-// feature:roles begin
-// RolesClaimTemplate is the session.jwt_template claim that copies a user's
-// public metadata "roles" into their session tokens. The `with` guard makes a
-// user without any metadata get "" instead of a template error in Hanko's log
-// (checked on a real Hanko; auth/testdata/hanko/webhooks/README.md).
-const RolesClaimTemplate = `{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}`
-
-// feature:roles end

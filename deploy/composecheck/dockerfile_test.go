@@ -150,16 +150,14 @@ func instructionArgs(ins []Instruction, keyword string) []string {
 	return out
 }
 
-// The frontend image runs CI's commands, with the VITE_* URLs compose passes.
+// The frontend image runs CI's commands and bakes no URL in: one image for every environment,
+// its URLs set when the container starts (nginx's templates fill them in).
 func TestFrontendDockerfile(t *testing.T) {
 	ins := parseDockerfile(t, "frontend/Dockerfile")
 	steps := []struct{ keyword, substr string }{
 		{"COPY", "package.json package-lock.json ./"},
 		{"RUN", "npm ci"},
 		{"COPY", ". ."},
-		{"ARG", "VITE_HANKO_API_URL"},
-		{"ARG", "VITE_API_URL"},
-		{"ENV", "VITE_HANKO_API_URL=${VITE_HANKO_API_URL}"},
 		{"RUN", "npm run build"},
 	}
 	at := 0
@@ -175,28 +173,14 @@ func TestFrontendDockerfile(t *testing.T) {
 		buildStage = ins[i].Stage
 		at = i + 1
 	}
-	if Find(ins, 0, "ENV", "VITE_API_URL=${VITE_API_URL}") < 0 {
-		t.Error("frontend/Dockerfile does not pass VITE_API_URL to the build environment")
-	}
-
-	// Every VITE_* build arg compose sets is declared, and every declared one is set.
-	declared := map[string]bool{}
 	for _, a := range instructionArgs(ins, "ARG") {
-		name, _, _ := strings.Cut(a, "=")
-		if strings.HasPrefix(name, "VITE_") {
-			declared[name] = true
+		if name, _, _ := strings.Cut(a, "="); strings.HasPrefix(name, "VITE_") {
+			t.Errorf("frontend/Dockerfile bakes %s into the bundle; browser URLs are runtime settings", name)
 		}
 	}
 	fe := service(t, defaultProject(t), "frontend")
-	for name := range fe.Build.Args {
-		if !declared[name] {
-			t.Errorf("compose sets build arg %s, which frontend/Dockerfile does not declare", name)
-		}
-	}
-	for name := range declared {
-		if v, ok := BuildArg(fe, name); !ok || v == "" {
-			t.Errorf("frontend/Dockerfile declares %s, which compose does not set", name)
-		}
+	if fe.Build != nil && len(fe.Build.Args) > 0 {
+		t.Errorf("compose passes build args %v to the frontend; its settings are runtime environment", fe.Build.Args)
 	}
 
 	// The node image satisfies package.json's engines.node (">=MAJOR.MINOR").
@@ -224,21 +208,45 @@ func TestFrontendDockerfile(t *testing.T) {
 	if Find(final, 0, "COPY", "--from=build /app/dist /usr/share/nginx/html") < 0 {
 		t.Error("frontend runtime does not copy the Vite build (dist) into nginx's root")
 	}
+	if Find(final, 0, "COPY", "nginx/default.conf.template nginx/security-headers.inc.template /etc/nginx/templates/") < 0 {
+		t.Error("frontend runtime does not install nginx/*.template into /etc/nginx/templates (filled in when the container starts)")
+	}
+	// Every variable the templates use has a default in the image, so envsubst fills them all.
+	for _, name := range []string{"API_URL", "HANKO_API_URL", "AUTH_TRANSPORT", "HANKO_COOKIE_NAME"} {
+		if Find(final, 0, "ENV", name+"=") < 0 {
+			t.Errorf("frontend runtime has no ENV default for %s", name)
+		}
+	}
 }
 
 func TestNginxServesTheSPAOn5173(t *testing.T) {
-	conf := string(readFile(t, filepath.Join(RepoRoot, "frontend/nginx.conf")))
+	const file = "frontend/nginx/default.conf.template"
+	conf := string(readFile(t, filepath.Join(RepoRoot, file)))
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^\s*listen\s+5173;`),
 		regexp.MustCompile(`(?m)^\s*root\s+/usr/share/nginx/html;`),
 		regexp.MustCompile(`(?s)location / \{[^}]*try_files \$uri /index\.html;`),
+		// The runtime settings, from the container's environment.
+		regexp.MustCompile(`(?s)location = /config\.js \{[^}]*\$\{API_URL\}[^}]*\$\{HANKO_API_URL\}[^}]*\$\{AUTH_TRANSPORT\}[^}]*\$\{HANKO_COOKIE_NAME\}`),
 	} {
 		if !want.MatchString(conf) {
-			t.Errorf("frontend/nginx.conf does not match %s", want)
+			t.Errorf("%s does not match %s", file, want)
 		}
 	}
 	if regexp.MustCompile(`(?m)^\s*listen\s+(80|8080);`).MatchString(conf) {
-		t.Error("frontend/nginx.conf still listens on the image's default port")
+		t.Errorf("%s still listens on the image's default port", file)
+	}
+	// Every location sends the security headers (a location's own add_header drops the server's).
+	locations := regexp.MustCompile(`(?m)^\s*location `).FindAllStringIndex(conf, -1)
+	includes := regexp.MustCompile(`(?m)^\s*include /etc/nginx/conf\.d/security-headers\.inc;`).FindAllStringIndex(conf, -1)
+	if len(locations) == 0 || len(includes) != len(locations) {
+		t.Errorf("%s: %d locations but %d include the security headers", file, len(locations), len(includes))
+	}
+	headers := string(readFile(t, filepath.Join(RepoRoot, "frontend/nginx/security-headers.inc.template")))
+	for _, want := range []string{"Content-Security-Policy", "connect-src 'self' ${API_URL} ${HANKO_API_URL}", "frame-ancestors 'none'", `X-Content-Type-Options "nosniff"`, "Referrer-Policy"} {
+		if !strings.Contains(headers, want) {
+			t.Errorf("frontend/nginx/security-headers.inc.template lacks %s", want)
+		}
 	}
 }
 

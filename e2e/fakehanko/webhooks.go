@@ -5,15 +5,21 @@ package main
 // session the stand-in minted for it), triggers the user.delete webhook with
 // the user as the admin API shows it, clears the cookie and answers the
 // account_deleted state, on which hanko-elements fires "hanko-user-deleted".
-// The webhook is minted and POSTed by the auth test kit (authtest), so the
-// backend verifies it exactly as it verifies Hanko's.
+// The webhook is signed with the stand-in's session key and POSTed as Hanko
+// does (deliverWebhook), so the backend verifies it exactly as it verifies
+// Hanko's.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 )
@@ -60,7 +66,7 @@ func (a *accounts) deleteAccount(w http.ResponseWriter, r *http.Request, v autht
 	// Hanko sends the delivery once and only logs a failure; so does this.
 	if a.callback != "" {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
-		status, err := a.issuer.DeliverWebhook(ctx, a.callback, authtest.Webhook{Event: "user.delete", Data: user})
+		status, err := deliverWebhook(ctx, a.issuer, a.callback, "user.delete", user)
 		cancel()
 		switch {
 		case err != nil:
@@ -112,4 +118,29 @@ type webhookEmail struct {
 func stringOf(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// deliverWebhook POSTs event with data to url as Hanko does: the body
+// {"token", "event"}, the token signed with the session key, with sub
+// "hanko webhooks", evt, aud ["localhost"], iat, exp = iat + 5 minutes and
+// data. It returns the answer's status.
+func deliverWebhook(ctx context.Context, issuer *authtest.Issuer, url, event string, data any) (int, error) {
+	now := issuer.Now()
+	token := issuer.Sign(jwt.MapClaims{
+		"sub": "hanko webhooks", "evt": event, "aud": []string{"localhost"},
+		"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "data": data,
+	})
+	body, _ := json.Marshal(map[string]string{"token": token, "event": event})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, nil
 }

@@ -30,6 +30,8 @@ func benchRouter(b *testing.B, cfg auth.Config, metrics *Metrics) (*gin.Engine, 
 }
 
 // benchRouterOn builds the router against a given stand-in Hanko; metrics may be nil.
+// It is not wrapped in apptest.Validated (the route tests are): the check
+// would be timed with the handlers.
 func benchRouterOn(b *testing.B, hanko *authtest.Server, cfg auth.Config, metrics *Metrics) *gin.Engine {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/config"
 )
 
@@ -36,15 +35,7 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		return
 	}
 	m := NewMetrics()
-	h.Auth(func(c *auth.Config) {
-		prev := c.OnSessionCheck
-		c.OnSessionCheck = func(outcome string, latency time.Duration) {
-			if prev != nil {
-				prev(outcome, latency)
-			}
-			m.ObserveSessionCheck(outcome, latency)
-		}
-	})
+	h.OnSessionCheck(m.ObserveSessionCheck)
 	h.Middleware(m.Middleware())
 	h.ProvideCounters(m.Counter)
 	h.Service(func(ctx context.Context, d app.Deps) error {

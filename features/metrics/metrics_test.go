@@ -21,6 +21,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 }
 
 // metricsEnv is the real router with metrics on, a stand-in Hanko and SQLite.
+// Every exchange with the router is checked against the OpenAPI document.
 type metricsEnv struct {
 	router  http.Handler
 	hanko   *authtest.Server
@@ -91,7 +93,7 @@ func newMetricsEnv(t *testing.T, cfg auth.Config) *metricsEnv {
 	t.Cleanup(func() { db.Close() })
 	m.CollectAuth(a)
 	return &metricsEnv{
-		router:  routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log, Middleware: []gin.HandlerFunc{m.Middleware()}}),
+		router:  apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log, Middleware: []gin.HandlerFunc{m.Middleware()}})),
 		hanko:   hanko,
 		store:   db,
 		metrics: m,

@@ -21,7 +21,7 @@ import (
 )
 
 // The sample admin area: Hanko's users with their roles and todo counts, and
-// changing a user's roles. Both routes need the admin role, and RequireRole
+// changing a user's roles. Both routes need the admin role, and Require
 // confirms every request's session with Hanko, so an admin whose role was
 // taken away (which ends their sessions) is refused once the cached answer
 // runs out (at once on the replica that took it away: it forgets the user's
@@ -42,6 +42,7 @@ var (
 	errUserNotFound       = &routes.Error{Status: http.StatusNotFound, Code: "not_found", Message: "No Hanko user with this id."}
 	errNoLongerAdmin      = &routes.Error{Status: http.StatusForbidden, Code: "forbidden", Message: "Hanko no longer lists the admin role for you, so you cannot change roles. If it was given back, sign in again."}
 	errOwnAdminRole       = &routes.Error{Status: http.StatusConflict, Code: "cannot_remove_own_admin", Message: "You cannot remove your own admin role: another admin has to do it, so the last admin never locks everyone out by accident."}
+	errNotLocked          = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The database cannot be reached right now, and roles are changed only under a lock in it (so two admins cannot undo each other's change); nothing was changed. Try again shortly."}
 	errSessionsNotEnded   = &routes.Error{Status: http.StatusServiceUnavailable, Code: "admin_unavailable", Message: "The roles were saved, but Hanko did not end the user's sessions, so a session they already have keeps the removed role until it expires. " +
 		"End them with `hanko-gin roles revoke <email> <role>` on the server."}
 )
@@ -49,14 +50,14 @@ var (
 // adminArea serves the admin area's routes.
 type adminArea struct {
 	auth  *auth.Authenticator
-	store store.TodoCounter
+	store store.Store // todo counts; its owner lock serializes role changes
 	log   *slog.Logger
 	admin *hankoadmin.Client // nil without HANKO_ADMIN_API_URL: the routes answer 503
 }
 
 // adminRoutes registers the admin area under /api/admin.
 func (a *adminArea) adminRoutes(r *gin.Engine) {
-	admin := r.Group("/api/admin", a.auth.RequireRole(Admin))
+	admin := r.Group("/api/admin", Require(a.auth, Admin))
 	admin.GET("/users", a.adminListUsers)
 	admin.PUT("/users/:id/roles", a.adminSetRoles)
 }
@@ -105,7 +106,7 @@ func (a *adminArea) adminListUsers(c *gin.Context) {
 	for i, u := range p.Users {
 		ids[i] = u.ID
 	}
-	counts, err := a.store.CountTodos(ctx, ids)
+	counts, err := a.store.(store.TodoCounter).CountTodos(ctx, ids)
 	if err != nil {
 		routes.RespondError(c, err)
 		return
@@ -157,7 +158,7 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 		return
 	}
 	id := c.Param("id")
-	me, _ := auth.FromContext(c) // RequireRole set it
+	me, _ := auth.FromContext(c) // Require set it
 	if strings.EqualFold(id, me.UserID) && !slices.Contains(names, Admin) {
 		routes.RespondError(c, errOwnAdminRole)
 		return
@@ -186,7 +187,7 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 		routes.RespondError(c, errNoLongerAdmin)
 		return
 	}
-	ch, err := Set(ctx, a.admin, id, names)
+	ch, err := Editor{Admin: a.admin, Store: a.store}.Set(ctx, id, names)
 	if len(ch.Removed) > 0 {
 		// The user's sessions were ended at Hanko (or that was tried): drop
 		// this replica's cached answers for them, so their next admin request
@@ -196,6 +197,10 @@ func (a *adminArea) adminSetRoles(c *gin.Context) {
 	switch {
 	case errors.Is(err, hankoadmin.ErrNotFound):
 		routes.RespondError(c, errUserNotFound)
+		return
+	case errors.Is(err, ErrNotLocked):
+		a.log.ErrorContext(ctx, "role change refused: the user's lock could not be taken", "admin_id", me.UserID, "user_id", id, "error", err.Error())
+		routes.RespondError(c, errNotLocked)
 		return
 	case errors.As(err, new(*InvalidError)):
 		routes.RespondError(c, routes.BadRequest("%s", capitalize(err.Error())+"."))

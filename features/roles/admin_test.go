@@ -1,17 +1,14 @@
 package roles
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,18 +33,6 @@ func TestMain(m *testing.M) {
 	storetest.Main(m)
 }
 
-// lockedWriter is a log sink safe for the server's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 type request struct {
 	method, path, body string
 	header             map[string]string
@@ -58,7 +43,7 @@ type request struct {
 type adminEnv struct {
 	router http.Handler
 	store  store.Store
-	logs   *bytes.Buffer
+	logs   *apptest.LogBuffer
 	iss    *authtest.Issuer
 	admin  *hankoadmintest.Admin
 	// Failure switches: a request for which they return true gets a 502.
@@ -107,8 +92,8 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e.logs = new(bytes.Buffer)
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.logs = new(apptest.LogBuffer)
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var client *hankoadmin.Client
 	if !o.noAdminAPI {
 		var opts []hankoadmin.Option
@@ -128,7 +113,7 @@ func newAdminEnv(t *testing.T, o adminEnvOptions) *adminEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
-		area := &adminArea{auth: a, store: e.store.(store.TodoCounter), log: log, admin: client}
+		area := &adminArea{auth: a, store: e.store, log: log, admin: client}
 		// Every exchange is checked against the OpenAPI document.
 		return apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: e.store, AllowedOrigins: []string{frontendOrigin}, Logger: log, Routes: area.adminRoutes}))
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 )
 
@@ -26,7 +26,8 @@ const allowUnverifiedFlag = "--allow-unverified"
 
 // rolesCommand runs `hanko-gin roles ...` against Hanko's admin API, with the
 // same settings as the server (HANKO_ADMIN_API_URL, HANKO_ADMIN_API_KEY).
-func rolesCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func rolesCommand(ctx context.Context, args []string, client *hankoadmin.Client, env app.CommandEnv) error {
+	stdout := env.Stdout
 	verb := ""
 	if len(args) > 0 {
 		verb = args[0]
@@ -54,10 +55,7 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 			return fmt.Errorf("roles %s: %v", verb, err)
 		}
 	}
-	s := config.NewSettings(getenv)
-	config.Read(s) // the command uses no core setting, but checks them all as the server does
-	client := hankoadmin.FromSettings(s)
-	if err := s.Err(); err != nil {
+	if _, err := env.Config(); err != nil { // checks every setting, as the server does
 		return err
 	}
 	if client == nil {
@@ -65,12 +63,17 @@ func rolesCommand(ctx context.Context, args []string, getenv func(string) string
 			"self-hosted Hanko serves it on its admin port (in docker compose http://hanko:8001; never make it public), "+
 			"Hanko Cloud at the admin API URL of your project (console), with HANKO_ADMIN_API_KEY", verb)
 	}
-	switch verb {
-	case "grant", "revoke":
-		return changeRole(ctx, client, verb, args[1], args[2], allowUnverified, stdout)
-	default:
+	if verb == "list" {
 		return listRoles(ctx, client, stdout)
 	}
+	// The server's database, for the user's lock that serializes role
+	// changes with the admin area's, on every replica (see Editor).
+	db, err := env.OpenStore(ctx)
+	if err != nil {
+		return fmt.Errorf("roles %s: the database (DATABASE_URL), where role changes take the user's lock: %w", verb, err)
+	}
+	defer db.Close()
+	return changeRole(ctx, Editor{Admin: client, Store: db}, verb, args[1], args[2], allowUnverified, stdout)
 }
 
 func rolesArgsProblem(args []string) string {
@@ -86,8 +89,8 @@ func rolesArgsProblem(args []string) string {
 	}
 }
 
-func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role string, allowUnverified bool, stdout io.Writer) error {
-	u, err := FindByEmail(ctx, c, email)
+func changeRole(ctx context.Context, e Editor, verb, email, role string, allowUnverified bool, stdout io.Writer) error {
+	u, err := FindByEmail(ctx, e.Admin, email)
 	if errors.Is(err, hankoadmin.ErrNotFound) {
 		return fmt.Errorf("roles %s: no Hanko user has the email address %q (check the spelling; a new user has to sign up first)", verb, strings.TrimSpace(email))
 	}
@@ -111,7 +114,7 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 			return fmt.Errorf("roles grant: Hanko has not verified %s, so whoever signed up with it may not own it; nothing changed. "+
 				"Check that this is the right person, then run again with %s", matched, allowUnverifiedFlag)
 		}
-		ch, err := Grant(ctx, c, u.ID, role)
+		ch, err := e.Grant(ctx, u.ID, role)
 		if err != nil {
 			return fmt.Errorf("roles grant: %w", err)
 		}
@@ -122,7 +125,7 @@ func changeRole(ctx context.Context, c *hankoadmin.Client, verb, email, role str
 		_, err = fmt.Fprintf(stdout, "Granted %q to %s. Roles now: %s.\nIt is in their session token from their next sign-in.\n", role, who, list(ch.After))
 		return err
 	}
-	ch, err := Revoke(ctx, c, u.ID, role)
+	ch, err := e.Revoke(ctx, u.ID, role)
 	if errors.Is(err, ErrSessionsNotEnded) {
 		return fmt.Errorf("roles revoke: %s no longer has %q, but ending their sessions failed, so a session they already have keeps the role until it expires: run this command again. (%w)", who, role, err)
 	}

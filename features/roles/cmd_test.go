@@ -15,13 +15,16 @@ import (
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
-// rolesEnv is the settings of a deployment whose admin API is the stand-in.
-func rolesEnv(adminURL string, extra ...string) func(string) string {
+// rolesEnv is the settings of a deployment whose admin API is the stand-in,
+// with a fresh SQLite database for the users' locks.
+func rolesEnv(t *testing.T, adminURL string, extra ...string) func(string) string {
 	env := map[string]string{
 		"HANKO_API_URL":       "http://127.0.0.1:1", // not called by the roles command
 		"HANKO_ADMIN_API_URL": adminURL,
+		"DATABASE_URL":        storetest.SQLiteURL(t),
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
@@ -32,7 +35,7 @@ func rolesEnv(adminURL string, extra ...string) func(string) string {
 func runRoles(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := rolesCommand(context.Background(), args, getenv, &out)
+	err := apptest.RunCommand(context.Background(), Feature{}, getenv, &out, "roles", args...)
 	return out.String(), err
 }
 
@@ -61,7 +64,7 @@ func TestRolesCommand(t *testing.T) {
 	ada := addVerifiedUser(admin, "ada@example.com")
 	admin.SetPublicMetadata(ada.ID, map[string]any{"team": "blue"})
 	bob := addVerifiedUser(admin, "bob@example.com")
-	getenv := rolesEnv(admin.URL)
+	getenv := rolesEnv(t, admin.URL)
 
 	out, err := runRoles(t, getenv, "list")
 	if err != nil || !strings.Contains(out, "None of the 2 users has a role") || !strings.Contains(out, "roles grant you@example.com admin") {
@@ -149,18 +152,18 @@ func TestRolesCommandErrors(t *testing.T) {
 		args   []string
 		want   []string
 	}{
-		{"no verb", rolesEnv(admin.URL), nil, []string{"say what to do", "usage:", "roles grant [--allow-unverified] EMAIL ROLE"}},
-		{"unknown verb", rolesEnv(admin.URL), []string{"add", "a@b", "admin"}, []string{`unknown command "add"`, "usage:"}},
-		{"grant without role", rolesEnv(admin.URL), []string{"grant", "ada@example.com"}, []string{"needs an email address and a role"}},
-		{"list with arguments", rolesEnv(admin.URL), []string{"list", "admin"}, []string{"list takes no arguments"}},
-		{"invalid role name", rolesEnv(admin.URL), []string{"grant", "ada@example.com", "Admin"}, []string{`"Admin" is not a valid role name`}},
-		{"unknown email", rolesEnv(admin.URL), []string{"grant", "nobody@example.com", "admin"}, []string{`no Hanko user has the email address "nobody@example.com"`}},
-		{"substring of an email is not a match", rolesEnv(admin.URL), []string{"revoke", "ada@example", "admin"}, []string{"no Hanko user has the email address"}},
-		{"missing HANKO_ADMIN_API_URL", rolesEnv(""), []string{"list"}, []string{"HANKO_ADMIN_API_URL is not set", "http://hanko:8001"}},
-		{"bad HANKO_ADMIN_API_URL", rolesEnv("hanko:8001"), []string{"list"}, []string{"HANKO_ADMIN_API_URL", "absolute http(s) URL"}},
-		{"other settings are checked too", rolesEnv(admin.URL, "HANKO_API_URL", ""), []string{"list"}, []string{"HANKO_API_URL is required"}},
-		{"admin API unreachable", rolesEnv(gone.URL), []string{"grant", "ada@example.com", "admin"}, []string{"roles grant:", "admin API"}},
-		{"admin API unreachable for list", rolesEnv(gone.URL), []string{"list"}, []string{"roles list:", "admin API"}},
+		{"no verb", rolesEnv(t, admin.URL), nil, []string{"say what to do", "usage:", "roles grant [--allow-unverified] EMAIL ROLE"}},
+		{"unknown verb", rolesEnv(t, admin.URL), []string{"add", "a@b", "admin"}, []string{`unknown command "add"`, "usage:"}},
+		{"grant without role", rolesEnv(t, admin.URL), []string{"grant", "ada@example.com"}, []string{"needs an email address and a role"}},
+		{"list with arguments", rolesEnv(t, admin.URL), []string{"list", "admin"}, []string{"list takes no arguments"}},
+		{"invalid role name", rolesEnv(t, admin.URL), []string{"grant", "ada@example.com", "Admin"}, []string{`"Admin" is not a valid role name`}},
+		{"unknown email", rolesEnv(t, admin.URL), []string{"grant", "nobody@example.com", "admin"}, []string{`no Hanko user has the email address "nobody@example.com"`}},
+		{"substring of an email is not a match", rolesEnv(t, admin.URL), []string{"revoke", "ada@example", "admin"}, []string{"no Hanko user has the email address"}},
+		{"missing HANKO_ADMIN_API_URL", rolesEnv(t, ""), []string{"list"}, []string{"HANKO_ADMIN_API_URL is not set", "http://hanko:8001"}},
+		{"bad HANKO_ADMIN_API_URL", rolesEnv(t, "hanko:8001"), []string{"list"}, []string{"HANKO_ADMIN_API_URL", "absolute http(s) URL"}},
+		{"other settings are checked too", rolesEnv(t, admin.URL, "HANKO_API_URL", ""), []string{"list"}, []string{"HANKO_API_URL is required"}},
+		{"admin API unreachable", rolesEnv(t, gone.URL), []string{"grant", "ada@example.com", "admin"}, []string{"roles grant:", "admin API"}},
+		{"admin API unreachable for list", rolesEnv(t, gone.URL), []string{"list"}, []string{"roles list:", "admin API"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +182,7 @@ func TestRolesCommandErrors(t *testing.T) {
 	t.Run("admin API failing", func(t *testing.T) {
 		admin.FailWith(http.StatusInternalServerError)
 		defer admin.FailWith(0)
-		_, err := runRoles(t, rolesEnv(admin.URL), "revoke", "ada@example.com", "admin")
+		_, err := runRoles(t, rolesEnv(t, admin.URL), "revoke", "ada@example.com", "admin")
 		if err == nil || !strings.Contains(err.Error(), "500") {
 			t.Errorf("err %v, want one naming the HTTP 500", err)
 		}
@@ -192,13 +195,13 @@ func TestRolesCommandAPIKey(t *testing.T) {
 	t.Cleanup(admin.Close)
 	u := addVerifiedUser(admin, "ada@example.com")
 	admin.RequireAPIKey("s3cret-key")
-	if _, err := runRoles(t, rolesEnv(admin.URL, "HANKO_ADMIN_API_KEY", "s3cret-key"), "grant", "ada@example.com", "admin"); err != nil {
+	if _, err := runRoles(t, rolesEnv(t, admin.URL, "HANKO_ADMIN_API_KEY", "s3cret-key"), "grant", "ada@example.com", "admin"); err != nil {
 		t.Fatal(err)
 	}
 	if got := publicMetadata(t, admin, u.ID); got != `{"roles":["admin"]}` {
 		t.Errorf("metadata %s", got)
 	}
-	_, err := runRoles(t, rolesEnv(admin.URL, "HANKO_ADMIN_API_KEY", "wrong-key"), "list")
+	_, err := runRoles(t, rolesEnv(t, admin.URL, "HANKO_ADMIN_API_KEY", "wrong-key"), "list")
 	if err == nil || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("wrong key: %v", err)
 	}
@@ -220,7 +223,7 @@ func TestRunServesTheAdminArea(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; skipped with -short")
 	}
-	env := rolesEnv(admin.URL)
+	env := rolesEnv(t, admin.URL)
 	srv := apptest.Start(t, apptest.Binary(t), map[string]string{
 		"HANKO_API_URL":       hanko.URL,
 		"HANKO_ADMIN_API_URL": admin.URL,
@@ -282,7 +285,7 @@ func TestRolesGrantChecksTheAddressIsVerified(t *testing.T) {
 		{Address: "dan@example.com", IsPrimary: true, IsVerified: true},
 		{Address: "dan@old.example", IsVerified: false},
 	}})
-	getenv := rolesEnv(admin.URL)
+	getenv := rolesEnv(t, admin.URL)
 
 	for _, tt := range []struct {
 		email, user string

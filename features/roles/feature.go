@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"context"
 	_ "embed"
 
 	"github.com/gin-gonic/gin"
@@ -8,7 +9,6 @@ import (
 	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
-	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // Feature is the roles feature (docs/roles.md), for main.go's feature list:
@@ -27,10 +27,12 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 			d.Logger.Warn("HANKO_ADMIN_API_URL uses plain http to a remote host while HANKO_ADMIN_API_KEY is set: anyone on the network path "+
 				"could read the key and change every user's roles; use https", "hanko_admin_api_url", admin.URL())
 		}
-		a := &adminArea{auth: d.Auth, store: d.Store.(store.TodoCounter), log: d.Logger, admin: admin}
+		a := &adminArea{auth: d.Auth, store: d.Store, log: d.Logger, admin: admin}
 		a.adminRoutes(r)
 	})
-	h.Command("roles", "roles grant|revoke|list", rolesCommand)
+	h.Command("roles", "roles grant|revoke|list", func(ctx context.Context, args []string, env app.CommandEnv) error {
+		return rolesCommand(ctx, args, admin, env)
+	})
 	h.OpenAPI(openapiFragment)
 }
 

@@ -16,9 +16,9 @@ import (
 
 // Roles come from public metadata only: what the user can write themselves
 // (unsafe metadata) never reaches the claim, and revoking the sessions at the
-// admin API ends the old token's access (RequireRole confirms every session
-// with Hanko). (Moved here from auth: it needs the admin stand-in.)
-func TestRequireRoleWithAdminMetadata(t *testing.T) {
+// admin API ends the old token's access (Require confirms every session
+// with Hanko).
+func TestRequireWithAdminMetadata(t *testing.T) {
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
 	admin := hankoadmintest.NewServer(hanko.Issuer)
@@ -28,7 +28,7 @@ func TestRequireRoleWithAdminMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := gin.New()
-	r.GET("/p", a.RequireRole(Admin), func(c *gin.Context) {
+	r.GET("/p", Require(a, Admin), func(c *gin.Context) {
 		claims, _ := auth.FromContext(c)
 		c.String(http.StatusOK, claims.UserID)
 	})

@@ -8,26 +8,29 @@
 //
 //	roles: '{{ with .User.Metadata }}{{ .Public "roles" }}{{ end }}'
 //
-// where auth.Claims.Roles and auth.RequireRole read it. A token already
-// issued keeps the roles it was issued with, so taking a role away also ends
-// the user's sessions at Hanko: RequireRole confirms every session with
-// Hanko, which then refuses the old tokens at once.
+// where FromClaims and Require read it. A token already issued keeps the
+// roles it was issued with, so taking a role away also ends the user's
+// sessions at Hanko: Require confirms every session with Hanko, which then
+// refuses the old tokens at once.
 package roles
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
+	"github.com/hanko-gin/hanko-gin/store"
 )
 
 // Admin is the role of the sample admin area.
@@ -117,14 +120,14 @@ func quoteName(n string) string {
 
 // Of returns the roles in a user's metadata: the value is rendered as Hanko's
 // session.jwt_template renders it into the token, and read by exactly the
-// rules auth.Claims.Roles applies, so what an admin sees is what the next
+// rules FromClaims applies, so what an admin sees is what the next
 // session will grant. Unsafe and private metadata are never read.
 func Of(m *hankoadmin.Metadata) []string {
 	raw := m.PublicValue("roles")
 	if raw == nil {
 		return nil
 	}
-	return (&auth.Claims{Custom: map[string]any{"roles": asTemplateRenders(raw)}}).Roles()
+	return FromClaims(&auth.Claims{Custom: map[string]any{Claim: asTemplateRenders(raw)}})
 }
 
 // asTemplateRenders is the claim Hanko puts into a token for a metadata value
@@ -165,68 +168,130 @@ type Change struct {
 	SessionsEnded int      // sessions ended at Hanko
 }
 
+// Editor changes users' roles through Hanko's admin API. Hanko's metadata
+// patch has no compare-and-set, so a change reads the roles, then writes the
+// new list: two changes to one user at once could each read the old list,
+// and the second write would undo the first (a demotion taken back). So each
+// change holds the user's lock in the store (store.WithOwnerLock: an advisory
+// lock on PostgreSQL, shared by every replica and the roles command; the
+// database's write lock on SQLite) from reading the roles until Hanko has
+// stored the new ones and ended the sessions a removal ends. Changes to one
+// user then run one after the other, each seeing the one before it.
+//
+// On SQLite that lock is the database's write lock, so other writes wait
+// while Hanko's admin API answers: LockedChangeTimeout bounds how long.
+type Editor struct {
+	Admin *hankoadmin.Client
+	Store store.Store // from store.Open; its owner lock serializes a user's changes
+}
+
+// LockedChangeTimeout bounds one role change while it holds the user's lock,
+// so a hanging admin API cannot hold up the user's (on SQLite: everyone's)
+// writes for longer.
+const LockedChangeTimeout = 10 * time.Second
+
+// change runs fn holding userID's lock. Hanko's ids are lower-case UUIDs, as
+// tokens carry them, so the lock is taken on that spelling whatever the caller's.
+func (e Editor) change(ctx context.Context, userID string, fn func(ctx context.Context) (Change, error)) (Change, error) {
+	if e.Admin == nil || e.Store == nil {
+		return Change{}, errors.New("roles: an Editor needs Hanko's admin API and the store")
+	}
+	if !hankoadmin.IsID(userID) {
+		return Change{}, hankoadmin.ErrInvalidID
+	}
+	ctx, cancel := context.WithTimeout(ctx, LockedChangeTimeout)
+	defer cancel()
+	var (
+		ch    Change
+		fnErr error
+		ran   bool
+	)
+	err := store.WithOwnerLock(ctx, e.Store, strings.ToLower(userID), func(*sql.Tx) error {
+		ran = true
+		ch, fnErr = fn(ctx)
+		return nil // the transaction only holds the lock: it wrote nothing
+	})
+	if !ran {
+		return Change{}, fmt.Errorf("%w: %w", ErrNotLocked, err)
+	}
+	// Once fn ran, Hanko's answers are the outcome (a failed commit of the
+	// empty transaction changes nothing), so a change Hanko stored is
+	// reported, even one that failed halfway (ErrSessionsNotEnded).
+	return ch, fnErr
+}
+
+// ErrNotLocked is what errors.Is finds when the user's lock could not be
+// taken (the database is unreachable): nothing was changed.
+var ErrNotLocked = errors.New("roles: the user's lock in the database could not be taken, so nothing was changed")
+
 // Set makes roles the user's whole set, validated with CheckChange against
 // the roles the user holds (so names already held may stay). It writes the
 // JSON merge patch {"public_metadata": {"roles": [...]}}, which keeps every
 // other metadata member, and when a role was removed it ends all the user's
-// sessions. Concurrent changes to one user's roles: the last write wins.
+// sessions.
 //
 // Errors: hankoadmin.ErrNotFound for an unknown user (and hankoadmin.ErrInvalidID
 // for an id that is not a UUID), an *InvalidError, a *hankoadmin.Error when the
 // admin API cannot be used, and ErrSessionsNotEnded (with the Change made).
-func Set(ctx context.Context, c *hankoadmin.Client, userID string, roles []string) (Change, error) {
+func (e Editor) Set(ctx context.Context, userID string, roles []string) (Change, error) {
 	if err := CanBeHeld(roles); err != nil {
 		return Change{}, err
 	}
-	m, err := c.Metadata(ctx, userID)
-	if err != nil {
-		return Change{}, err
-	}
-	before := Of(&m)
-	after, err := CheckChange(before, roles)
-	if err != nil {
-		return Change{}, err
-	}
-	return write(ctx, c, userID, before, after)
+	return e.change(ctx, userID, func(ctx context.Context) (Change, error) {
+		m, err := e.Admin.Metadata(ctx, userID)
+		if err != nil {
+			return Change{}, err
+		}
+		before := Of(&m)
+		after, err := CheckChange(before, roles)
+		if err != nil {
+			return Change{}, err
+		}
+		return write(ctx, e.Admin, userID, before, after)
+	})
 }
 
 // Grant adds role to the user's roles; a user who has it already is left as is.
-func Grant(ctx context.Context, c *hankoadmin.Client, userID, role string) (Change, error) {
+func (e Editor) Grant(ctx context.Context, userID, role string) (Change, error) {
 	if _, err := Check([]string{role}); err != nil {
 		return Change{}, err
 	}
-	m, err := c.Metadata(ctx, userID)
-	if err != nil {
-		return Change{}, err
-	}
-	before := Of(&m)
-	if slices.Contains(before, role) {
-		return Change{Before: before, After: before}, nil
-	}
-	return write(ctx, c, userID, before, append(slices.Clone(before), role))
+	return e.change(ctx, userID, func(ctx context.Context) (Change, error) {
+		m, err := e.Admin.Metadata(ctx, userID)
+		if err != nil {
+			return Change{}, err
+		}
+		before := Of(&m)
+		if slices.Contains(before, role) {
+			return Change{Before: before, After: before}, nil
+		}
+		return write(ctx, e.Admin, userID, before, append(slices.Clone(before), role))
+	})
 }
 
 // Revoke removes role from the user's roles and ends all their sessions. It
 // ends them also when the user no longer has the role, so running it again
 // after an ErrSessionsNotEnded finishes the job.
-func Revoke(ctx context.Context, c *hankoadmin.Client, userID, role string) (Change, error) {
+func (e Editor) Revoke(ctx context.Context, userID, role string) (Change, error) {
 	if _, err := Check([]string{role}); err != nil {
 		return Change{}, err
 	}
-	m, err := c.Metadata(ctx, userID)
-	if err != nil {
-		return Change{}, err
-	}
-	before := Of(&m)
-	if slices.Contains(before, role) {
-		return write(ctx, c, userID, before, slices.DeleteFunc(slices.Clone(before), func(r string) bool { return r == role }))
-	}
-	ch := Change{Before: before, After: before}
-	ch.SessionsEnded, err = c.RevokeAllSessions(ctx, userID)
-	if err != nil {
-		return ch, fmt.Errorf("%w: %w", ErrSessionsNotEnded, err)
-	}
-	return ch, nil
+	return e.change(ctx, userID, func(ctx context.Context) (Change, error) {
+		m, err := e.Admin.Metadata(ctx, userID)
+		if err != nil {
+			return Change{}, err
+		}
+		before := Of(&m)
+		if slices.Contains(before, role) {
+			return write(ctx, e.Admin, userID, before, slices.DeleteFunc(slices.Clone(before), func(r string) bool { return r == role }))
+		}
+		ch := Change{Before: before, After: before}
+		ch.SessionsEnded, err = e.Admin.RevokeAllSessions(ctx, userID)
+		if err != nil {
+			return ch, fmt.Errorf("%w: %w", ErrSessionsNotEnded, err)
+		}
+		return ch, nil
+	})
 }
 
 // write stores after as the user's roles, checks Hanko stored exactly that,

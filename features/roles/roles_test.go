@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
 	"github.com/hanko-gin/hanko-gin/features/roles"
+	"github.com/hanko-gin/hanko-gin/internal/storetest"
 )
 
 // standIn is the admin-API stand-in behind a server whose requests a test can
@@ -29,6 +30,7 @@ type standIn struct {
 	*hankoadmintest.Admin
 	iss    *authtest.Issuer
 	client *hankoadmin.Client
+	editor roles.Editor // the client, with a SQLite store for the users' locks
 	// failIf, when set, answers a request 502 when it returns true.
 	failIf   atomic.Pointer[func(*http.Request) bool]
 	inFlight atomic.Int64
@@ -66,6 +68,7 @@ func newStandIn(t *testing.T) *standIn {
 		t.Fatal(err)
 	}
 	s.client = c
+	s.editor = roles.Editor{Admin: c, Store: storetest.New(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})}
 	return s
 }
 
@@ -200,7 +203,7 @@ func TestOfIsWhatTheTokenGrants(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := &hankoadmin.Metadata{Public: json.RawMessage(public)}
-		if got, want := roles.Of(m), claims.Roles(); !slices.Equal(got, want) {
+		if got, want := roles.Of(m), roles.FromClaims(&claims); !slices.Equal(got, want) {
 			t.Errorf("Of(%s) = %q, but the token grants %q", public, got, want)
 		}
 	}
@@ -248,7 +251,7 @@ func TestSetKeepsOtherMetadataAndEndsSessionsOnRemoval(t *testing.T) {
 	tok1, tok2 := s.LoginSession(u.ID), s.LoginSession(u.ID)
 
 	// Adding a role ends no session.
-	ch, err := roles.Set(ctx(t), s.client, u.ID, []string{"admin", "editor", "viewer"})
+	ch, err := s.editor.Set(ctx(t), u.ID, []string{"admin", "editor", "viewer"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +263,7 @@ func TestSetKeepsOtherMetadataAndEndsSessionsOnRemoval(t *testing.T) {
 	}
 
 	// Removing one ends all of them, and the other metadata is kept.
-	ch, err = roles.Set(ctx(t), s.client, u.ID, []string{"viewer", "admin"})
+	ch, err = s.editor.Set(ctx(t), u.ID, []string{"viewer", "admin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +307,7 @@ func TestSetKeepsOtherMetadataAndEndsSessionsOnRemoval(t *testing.T) {
 	}
 
 	// Removing every role writes [] (never null, which would drop the member).
-	if _, err := roles.Set(ctx(t), s.client, u.ID, nil); err != nil {
+	if _, err := s.editor.Set(ctx(t), u.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if pub := s.public(t, u.ID); fmt.Sprint(pub["roles"]) != "[]" || pub["roles"] == nil || pub["team"] != "blue" {
@@ -317,14 +320,14 @@ func TestSetValidatesBeforeCallingHanko(t *testing.T) {
 	u := s.AddUser("ada@example.test")
 	// Names no user can hold are refused before the user's roles are read.
 	for _, in := range [][]string{{""}, {"admin", ""}, make([]string, 11)} {
-		if _, err := roles.Set(ctx(t), s.client, u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
+		if _, err := s.editor.Set(ctx(t), u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
 			t.Errorf("Set(%q) = %v, want an *InvalidError", in, err)
 		}
 	}
-	if _, err := roles.Grant(ctx(t), s.client, u.ID, "ADMIN"); err == nil {
+	if _, err := s.editor.Grant(ctx(t), u.ID, "ADMIN"); err == nil {
 		t.Error("Grant(ADMIN) accepted")
 	}
-	if _, err := roles.Revoke(ctx(t), s.client, u.ID, "no such"); err == nil {
+	if _, err := s.editor.Revoke(ctx(t), u.ID, "no such"); err == nil {
 		t.Error("Revoke(no such) accepted")
 	}
 	if r := s.Requests(); len(r) != 0 {
@@ -335,14 +338,14 @@ func TestSetValidatesBeforeCallingHanko(t *testing.T) {
 func TestSetErrors(t *testing.T) {
 	s := newStandIn(t)
 	u := s.AddUser("ada@example.test")
-	if _, err := roles.Set(ctx(t), s.client, authtest.RandomUUID(), []string{"admin"}); !errors.Is(err, hankoadmin.ErrNotFound) {
+	if _, err := s.editor.Set(ctx(t), authtest.RandomUUID(), []string{"admin"}); !errors.Is(err, hankoadmin.ErrNotFound) {
 		t.Errorf("unknown user: %v, want ErrNotFound", err)
 	}
-	if _, err := roles.Set(ctx(t), s.client, "not-a-uuid", []string{"admin"}); !errors.Is(err, hankoadmin.ErrInvalidID) {
+	if _, err := s.editor.Set(ctx(t), "not-a-uuid", []string{"admin"}); !errors.Is(err, hankoadmin.ErrInvalidID) {
 		t.Errorf("bad id: %v, want ErrInvalidID", err)
 	}
 	s.FailWith(http.StatusInternalServerError)
-	_, err := roles.Set(ctx(t), s.client, u.ID, []string{"admin"})
+	_, err := s.editor.Set(ctx(t), u.ID, []string{"admin"})
 	var he *hankoadmin.Error
 	if !errors.As(err, &he) || errors.Is(err, hankoadmin.ErrNotFound) {
 		t.Errorf("admin API failing: %v, want a *hankoadmin.Error", err)
@@ -362,7 +365,7 @@ func TestSessionsNotEnded(t *testing.T) {
 	tok := s.LoginSession(u.ID)
 	s.fail(func(r *http.Request) bool { return r.Method == http.MethodDelete })
 
-	ch, err := roles.Revoke(ctx(t), s.client, u.ID, "admin")
+	ch, err := s.editor.Revoke(ctx(t), u.ID, "admin")
 	if !errors.Is(err, roles.ErrSessionsNotEnded) {
 		t.Fatalf("err %v, want ErrSessionsNotEnded", err)
 	}
@@ -381,7 +384,7 @@ func TestSessionsNotEnded(t *testing.T) {
 	}
 
 	s.fail(func(*http.Request) bool { return false })
-	ch, err = roles.Revoke(ctx(t), s.client, u.ID, "admin")
+	ch, err = s.editor.Revoke(ctx(t), u.ID, "admin")
 	if err != nil || ch.SessionsEnded != 1 || len(ch.Removed) != 0 {
 		t.Fatalf("second revoke: %+v, %v", ch, err)
 	}
@@ -396,25 +399,25 @@ func TestGrantAndRevoke(t *testing.T) {
 	s.SetPublicMetadata(u.ID, map[string]any{"team": "blue"})
 	s.LoginSession(u.ID)
 
-	ch, err := roles.Grant(ctx(t), s.client, u.ID, "admin")
+	ch, err := s.editor.Grant(ctx(t), u.ID, "admin")
 	if err != nil || !slices.Equal(ch.After, []string{"admin"}) || ch.SessionsEnded != 0 {
 		t.Fatalf("grant: %+v %v", ch, err)
 	}
 	patches := countPrefix(s.Requests(), "PATCH ")
-	ch, err = roles.Grant(ctx(t), s.client, u.ID, "admin")
+	ch, err = s.editor.Grant(ctx(t), u.ID, "admin")
 	if err != nil || !slices.Equal(ch.After, []string{"admin"}) || !slices.Equal(ch.Before, []string{"admin"}) {
 		t.Fatalf("grant again: %+v %v", ch, err)
 	}
 	if countPrefix(s.Requests(), "PATCH ") != patches {
 		t.Error("granting a role the user has wrote metadata again")
 	}
-	if _, err := roles.Grant(ctx(t), s.client, u.ID, "editor"); err != nil {
+	if _, err := s.editor.Grant(ctx(t), u.ID, "editor"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(s.Sessions(u.ID)); n != 1 {
 		t.Fatalf("granting ended sessions (%d left)", n)
 	}
-	ch, err = roles.Revoke(ctx(t), s.client, u.ID, "admin")
+	ch, err = s.editor.Revoke(ctx(t), u.ID, "admin")
 	if err != nil || !slices.Equal(ch.After, []string{"editor"}) || !slices.Equal(ch.Removed, []string{"admin"}) || ch.SessionsEnded != 1 {
 		t.Fatalf("revoke: %+v %v", ch, err)
 	}
@@ -423,7 +426,7 @@ func TestGrantAndRevoke(t *testing.T) {
 	}
 	// Odd existing roles (granting nothing) are replaced by a proper list.
 	s.SetPublicMetadata(u.ID, map[string]any{"roles": []any{"admin", 7}, "team": "blue"})
-	if ch, err := roles.Grant(ctx(t), s.client, u.ID, "admin"); err != nil || !slices.Equal(ch.After, []string{"admin"}) {
+	if ch, err := s.editor.Grant(ctx(t), u.ID, "admin"); err != nil || !slices.Equal(ch.After, []string{"admin"}) {
 		t.Fatalf("grant over odd roles: %+v %v", ch, err)
 	}
 }
@@ -527,7 +530,7 @@ func TestFindByEmail(t *testing.T) {
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../auth/testdata/hanko/webhooks/" + name)
+	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,7 +598,7 @@ func TestRevokeRepairsRolesStoredAsText(t *testing.T) {
 	s := newStandIn(t)
 	u := s.AddUser("text@example.test")
 	s.SetPublicMetadata(u.ID, map[string]any{"roles": `["admin","editor"]`, "team": "blue"})
-	ch, err := roles.Revoke(ctx(t), s.client, u.ID, "admin")
+	ch, err := s.editor.Revoke(ctx(t), u.ID, "admin")
 	if err != nil || !slices.Equal(ch.Removed, []string{"admin"}) || !slices.Equal(ch.After, []string{"editor"}) {
 		t.Fatalf("revoke: %+v %v", ch, err)
 	}
@@ -614,7 +617,7 @@ func TestSetValidatesOnlyWhatItAdds(t *testing.T) {
 
 	for _, in := range [][]string{{"Billing", "Admin"}, {"Billing", "sales team"}, {"Billing", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"}} {
 		before := len(s.Requests())
-		if _, err := roles.Set(ctx(t), s.client, u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
+		if _, err := s.editor.Set(ctx(t), u.ID, in); !errors.As(err, new(*roles.InvalidError)) {
 			t.Errorf("Set(%q) = %v, want an *InvalidError", in, err)
 		}
 		for _, r := range s.Requests()[before:] {
@@ -624,7 +627,7 @@ func TestSetValidatesOnlyWhatItAdds(t *testing.T) {
 		}
 	}
 
-	ch, err := roles.Set(ctx(t), s.client, u.ID, []string{"Billing", "Billing", "editor"})
+	ch, err := s.editor.Set(ctx(t), u.ID, []string{"Billing", "Billing", "editor"})
 	if err != nil {
 		t.Fatalf("removing admin from a holder of Billing: %v", err)
 	}
@@ -634,7 +637,7 @@ func TestSetValidatesOnlyWhatItAdds(t *testing.T) {
 	if pub := s.public(t, u.ID); fmt.Sprint(pub["roles"]) != "[Billing editor]" {
 		t.Errorf("stored roles %v", pub["roles"])
 	}
-	if ch, err = roles.Set(ctx(t), s.client, u.ID, nil); err != nil || !slices.Equal(ch.Removed, []string{"Billing", "editor"}) {
+	if ch, err = s.editor.Set(ctx(t), u.ID, nil); err != nil || !slices.Equal(ch.Removed, []string{"Billing", "editor"}) {
 		t.Errorf("removing everything: %+v, %v", ch, err)
 	}
 

@@ -3,13 +3,12 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -40,7 +39,7 @@ func TestWebhookDeletionSurvivesSIGKILL(t *testing.T) {
 				goneC.create(title)
 				staysC.create(title)
 			}
-			status, err := hanko.DeliverWebhook(context.Background(), srv.Base+"/webhooks/hanko", authtest.Webhook{Event: "user.delete", Data: gone})
+			status, err := webhookstest.Deliver(context.Background(), hanko.Issuer, srv.Base+"/webhooks/hanko", webhookstest.Webhook{Event: "user.delete", Data: gone})
 			if err != nil || status != http.StatusOK {
 				t.Fatalf("delivery: %d, %v", status, err)
 			}
@@ -72,25 +71,7 @@ type durClient struct {
 
 func (c *durClient) do(method, path, body string, status int, dst any) {
 	c.t.Helper()
-	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, status, b)
-	}
-	if dst != nil {
-		if err := json.Unmarshal(b, dst); err != nil {
-			c.t.Fatal(err)
-		}
-	}
+	apptest.Client{Base: c.base, Token: c.token}.Must(c.t, method, path, body, status, dst)
 }
 
 func (c *durClient) create(title string) {

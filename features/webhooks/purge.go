@@ -24,7 +24,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/app"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -48,8 +48,10 @@ const (
 	purgeMinRefused      = 10
 )
 
-// purgeDeletedUsers is the subcommand: settings from getenv, report to stdout.
-func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+// purgeDeletedUsers is the subcommand: it asks admin (nil when
+// HANKO_ADMIN_API_URL is not set) and reports to env.Stdout.
+func purgeDeletedUsers(ctx context.Context, args []string, admin *hankoadmin.Client, env app.CommandEnv) error {
+	stdout := env.Stdout
 	flags := flag.NewFlagSet("purge-deleted-users", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	dryRun := flags.Bool("dry-run", false, "report whose data would be deleted, and delete nothing")
@@ -69,16 +71,13 @@ func purgeDeletedUsers(ctx context.Context, args []string, getenv func(string) s
 	if flags.NArg() > 0 {
 		return fmt.Errorf("purge-deleted-users: unexpected argument %q (usage: hanko-gin purge-deleted-users [--dry-run] [--force])", flags.Arg(0))
 	}
-	s := config.NewSettings(getenv)
-	cfg := config.Read(s)
-	admin := hankoadmin.FromSettings(s)
-	if err := s.Err(); err != nil {
+	if _, err := env.Config(); err != nil {
 		return err
 	}
 	if admin == nil {
 		return errNoAdminAPI
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, storeOptions()...)
+	db, err := env.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -253,10 +252,10 @@ func (p *purger) remove(ctx context.Context) {
 
 // deleteUser deletes the user's data and revokes the user in the same
 // transaction (deleteAndRevokeUser): the running servers refuse their
-// tokens (on PostgreSQL within a second; on SQLite, another process than the
-// server, at the server's next reload) and every write for them at once.
+// tokens within a second (on SQLite, another process than the server, by
+// its watch of the file's data_version) and every write for them at once.
 func (p *purger) deleteUser(ctx context.Context, id string) (int, error) {
-	n, _, err := deleteAndRevokeUser(ctx, p.store, id, 0)
+	n, _, err := deleteAndRevokeUser(ctx, p.store, id)
 	return n, err
 }
 

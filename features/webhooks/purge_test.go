@@ -16,6 +16,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -93,7 +94,7 @@ func sorted(s ...[]string) []string {
 func (e *purgeEnv) purge(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := purgeDeletedUsers(context.Background(), args, func(k string) string { return e.env[k] }, &out)
+	err := apptest.RunCommand(context.Background(), Feature{}, func(k string) string { return e.env[k] }, &out, "purge-deleted-users", args...)
 	return out.String(), err
 }
 
@@ -353,14 +354,14 @@ func TestPurgeSubcommandUsage(t *testing.T) {
 				env[k] = v
 			}
 			var out bytes.Buffer
-			err := purgeDeletedUsers(context.Background(), tc.args, func(k string) string { return env[k] }, &out)
+			err := apptest.RunCommand(context.Background(), Feature{}, func(k string) string { return env[k] }, &out, "purge-deleted-users", tc.args...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want one saying %q", err, tc.want)
 			}
 		})
 	}
 	var out bytes.Buffer
-	if err := purgeDeletedUsers(context.Background(), []string{"-h"}, func(string) string { return "" }, &out); err != nil ||
+	if err := apptest.RunCommand(context.Background(), Feature{}, func(string) string { return "" }, &out, "purge-deleted-users", "-h"); err != nil ||
 		!strings.Contains(out.String(), "--dry-run") || !strings.Contains(out.String(), "-force") {
 		t.Errorf("-h: %v\n%s", err, out.String())
 	}

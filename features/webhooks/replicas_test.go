@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
@@ -36,9 +37,9 @@ func replicaCall(t *testing.T, base, token, method, path, body string) int {
 
 // deliverTo posts a delivery to a replica and checks Hanko would count it
 // delivered (200), with the outcome the backend reports.
-func deliverTo(t *testing.T, hanko *authtest.Server, base string, w authtest.Webhook, outcome string) {
+func deliverTo(t *testing.T, hanko *authtest.Server, base string, w webhookstest.Webhook, outcome string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/hanko", strings.NewReader(string(hanko.WebhookBody(w))))
+	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/hanko", strings.NewReader(string(webhookstest.Body(hanko.Issuer, w))))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -99,7 +100,7 @@ func TestReplicasHonourRevocations(t *testing.T) {
 		return hanko.Token(authtest.Session{UserID: user, SessionID: authtest.RandomUUID(), Email: user[:8] + "@example.test"})
 	}
 	ended := map[string]string{} // event -> the alice session it ends
-	for _, ev := range authtest.SessionDeleteEvents {
+	for _, ev := range webhookstest.SessionDeleteEvents {
 		ended[ev] = login(alice)
 	}
 	aliceKept, bobs := login(alice), login(bob)
@@ -121,9 +122,9 @@ func TestReplicasHonourRevocations(t *testing.T) {
 	// Each session event, delivered to one replica (each in turn), is
 	// honoured by the other two within a second.
 	var slowest time.Duration
-	for i, ev := range authtest.SessionDeleteEvents {
+	for i, ev := range webhookstest.SessionDeleteEvents {
 		to := replicas[i%3]
-		deliverTo(t, hanko, to.Base, hanko.SessionDeleted(ev, ended[ev]), "revoked")
+		deliverTo(t, hanko, to.Base, webhookstest.SessionDeleted(hanko.Issuer, ev, ended[ev]), "revoked")
 		for _, r := range replicas {
 			if r == to {
 				if got := replicaCall(t, r.Base, ended[ev], http.MethodGet, "/api/protected", ""); got != http.StatusUnauthorized {
@@ -146,10 +147,10 @@ func TestReplicasHonourRevocations(t *testing.T) {
 	t.Logf("slowest replica to refuse an ended session: %v", slowest)
 
 	// An event the backend does not handle is acknowledged.
-	deliverTo(t, hanko, replicas[1].Base, authtest.Webhook{Event: "user.update.email.primary", Data: map[string]string{"id": alice}}, "ignored")
+	deliverTo(t, hanko, replicas[1].Base, webhookstest.Webhook{Event: "user.update.email.primary", Data: map[string]string{"id": alice}}, "ignored")
 
 	// user.delete: all of alice's sessions end everywhere, and her writes too.
-	deliverTo(t, hanko, replicas[2].Base, authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice, "emails": []any{}}}, "deleted")
+	deliverTo(t, hanko, replicas[2].Base, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice, "emails": []any{}}}, "deleted")
 	for _, r := range replicas[:2] {
 		t.Logf("user.delete delivered to replica 2: replica %s refuses the user's other session after %v", r.Base, refusedWithin(t, r.Base, aliceKept, time.Second))
 	}

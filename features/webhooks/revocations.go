@@ -1,25 +1,32 @@
 package webhooks
 
-// The revocation list: ended sessions and deleted users, asked by
-// the auth middleware on every request (auth.Config.Revocations) after the
-// signature check, from memory. It is fed by Hanko's webhooks (user.delete,
+// The revocation list: ended sessions and deleted users, asked by the auth
+// middleware on every request (auth.Config.Revocations) after the signature
+// check, from memory. It is fed by Hanko's webhooks (user.delete,
 // session.delete.*) and by the purge, through the database, so it survives a
 // restart and every replica sees it:
 //
-//   - A revocation is written to the database (store.go), in the
-//     same transaction that deletes a deleted user's data, and added to this
+//   - A revocation is written to the database (store.go), in the same
+//     transaction that deletes a deleted user's data, and added to this
 //     replica's list at once.
 //   - The other replicas hear of it when it commits: PostgreSQL pushes it
 //     (LISTEN/NOTIFY on one dedicated connection per replica), in well under
-//     a second. SQLite is one process: its list is told in-process.
-//   - A replica that lost its listening connection reloads the whole list
-//     when it is back, and every ReloadEvery anyway (the safety net).
+//     a second. SQLite is one process: its list is told in-process, and a
+//     write by another process (the purge) is noticed within a second.
+//   - Push proves itself with a probe every few seconds; while it is not
+//     proven (a transaction pooler, a lost connection), the replica reads the
+//     changes every second. It reads them every ReloadEvery anyway.
+//   - Reading the changes is incremental: every change is numbered in the
+//     database, and a deleted revocation leaves a numbered tombstone, so a
+//     read costs what changed since the last one, and entries that left the
+//     database leave every replica too.
 //   - Writes for a deleted user are refused in their own transaction by
-//     refuseRevokedUsers, so even a request that passed this list a
-//     moment before the deletion stores nothing after it.
+//     refuseRevokedUsers, so even a request that passed this list a moment
+//     before the deletion stores nothing after it.
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -39,57 +46,62 @@ const (
 	DefaultPruneEvery  = time.Hour
 )
 
+// pollEvery is how often the changes are read while push is not proven.
+const pollEvery = time.Second
+
 // expiryMargin is added to a session's expires_at: auth accepts a token up to
 // 30 s after its exp (clock skew), so the entry must outlive that.
 const expiryMargin = time.Minute
 
+// unknownSessionKeep is how long a session whose end Hanko did not say is
+// kept: longer than Hanko's default session lifespan (12 h).
+const unknownSessionKeep = 30 * 24 * time.Hour
+
 // RevocationOptions configures a Revocations list. Zero values mean the defaults.
 type RevocationOptions struct {
-	// Keep is how long a deleted user stays revoked: longer than any token
-	// issued before the deletion can live (Hanko's session.lifespan, 12 h by
-	// default). 0 means DefaultRevokedUserKeep (30 days).
-	Keep time.Duration
-	// ReloadEvery is how often the whole list is read again from the
-	// database, the safety net for a notification that never arrived.
+	// ReloadEvery is how often the changes are read from the database when
+	// push works, the safety net for a notification that never arrived.
 	ReloadEvery time.Duration
-	// PruneEvery is how often expired revocations are deleted from the database.
+	// PruneEvery is how often ended session revocations are deleted from
+	// the database (a deleted user's stay for good).
 	PruneEvery time.Duration
-	// Logger receives warnings (database unreachable). Nil means slog.Default().
+	// ListenURL, when set, is where the PostgreSQL listening connection goes
+	// instead of the store's URL (DATABASE_LISTEN_URL): straight to
+	// PostgreSQL when the store goes through a transaction pooler.
+	ListenURL string
+	// Logger receives warnings (database unreachable, push not arriving).
+	// Nil means slog.Default().
 	Logger *slog.Logger
 }
 
 // Revocations is the in-memory revocation list. It implements
 // auth.Revocations: put it into auth.Config.Revocations, and run Run beside
 // the server. Its methods are safe for concurrent use.
-//
-// Lookups take no lock: the entries live in two sync.Maps, which since Go
-// 1.24 are concurrent hash tries read with atomic loads of published nodes
-// (read-copy-update style), so a lookup costs two hash-trie probes and never
-// waits for a writer. Writers (rare: a logout, a deletion) serialise on a
-// mutex among themselves only.
 type Revocations struct {
 	opts RevocationOptions
 	log  *slog.Logger
 	now  func() time.Time
 
-	sessions sync.Map // session id -> time.Time until which it is refused
-	users    sync.Map // user id -> time.Time until which all their sessions are refused
-	size     atomic.Int64
-	writeMu  sync.Mutex // serialises writers; readers never take it
+	set *entrySet
+
+	// writeMu serialises the writers: local additions and the reading of
+	// changes, which must not interleave (a read that started before a local
+	// addition committed must not undo it). Readers never take it.
+	writeMu sync.Mutex
+	seq     int64 // the last change read, fullRead before the first
 
 	loaded  chan struct{} // closed after the first successful Load
 	isReady atomic.Bool   // the same, for the request path
 	once    sync.Once
-	reloads atomic.Int64
+	reloads atomic.Int64 // reads of the changes
+	fulls   atomic.Int64 // of which full reads
+	pushOK  atomic.Bool  // notifications arrive (the probe came back)
 }
 
 // NewRevocations returns an empty list. Load fills it from a Store (one
 // from store.Open), Run keeps it current; both, and the Revoke methods, take
 // the Store, which the app opens after auth is configured.
 func NewRevocations(opts RevocationOptions) *Revocations {
-	if opts.Keep <= 0 {
-		opts.Keep = DefaultRevokedUserKeep
-	}
 	if opts.ReloadEvery <= 0 {
 		opts.ReloadEvery = DefaultReloadEvery
 	}
@@ -100,26 +112,23 @@ func NewRevocations(opts RevocationOptions) *Revocations {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Revocations{opts: opts, log: log, now: time.Now, loaded: make(chan struct{})}
+	return &Revocations{opts: opts, log: log, now: time.Now, loaded: make(chan struct{}), seq: fullRead, set: newEntrySet(0)}
 }
 
 var _ auth.Revocations = (*Revocations)(nil)
 
 // Revoked reports whether c's session or c's user is on the list. It is
-// what the auth middleware asks on every request: memory only, no lock.
+// what the auth middleware asks on every request: memory only, one read
+// lock of one shard of 64.
 func (l *Revocations) Revoked(c *auth.Claims) bool {
-	if l.size.Load() == 0 {
+	if l.set.size.Load() == 0 {
 		return false
 	}
-	if _, ok := l.sessions.Load(c.SessionID); ok {
-		return true
-	}
-	_, ok := l.users.Load(c.UserID)
-	return ok
+	return l.set.hasSession(c.SessionID) || l.set.hasUser(c.UserID)
 }
 
 // Len is the number of entries (sessions and users) on the list.
-func (l *Revocations) Len() int { return int(l.size.Load()) }
+func (l *Revocations) Len() int { return int(l.set.size.Load()) }
 
 // Loaded is closed once the list was first read from the database.
 func (l *Revocations) Loaded() <-chan struct{} { return l.loaded }
@@ -152,13 +161,13 @@ func (l *Revocations) Gate(wait time.Duration) gin.HandlerFunc {
 	}
 }
 
-// RevokeUser deletes everything stored for the user and revokes every
-// session they have, in one transaction (deleteAndRevokeUser), and
-// puts the user on this replica's list before it returns; the other replicas
-// hear of it when it commits. It returns the number of rows deleted.
-// Revoking a user twice is harmless.
+// RevokeUser deletes everything stored for the user (every table with an
+// owner column) and revokes every session they have, for good, in one
+// transaction (deleteAndRevokeUser), and puts the user on this replica's list
+// before it returns; the other replicas hear of it when it commits. It
+// returns the number of rows deleted. Revoking a user twice is harmless.
 func (l *Revocations) RevokeUser(ctx context.Context, s store.Store, userID string) (int, error) {
-	n, r, err := deleteAndRevokeUser(ctx, s, userID, l.opts.Keep)
+	n, r, err := deleteAndRevokeUser(ctx, s, userID)
 	if err != nil {
 		return 0, err
 	}
@@ -167,16 +176,17 @@ func (l *Revocations) RevokeUser(ctx context.Context, s store.Store, userID stri
 }
 
 // RevokeSession revokes one session (its tokens' session_id) of userID until
-// expiresAt, the session's end (its tokens expire no later); a zero
-// expiresAt keeps it for Keep. It is on this replica's list before it
-// returns; the other replicas hear of it when it commits.
+// expiresAt, the session's end (its tokens expire no later), plus a margin
+// for auth's leeway; a zero expiresAt keeps it for 30 days. It is on this
+// replica's list before it returns; the other replicas hear of it when it
+// commits.
 func (l *Revocations) RevokeSession(ctx context.Context, s store.Store, sessionID, userID string, expiresAt time.Time) error {
 	if sessionID == "" {
 		return errors.New("webhooks: revoke session: no session id")
 	}
 	until := expiresAt.Add(expiryMargin)
 	if expiresAt.IsZero() {
-		until = l.now().Add(l.opts.Keep)
+		until = l.now().Add(unknownSessionKeep)
 	}
 	r, err := revokeSession(ctx, s, sessionID, userID, until)
 	if err != nil {
@@ -186,68 +196,78 @@ func (l *Revocations) RevokeSession(ctx context.Context, s store.Store, sessionI
 	return nil
 }
 
-// add puts r on the list unless it has already expired; an entry already
+// add puts r on the list unless it has already ended; a session already
 // there keeps the later of the two ends.
 func (l *Revocations) add(r Revocation) {
-	if !r.Until.After(l.now()) {
-		return
-	}
-	m, key := &l.sessions, r.SessionID
-	if r.IsUser() {
-		m, key = &l.users, r.UserID
-	}
-	if key == "" {
+	if r.UserID == "" && r.SessionID == "" {
 		return
 	}
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	if old, ok := m.Load(key); ok {
-		if old.(time.Time).Before(r.Until) {
-			m.Store(key, r.Until)
-		}
+	if r.IsUser() {
+		l.set.addUser(r.UserID)
 		return
 	}
-	m.Store(key, r.Until)
-	l.size.Add(1)
+	if until := unixCeil(r.Until); until > l.now().Unix() {
+		l.set.extendSession(r.SessionID, until)
+	}
 }
 
-// Load reads every revocation in force from the database into the list and
-// drops the entries that have expired.
+// Load reads every revocation from the database into the list, replacing
+// what it held.
 func (l *Revocations) Load(ctx context.Context, s store.Store) error {
-	rs, err := loadRevocations(ctx, s)
+	return l.read(ctx, s, true)
+}
+
+// Reload reads what changed in the database since the last read: new and
+// changed revocations, and those that left it.
+func (l *Revocations) Reload(ctx context.Context, s store.Store) error {
+	return l.read(ctx, s, false)
+}
+
+func (l *Revocations) read(ctx context.Context, s store.Store, full bool) error {
+	db, err := store.DB(s)
 	if err != nil {
 		return err
 	}
-	for _, r := range rs {
-		l.add(r)
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	after := l.seq
+	if full {
+		after = fullRead
 	}
-	l.dropExpired()
+	now := l.now().Unix()
+	if after != fullRead {
+		seq, forgotten, err := readChanges(ctx, db, after, func(c change) { l.set.apply(c, now) })
+		if err != nil {
+			return err
+		}
+		if forgotten <= after {
+			l.seq = seq
+			l.reloads.Add(1)
+			return nil
+		}
+		// Tombstones this replica has not read were deleted: read it all.
+	}
+	fresh := newEntrySet(l.set.size.Load())
+	seq, _, err := readChanges(ctx, db, fullRead, func(c change) { fresh.apply(c, now) })
+	if err != nil {
+		return err
+	}
+	l.set.replace(fresh)
+	l.fulls.Add(1)
+	l.seq = seq
 	l.reloads.Add(1)
 	l.once.Do(func() { l.isReady.Store(true); close(l.loaded) })
 	return nil
 }
 
-// dropExpired removes the entries whose end has passed.
-func (l *Revocations) dropExpired() {
-	now := l.now()
-	l.writeMu.Lock()
-	defer l.writeMu.Unlock()
-	for _, m := range []*sync.Map{&l.sessions, &l.users} {
-		m.Range(func(k, v any) bool {
-			if !v.(time.Time).After(now) {
-				m.Delete(k)
-				l.size.Add(-1)
-			}
-			return true
-		})
-	}
-}
-
 // Run keeps the list current until ctx ends: it loads it, listens for the
-// revocations every replica writes (watchRevocations), reloads it
-// after every reconnection and every ReloadEvery, and prunes the database
-// every PruneEvery. Database errors are logged and retried, never returned:
-// it returns nil when ctx ends.
+// revocations every replica writes (watchRevocations), reads the changes
+// after every reconnection, every second while push is not proven, and every
+// ReloadEvery anyway, and prunes the database every PruneEvery. Database
+// errors are logged and retried, never returned: it returns nil when ctx
+// ends.
 func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	reload := make(chan struct{}, 1)
 	poke := func() {
@@ -259,21 +279,21 @@ func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
-		err := watchRevocations(ctx, s, RevocationWatch{
-			Seen:      l.add,
-			Connected: poke, // anything written while not listening was missed
-			Lost: func(err error) {
-				l.log.Warn("revocation list: lost the database connection that pushes revocations; reconnecting (the list is reloaded then)", "error", err)
-			},
-		})
+		err := watchRevocations(ctx, s, l.watch(poke))
 		if err != nil && ctx.Err() == nil {
-			l.log.Error("revocation list: cannot watch the database; relying on the periodic reload", "error", err)
+			l.log.Error("revocation list: cannot watch the database; reading its changes every second", "error", err)
 		}
 	}()
 	defer func() { <-watchDone }()
 
-	l.reload(ctx, s)
+	if l.isReady.Load() {
+		l.reload(ctx, s)
+	} else {
+		l.load(ctx, s)
+	}
 	l.prune(ctx, s)
+	poll := time.NewTicker(pollEvery)
+	defer poll.Stop()
 	reloadTick := time.NewTicker(l.opts.ReloadEvery)
 	defer reloadTick.Stop()
 	pruneTick := time.NewTicker(l.opts.PruneEvery)
@@ -284,6 +304,12 @@ func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 			return nil
 		case <-reload:
 			l.reload(ctx, s)
+		case <-poll.C:
+			if !l.isReady.Load() {
+				l.load(ctx, s)
+			} else if !l.pushOK.Load() {
+				l.reload(ctx, s)
+			}
 		case <-reloadTick.C:
 			l.reload(ctx, s)
 		case <-pruneTick.C:
@@ -292,9 +318,53 @@ func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	}
 }
 
-func (l *Revocations) reload(ctx context.Context, s store.Store) {
+// watch is what Run tells watchRevocations: it keeps pushOK, pokes a read
+// of the changes when some may have been missed, and logs each change of
+// state once (one warning when push stops, one line when it works again).
+// Its functions are called from one goroutine.
+func (l *Revocations) watch(poke func()) RevocationWatch {
+	warned := false // a warning was logged and push has not worked since
+	return RevocationWatch{
+		Seen:      l.add,
+		Changed:   poke,
+		Connected: poke, // anything written while not listening was missed
+		ListenURL: l.opts.ListenURL,
+		Lost: func(err error) {
+			l.pushOK.Store(false)
+			if !warned {
+				warned = true
+				l.log.Warn("revocation list: lost the database connection that pushes revocations; reconnecting, and reading the changes every second meanwhile", "error", err)
+			}
+		},
+		Push: func(ok bool) {
+			was := l.pushOK.Swap(ok)
+			switch {
+			case ok && warned:
+				warned = false
+				l.log.Info("revocation list: push works again; reading the changes every second stopped")
+				poke()
+			case ok && !was:
+				poke()
+			case !ok && !warned:
+				warned = true
+				l.log.Warn("revocation list: notifications from PostgreSQL do not arrive (the listener's own probe did not come back), " +
+					"most likely because DATABASE_URL goes through a transaction pooler such as PgBouncer in transaction mode, or a proxy " +
+					"that does not pass LISTEN/NOTIFY on; set DATABASE_LISTEN_URL to a URL straight to PostgreSQL. " +
+					"Until push works, the changes are read every second")
+			}
+		},
+	}
+}
+
+func (l *Revocations) load(ctx context.Context, s store.Store) {
 	if err := l.Load(ctx, s); err != nil && ctx.Err() == nil {
-		l.log.Warn("revocation list: reload from the database failed; retrying", "error", err, "retry_in", l.opts.ReloadEvery)
+		l.log.Warn("revocation list: loading from the database failed; retrying every second", "error", err)
+	}
+}
+
+func (l *Revocations) reload(ctx context.Context, s store.Store) {
+	if err := l.Reload(ctx, s); err != nil && ctx.Err() == nil {
+		l.log.Warn("revocation list: reading the changes from the database failed; retrying", "error", err)
 	}
 }
 
@@ -302,8 +372,284 @@ func (l *Revocations) prune(ctx context.Context, s store.Store) {
 	n, err := pruneRevocations(ctx, s)
 	switch {
 	case err != nil && ctx.Err() == nil:
-		l.log.Warn("revocation list: pruning expired revocations failed", "error", err)
+		l.log.Warn("revocation list: pruning ended session revocations failed", "error", err)
 	case n > 0:
-		l.log.Info("revocation list: pruned expired revocations", "pruned", n)
+		l.log.Info("revocation list: pruned ended session revocations", "pruned", n)
 	}
+	l.writeMu.Lock()
+	l.set.dropEnded(l.now().Unix())
+	l.writeMu.Unlock()
+}
+
+// unixCeil is t in whole seconds, rounded up: an entry never ends early.
+func unixCeil(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// entrySet holds the entries in memory, small: a session or user id from
+// Hanko is a UUID, kept as its 16 bytes, and a session's end as Unix seconds,
+// in maps split into 64 shards, each behind a read-write lock, so lookups
+// from many cores rarely touch the same lock. Ids that are not lowercase
+// UUIDs (never from Hanko, but the list does not assume it) go in one more
+// map by their text.
+type entrySet struct {
+	shards [shardCount]shard
+	other  shard // keyed by text; its id maps are unused
+	size   atomic.Int64
+}
+
+const shardCount = 64
+
+type uuid [16]byte
+
+type shard struct {
+	mu            sync.RWMutex
+	sessions      map[uuid]int64 // session id -> end (Unix seconds)
+	users         map[uuid]struct{}
+	otherSessions map[string]int64
+	otherUsers    map[string]struct{}
+}
+
+// newEntrySet returns an empty set sized for about n entries.
+func newEntrySet(n int64) *entrySet {
+	e := &entrySet{}
+	per := int(n)/shardCount + 1
+	for i := range e.shards {
+		e.shards[i].sessions = make(map[uuid]int64, per)
+		e.shards[i].users = map[uuid]struct{}{}
+	}
+	e.other.otherSessions = map[string]int64{}
+	e.other.otherUsers = map[string]struct{}{}
+	return e
+}
+
+// parseUUID reads the canonical lowercase form of a UUID.
+func parseUUID(s string) (uuid, bool) {
+	var u uuid
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+			continue
+		}
+		hi, ok1 := fromHex(s[i])
+		lo, ok2 := fromHex(s[i+1])
+		if !ok1 || !ok2 {
+			return u, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return u, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+func (u uuid) String() string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return string(b[:])
+}
+
+func (e *entrySet) shardOf(u uuid) *shard { return &e.shards[u[15]%shardCount] }
+
+func (e *entrySet) hasSession(id string) bool {
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.RLock()
+		_, found := sh.sessions[u]
+		sh.mu.RUnlock()
+		return found
+	}
+	e.other.mu.RLock()
+	_, found := e.other.otherSessions[id]
+	e.other.mu.RUnlock()
+	return found
+}
+
+func (e *entrySet) hasUser(id string) bool {
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.RLock()
+		_, found := sh.users[u]
+		sh.mu.RUnlock()
+		return found
+	}
+	e.other.mu.RLock()
+	_, found := e.other.otherUsers[id]
+	e.other.mu.RUnlock()
+	return found
+}
+
+// setSession sets a session's end; keepLater keeps a later end already there.
+func (e *entrySet) setSession(id string, until int64, keepLater bool) {
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.Lock()
+		old, had := sh.sessions[u]
+		if !had || !keepLater || old < until {
+			sh.sessions[u] = until
+		}
+		sh.mu.Unlock()
+		if !had {
+			e.size.Add(1)
+		}
+		return
+	}
+	e.other.mu.Lock()
+	old, had := e.other.otherSessions[id]
+	if !had || !keepLater || old < until {
+		e.other.otherSessions[id] = until
+	}
+	e.other.mu.Unlock()
+	if !had {
+		e.size.Add(1)
+	}
+}
+
+func (e *entrySet) extendSession(id string, until int64) { e.setSession(id, until, true) }
+
+func (e *entrySet) deleteSession(id string) {
+	had := false
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.Lock()
+		if _, had = sh.sessions[u]; had {
+			delete(sh.sessions, u)
+		}
+		sh.mu.Unlock()
+	} else {
+		e.other.mu.Lock()
+		if _, had = e.other.otherSessions[id]; had {
+			delete(e.other.otherSessions, id)
+		}
+		e.other.mu.Unlock()
+	}
+	if had {
+		e.size.Add(-1)
+	}
+}
+
+func (e *entrySet) addUser(id string) {
+	had := false
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.Lock()
+		if _, had = sh.users[u]; !had {
+			sh.users[u] = struct{}{}
+		}
+		sh.mu.Unlock()
+	} else {
+		e.other.mu.Lock()
+		if _, had = e.other.otherUsers[id]; !had {
+			e.other.otherUsers[id] = struct{}{}
+		}
+		e.other.mu.Unlock()
+	}
+	if !had {
+		e.size.Add(1)
+	}
+}
+
+func (e *entrySet) deleteUser(id string) {
+	had := false
+	if u, ok := parseUUID(id); ok {
+		sh := e.shardOf(u)
+		sh.mu.Lock()
+		if _, had = sh.users[u]; had {
+			delete(sh.users, u)
+		}
+		sh.mu.Unlock()
+	} else {
+		e.other.mu.Lock()
+		if _, had = e.other.otherUsers[id]; had {
+			delete(e.other.otherUsers, id)
+		}
+		e.other.mu.Unlock()
+	}
+	if had {
+		e.size.Add(-1)
+	}
+}
+
+// apply makes the entries follow one change read: the database is the
+// truth, so a changed session takes its stored end.
+func (e *entrySet) apply(c change, now int64) {
+	switch {
+	case c.gone && c.IsUser():
+		e.deleteUser(c.UserID)
+	case c.gone:
+		e.deleteSession(c.SessionID)
+	case c.IsUser():
+		e.addUser(c.UserID)
+	default:
+		if until := unixCeil(c.Until); until > now {
+			e.setSession(c.SessionID, until, false)
+		} else {
+			e.deleteSession(c.SessionID)
+		}
+	}
+}
+
+// replace makes the entries those of fresh (a full read), shard by shard;
+// fresh is not used after.
+func (e *entrySet) replace(fresh *entrySet) {
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		sh.sessions, sh.users = fresh.shards[i].sessions, fresh.shards[i].users
+		sh.mu.Unlock()
+	}
+	e.other.mu.Lock()
+	e.other.otherSessions, e.other.otherUsers = fresh.other.otherSessions, fresh.other.otherUsers
+	e.other.mu.Unlock()
+	e.size.Store(fresh.size.Load())
+}
+
+// dropEnded removes the sessions whose end has passed.
+func (e *entrySet) dropEnded(now int64) {
+	drop := func(sh *shard) {
+		sh.mu.Lock()
+		for k, until := range sh.sessions {
+			if until <= now {
+				delete(sh.sessions, k)
+				e.size.Add(-1)
+			}
+		}
+		for k, until := range sh.otherSessions {
+			if until <= now {
+				delete(sh.otherSessions, k)
+				e.size.Add(-1)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	for i := range e.shards {
+		drop(&e.shards[i])
+	}
+	drop(&e.other)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/store"
 )
@@ -70,7 +70,7 @@ type session struct {
 func newSession(hanko *authtest.Server, userID string) session {
 	c := &auth.Claims{UserID: userID, SessionID: authtest.RandomUUID()}
 	tok := hanko.Token(authtest.Session{UserID: userID, SessionID: c.SessionID})
-	exp := hanko.SessionOf(tok).ExpiresAt
+	exp := webhookstest.SessionOf(hanko.Issuer, tok).ExpiresAt
 	c.ExpiresAt = exp
 	return session{token: tok, claims: c}
 }
@@ -180,7 +180,7 @@ func TestRevocationsExpire(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
 	start := now
-	l := NewRevocations(RevocationOptions{Keep: 24 * time.Hour, Logger: quiet()})
+	l := NewRevocations(RevocationOptions{Logger: quiet()})
 	l.now = clock
 	sessionClaims := &auth.Claims{UserID: "u-1", SessionID: "s-1"}
 	userClaims := &auth.Claims{UserID: "u-2", SessionID: "s-2"}
@@ -201,10 +201,11 @@ func TestRevocationsExpire(t *testing.T) {
 		wantLen               int
 	}{
 		{start, true, true, 2},
-		{expires, true, true, 2}, // auth still accepts the token for its leeway
-		{expires.Add(expiryMargin), false, true, 1},
-		{start.Add(24*time.Hour - time.Second), false, true, 1},
-		{start.Add(24*time.Hour + time.Minute), false, false, 0},
+		{expires, true, true, 2},                                  // auth still accepts the token for its leeway
+		{expires.Add(expiryMargin + time.Second), false, true, 1}, // ends are kept in whole seconds, rounded up
+		// A deleted user stays revoked for good: Hanko's session lifespan
+		// has no upper bound, so a token from before may still be valid.
+		{start.Add(60 * 24 * time.Hour), false, true, 1},
 	}
 	for _, tt := range tests {
 		setNow(tt.at)
@@ -221,6 +222,45 @@ func TestRevocationsExpire(t *testing.T) {
 			t.Errorf("at +%v: %d entries, want %d", tt.at.Sub(start), l.Len(), tt.wantLen)
 		}
 	}
+}
+
+// A user deleted 60 days ago, with a token Hanko issued before and that is
+// still valid (Hanko's session lifespan has no upper bound): every replica
+// refuses it after the database was pruned and the list reloaded, and
+// nothing can be stored for the user, on both databases.
+func TestDeletedUserRefusedAfter60Days(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := testCtx(t)
+		url := b.NewURL(t)
+		s := openStore(t, url)
+		hanko := authtest.NewServer()
+		t.Cleanup(hanko.Close)
+		l := NewRevocations(RevocationOptions{Logger: quiet()})
+		user := authtest.RandomUUID()
+		token := newSession(hanko, user).token
+		if _, err := l.RevokeUser(ctx, s, user); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(60 * 24 * time.Hour)
+		setClock(t, func() time.Time { return later })
+		l.now = func() time.Time { return later }
+		if _, err := pruneRevocations(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		fresh := NewRevocations(RevocationOptions{Logger: quiet()}) // another replica, started later
+		fresh.now = l.now
+		for _, list := range []*Revocations{l, fresh} {
+			if err := list.Load(ctx, openStore(t, url)); err != nil {
+				t.Fatal(err)
+			}
+			if got := status(protected(t, hanko, list), token); got != http.StatusUnauthorized {
+				t.Errorf("a token of a user deleted 60 days ago: %d, want 401", got)
+			}
+		}
+		if _, err := s.CreateTodo(ctx, user, "60 days later"); !errors.Is(err, store.ErrOwnerRevoked) {
+			t.Fatalf("create 60 days after the deletion: %v, want ErrOwnerRevoked", err)
+		}
+	})
 }
 
 // Two replicas on one PostgreSQL: what one revokes, the other refuses within
@@ -342,10 +382,10 @@ func BenchmarkRevoked(b *testing.B) {
 	l := NewRevocations(RevocationOptions{})
 	until := time.Now().Add(time.Hour)
 	for i := range 100_000 {
-		l.add(Revocation{SessionID: fmt.Sprintf("session-%d", i), UserID: "u", Until: until})
+		l.add(Revocation{SessionID: benchUUID(1, i), UserID: "u", Until: until})
 	}
 	for i := range 10_000 {
-		l.add(Revocation{UserID: fmt.Sprintf("user-%d", i), Until: until})
+		l.add(Revocation{UserID: benchUUID(2, i)})
 	}
 	for _, bc := range []struct {
 		name string
@@ -354,8 +394,8 @@ func BenchmarkRevoked(b *testing.B) {
 	}{
 		{"empty list", &auth.Claims{UserID: "x", SessionID: "y"}, false},
 		{"not listed", &auth.Claims{UserID: authtest.RandomUUID(), SessionID: authtest.RandomUUID()}, false},
-		{"session listed", &auth.Claims{UserID: "u", SessionID: "session-4242"}, true},
-		{"user listed", &auth.Claims{UserID: "user-42", SessionID: "s"}, true},
+		{"session listed", &auth.Claims{UserID: "u", SessionID: benchUUID(1, 4242)}, true},
+		{"user listed", &auth.Claims{UserID: benchUUID(2, 42), SessionID: "s"}, true},
 	} {
 		list := l
 		if strings.HasPrefix(bc.name, "empty") {
@@ -431,4 +471,87 @@ func TestRevocationsGate(t *testing.T) {
 	if w.Code != http.StatusNoContent {
 		t.Errorf("a request waiting for the load: %d", w.Code)
 	}
+}
+
+// Entries that leave the database (pruned, or deleted by hand) leave a
+// running replica at its next read of the changes, without a restart; a
+// replica whose unread tombstones were deleted reads everything again. On
+// SQLite a write by another process (here: another store on the same file,
+// as the purge subcommand is) is seen within a second through data_version.
+func TestRevocationsFollowTheDatabase(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		ctx := testCtx(t)
+		url := b.NewURL(t)
+		l := NewRevocations(RevocationOptions{ReloadEvery: time.Hour, Logger: quiet()})
+		runList(t, l, openStore(t, url))
+		other := openStore(t, url) // another replica, or the purge on SQLite
+		within := func(what string, d time.Duration, cond func() bool) {
+			t.Helper()
+			deadline := time.Now().Add(d)
+			for !cond() {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: not within %v", what, d)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		user, session := authtest.RandomUUID(), authtest.RandomUUID()
+		if _, _, err := deleteAndRevokeUser(ctx, other, user); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := revokeSession(ctx, other, session, user, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		uc, sc := &auth.Claims{UserID: user, SessionID: "x"}, &auth.Claims{UserID: "y", SessionID: session}
+		start := time.Now()
+		within("revocations written by another process seen", 1500*time.Millisecond, func() bool { return l.Revoked(uc) && l.Revoked(sc) })
+		t.Logf("seen after %v", time.Since(start))
+
+		err := store.WithWriteTx(ctx, other, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_sessions WHERE session_id = $1`, session); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM revoked_users WHERE user_id = $1`, user)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fulls := l.fulls.Load()
+		within("entries deleted by hand dropped", 3*time.Second, func() bool {
+			_ = l.Reload(ctx, other) // PostgreSQL pushes no deletion: read the changes as the minute's reload would
+			return !l.Revoked(uc) && !l.Revoked(sc)
+		})
+		if l.fulls.Load() != fulls {
+			t.Errorf("dropping two entries read everything again")
+		}
+
+		// Tombstones older than a day go; a replica that had not read them
+		// reads everything again, and ends up equal to the database.
+		gone := authtest.RandomUUID()
+		if _, err := revokeSession(ctx, other, gone, user, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		lagging := NewRevocations(RevocationOptions{Logger: quiet()})
+		if err := lagging.Load(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(3 * time.Hour)
+		setClock(t, func() time.Time { return later })
+		if _, err := pruneRevocations(ctx, other); err != nil { // the session ended: pruned, tombstone
+			t.Fatal(err)
+		}
+		setClock(t, func() time.Time { return later.Add(2 * tombstoneKeep) })
+		if _, err := pruneRevocations(ctx, other); err != nil { // the tombstone goes
+			t.Fatal(err)
+		}
+		before := lagging.fulls.Load()
+		if err := lagging.Reload(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if lagging.fulls.Load() != before+1 || lagging.Revoked(&auth.Claims{UserID: "y", SessionID: gone}) {
+			t.Errorf("a replica behind the tombstones: full reads %d -> %d, pruned session still revoked %v",
+				before, lagging.fulls.Load(), lagging.Revoked(&auth.Claims{UserID: "y", SessionID: gone}))
+		}
+	})
 }

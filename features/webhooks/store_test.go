@@ -64,11 +64,11 @@ func TestRevocationsStorage(t *testing.T) {
 		}
 
 		// The user: data gone and revoked in one call.
-		n, r, err := deleteAndRevokeUser(ctx, s, revUser, 0)
+		n, r, err := deleteAndRevokeUser(ctx, s, revUser)
 		if err != nil || n != 2 {
 			t.Fatalf("DeleteAndRevokeUser: %d rows, %v; want 2", n, err)
 		}
-		if want := (Revocation{UserID: revUser, Until: now.Add(DefaultRevokedUserKeep)}); !reflect.DeepEqual(r, want) || !r.IsUser() {
+		if want := (Revocation{UserID: revUser}); !reflect.DeepEqual(r, want) || !r.IsUser() {
 			t.Errorf("revocation %+v, want %+v", r, want)
 		}
 		if _, err := s.CreateTodo(ctx, revUser, "after the deletion"); !errors.Is(err, store.ErrOwnerRevoked) {
@@ -83,7 +83,7 @@ func TestRevocationsStorage(t *testing.T) {
 
 		want := sortRevocations([]Revocation{
 			{SessionID: revSession, UserID: revUser, Until: expires},
-			{UserID: revUser, Until: now.Add(DefaultRevokedUserKeep)},
+			{UserID: revUser},
 		})
 		// Survives a restart: a new Store on the same database reads them back,
 		// and still refuses the user's writes.
@@ -92,7 +92,7 @@ func TestRevocationsStorage(t *testing.T) {
 		}
 		s2 := openWith(t, url, storeOptions()...)
 		setClock(t, clock)
-		got, err := loadRevocations(ctx, s2)
+		got, err := loadRevocations(t, s2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,21 +103,21 @@ func TestRevocationsStorage(t *testing.T) {
 			t.Fatalf("create after a restart: %v, want ErrOwnerRevoked", err)
 		}
 
-		// Pruning: nothing is due yet; past the session's expiry it goes,
-		// past the user's keep the user goes too.
+		// Pruning: nothing is due yet; past the session's expiry it goes;
+		// the deleted user never does.
 		for _, step := range []struct {
 			at         time.Time
 			wantPruned int
 			wantLeft   int
 		}{
 			{now, 0, 2},
-			{expires, 1, 1}, // keep_until <= now: gone exactly at its time
-			{now.Add(DefaultRevokedUserKeep - time.Microsecond), 0, 1},
-			{now.Add(DefaultRevokedUserKeep), 1, 0},
+			{expires, 1, 1},                      // keep_until <= now: gone exactly at its time
+			{now.Add(60 * 24 * time.Hour), 0, 1}, // a deleted user stays revoked for good
+			{now.Add(10 * 365 * 24 * time.Hour), 0, 1},
 		} {
 			at := step.at
 			setClock(t, func() time.Time { return at })
-			live, err := loadRevocations(ctx, s2)
+			live, err := loadRevocations(t, s2)
 			if err != nil || len(live) != step.wantLeft {
 				t.Errorf("at %v: %d live revocations (%v), want %d", at, len(live), err, step.wantLeft)
 			}
@@ -125,6 +125,9 @@ func TestRevocationsStorage(t *testing.T) {
 			if err != nil || pruned != step.wantPruned {
 				t.Errorf("at %v: pruned %d (%v), want %d", at, pruned, err, step.wantPruned)
 			}
+		}
+		if _, err := s2.CreateTodo(ctx, revUser, "ten years later"); !errors.Is(err, store.ErrOwnerRevoked) {
+			t.Fatalf("create ten years after the deletion: %v, want ErrOwnerRevoked", err)
 		}
 	})
 }
@@ -176,7 +179,7 @@ func TestCoreWithoutWebhooksMigrates(t *testing.T) {
 		if !hasTable(full) {
 			t.Fatal("adding the feature did not create its tables")
 		}
-		if _, _, err := deleteAndRevokeUser(ctx, full, "someone", 0); err != nil {
+		if _, _, err := deleteAndRevokeUser(ctx, full, "someone"); err != nil {
 			t.Fatal(err)
 		}
 		full.Close()
@@ -279,14 +282,14 @@ func TestWatchRevocations(t *testing.T) {
 		}
 		took := w.waitFor(t, "told of the session", time.Second, w.sawSession(revSession))
 		t.Logf("session revocation seen after %v", took)
-		if _, _, err := deleteAndRevokeUser(ctx, writer, revUser, 0); err != nil {
+		if _, _, err := deleteAndRevokeUser(ctx, writer, revUser); err != nil {
 			t.Fatal(err)
 		}
 		took = w.waitFor(t, "told of the user", time.Second, w.sawUser(revUser))
 		t.Logf("user revocation seen after %v", took)
 
 		// A rolled-back revocation is never announced.
-		_, _, err := deleteAndRevokeUser(ctx, writer, "", 0)
+		_, _, err := deleteAndRevokeUser(ctx, writer, "")
 		if err == nil {
 			t.Fatal("revoking the empty user succeeded")
 		}
@@ -362,7 +365,7 @@ func TestDeleteAndRevokeUserRacingWrites(t *testing.T) {
 			for stored.Load() < 3 {
 				time.Sleep(time.Millisecond)
 			}
-			if _, _, err := deleteAndRevokeUser(ctx, s, owner, 0); err != nil {
+			if _, _, err := deleteAndRevokeUser(ctx, s, owner); err != nil {
 				t.Fatal(err)
 			}
 			// Every create that starts from now on is refused.
@@ -381,4 +384,16 @@ func TestDeleteAndRevokeUserRacingWrites(t *testing.T) {
 			}
 		}
 	})
+}
+
+// loadRevocations reads every revocation in force from the database.
+func loadRevocations(t *testing.T, s store.Store) ([]Revocation, error) {
+	t.Helper()
+	var out []Revocation
+	_, _, err := readChanges(testCtx(t), readDB(t, s), fullRead, func(c change) {
+		if c.IsUser() || c.Until.After(timestamp()) {
+			out = append(out, c.Revocation)
+		}
+	})
+	return out, err
 }

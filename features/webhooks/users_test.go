@@ -141,7 +141,7 @@ func TestOwnersPages(t *testing.T) {
 
 // deleteUser deletes and revokes owner, as user.delete and the purge do.
 func deleteUser(ctx context.Context, s store.Store, owner string) (int, error) {
-	n, _, err := deleteAndRevokeUser(ctx, s, owner, 0)
+	n, _, err := deleteAndRevokeUser(ctx, s, owner)
 	return n, err
 }
 

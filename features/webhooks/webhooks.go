@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,12 +38,12 @@ func (Feature) Name() string { return "webhooks" }
 // enforced on writes by a store check), the purge subcommand, and a counter
 // of deliveries (app.Hooks.Counter: counted when a feature collects counters).
 func (Feature) Setup(s *config.Settings, h *app.Hooks) {
-	hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
+	admin := hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
 	count := h.Counter("hanko_gin_webhook_deliveries_total",
 		"Hanko webhook deliveries by event (\"unverified\" when refused before the token was verified) and outcome (deleted, revoked, ignored, refused, failed).",
 		"event", "outcome")
-	list := NewRevocations(RevocationOptions{})
-	h.Auth(func(c *auth.Config) { c.Revocations = list })
+	list := NewRevocations(RevocationOptions{ListenURL: listenURL(s)})
+	h.Revocations(list)
 	h.Store(storeOptions()...)
 	// Requests with credentials wait for the first load (normally done below,
 	// before the server serves); only a failed first load makes them wait.
@@ -51,18 +52,42 @@ func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 		if d.Logger != nil {
 			list.log = d.Logger
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), firstLoadWait)
-		if err := list.Load(ctx, d.Store); err != nil {
-			list.log.Error("revocation list: the first load failed; retrying beside the server, requests with credentials wait for it", "error", err)
-		}
-		cancel()
 		w := &receiver{auth: d.Auth, store: d.Store, revocations: list, log: list.log, count: count}
 		// No session: the signed token in the body is the proof.
 		r.POST("/webhooks/hanko", w.hankoWebhook)
 	})
+	h.OnStart(func(ctx context.Context, d app.Deps) error {
+		ctx, cancel := context.WithTimeout(ctx, firstLoadWait)
+		defer cancel()
+		if err := list.Load(ctx, d.Store); err != nil {
+			list.log.Error("revocation list: the first load failed; retrying beside the server, requests with credentials wait for it", "error", err)
+		}
+		return nil
+	})
 	h.Service(func(ctx context.Context, d app.Deps) error { return list.Run(ctx, d.Store) })
 	h.OpenAPI(openapiFragment)
-	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", purgeDeletedUsers)
+	h.Command("purge-deleted-users", "purge-deleted-users [--dry-run] [--force]", func(ctx context.Context, args []string, env app.CommandEnv) error {
+		return purgeDeletedUsers(ctx, args, admin, env)
+	})
+}
+
+// listenURL reads DATABASE_LISTEN_URL: where the connection that listens
+// for revocations goes, when DATABASE_URL goes through a transaction pooler
+// (PgBouncer in transaction mode) that cannot pass notifications on.
+func listenURL(s *config.Settings) string {
+	v := s.Get("DATABASE_LISTEN_URL", "")
+	if v == "" {
+		return ""
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		s.Bad("DATABASE_LISTEN_URL must be a postgres:// URL straight to PostgreSQL (not through a transaction pooler)")
+		return ""
+	}
+	if !strings.HasPrefix(s.Get("DATABASE_URL", ""), "postgres") {
+		s.Bad("DATABASE_LISTEN_URL is set but DATABASE_URL is not PostgreSQL: it only applies to PostgreSQL")
+		return ""
+	}
+	return v
 }
 
 // openapiFragment is the route's part of the API contract (/openapi.json).
@@ -102,8 +127,8 @@ type webhookAnswer struct {
 
 // hankoWebhook receives Hanko's webhook deliveries (POST /webhooks/hanko,
 // registered under webhooks.hooks in Hanko's config). The route needs no
-// session: the signed token in the body is the proof, checked by
-// auth.VerifyWebhook. Hanko sends each delivery once and never retries, so
+// session: the signed token in the body is the proof, checked by Verify
+// (token.go). Hanko sends each delivery once and never retries, so
 // every outcome is logged (event, user id, outcome; never the token), and
 // `hanko-gin purge-deleted-users` catches deletions that never arrived.
 func (a *receiver) hankoWebhook(c *gin.Context) {
@@ -114,7 +139,7 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 		routes.RespondError(c, routes.BadRequest("A webhook delivery must be JSON, sent with Content-Type: application/json."))
 		return
 	}
-	wh, err := a.auth.VerifyWebhook(ctx, c.Request.Body)
+	wh, err := Verify(a.auth, c.Request)
 	if err != nil {
 		status, level := http.StatusInternalServerError, slog.LevelWarn
 		if e, ok := errors.AsType[*auth.Error](err); ok {
@@ -153,7 +178,7 @@ func (a *receiver) hankoWebhook(c *gin.Context) {
 // write for them refused), in one transaction that is durable before Hanko
 // gets its 200. A replay or a second delivery deletes nothing more and is
 // still a 200.
-func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+func (a *receiver) deleteUserData(c *gin.Context, wh *Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	id := wh.UserID()
 	if id == "" {
@@ -180,7 +205,7 @@ func (a *receiver) deleteUserData(c *gin.Context, wh *auth.Webhook, log *slog.Lo
 // revoked by the user or an admin, expired, evicted by the session limit):
 // that session's tokens are refused on every replica from now on, until the
 // session would have ended. The user's other sessions keep working.
-func (a *receiver) revokeSession(c *gin.Context, wh *auth.Webhook, log *slog.Logger) {
+func (a *receiver) revokeSession(c *gin.Context, wh *Webhook, log *slog.Logger) {
 	ctx := c.Request.Context()
 	session, user := wh.SessionID(), wh.UserID()
 	if session == "" {

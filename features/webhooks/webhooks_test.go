@@ -28,6 +28,7 @@ import (
 	"github.com/hanko-gin/hanko-gin/config"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
 	"github.com/hanko-gin/hanko-gin/routes"
@@ -49,25 +50,13 @@ func router(t testing.TB, a *auth.Authenticator, db store.Store, log *slog.Logge
 	return apptest.Validated(t, Feature{}, r)
 }
 
-// lockedWriter is a log sink safe for the server's goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // webhookEnv is the real router with a stand-in Hanko, a store on one
 // backend, and two users with todos.
 type webhookEnv struct {
 	router     http.Handler
 	hanko      *authtest.Server
 	close      func() error // closes the store
-	logs       *bytes.Buffer
+	logs       *apptest.LogBuffer
 	alice, bob hankoadmin.User
 	tokens     map[string]string // user id -> session token
 }
@@ -78,8 +67,8 @@ func newWebhookEnv(t *testing.T, b storetest.Backend) *webhookEnv {
 	t.Cleanup(cancel)
 	hanko := authtest.NewServer()
 	t.Cleanup(hanko.Close)
-	logs := new(bytes.Buffer)
-	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := new(apptest.LogBuffer)
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := auth.New(ctx, auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log, Audience: []string{"localhost"}})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +159,7 @@ func (e *webhookEnv) deliver(t *testing.T, body []byte, extra map[string]string)
 }
 
 func (e *webhookEnv) userDelete(u hankoadmin.User) []byte {
-	return e.hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: u})
+	return webhookstest.Body(e.hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: u})
 }
 
 // answer decodes a JSON body.
@@ -228,8 +217,8 @@ func TestWebhookUserDeleteDeletesOnlyThatUser(t *testing.T) {
 func TestWebhookRefusalsDeleteNothing(t *testing.T) {
 	e := newWebhookEnv(t, storetest.Backend{Name: "sqlite", NewURL: storetest.SQLiteURL})
 	iss := e.hanko.Issuer
-	del := authtest.Webhook{Event: "user.delete", Data: e.alice}
-	delClaims := iss.WebhookClaims(del)
+	del := webhookstest.Webhook{Event: "user.delete", Data: e.alice}
+	delClaims := webhookstest.Claims(iss, del)
 	with := func(change func(jwt.MapClaims)) jwt.MapClaims {
 		c := jwt.MapClaims{}
 		for k, v := range delClaims {
@@ -262,7 +251,7 @@ func TestWebhookRefusalsDeleteNothing(t *testing.T) {
 	seg := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	claimsJSON, _ := json.Marshal(delClaims)
 	algNone := seg(`{"alg":"none","kid":"`+iss.SigningKey().ID+`","typ":"JWT"}`) + "." + seg(string(claimsJSON)) + "."
-	nonUUID := iss.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": "alice"}})
+	nonUUID := webhookstest.Body(iss, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": "alice"}})
 
 	tests := []struct {
 		name   string
@@ -272,12 +261,12 @@ func TestWebhookRefusalsDeleteNothing(t *testing.T) {
 		code   string // "" for a 200
 	}{
 		{name: "forged (signature changed)", body: body(tampered, "user.delete"), status: 401, code: "invalid_token"},
-		{name: "expired", body: iss.WebhookBody(authtest.Webhook{Event: "user.delete", Data: e.alice, IssuedAt: time.Now().Add(-6 * time.Minute)}), status: 401, code: "invalid_token"},
+		{name: "expired", body: webhookstest.Body(iss, webhookstest.Webhook{Event: "user.delete", Data: e.alice, IssuedAt: time.Now().Add(-6 * time.Minute)}), status: 401, code: "invalid_token"},
 		{name: "foreign key", body: body(iss.SignWith(authtest.Key{ID: authtest.RandomUUID(), Private: rogue}, delClaims), "user.delete"), status: 401, code: "invalid_token"},
 		{name: "foreign key under Hanko's kid", body: body(iss.SignWith(authtest.Key{ID: iss.SigningKey().ID, Private: rogue}, delClaims), "user.delete"), status: 401, code: "invalid_token"},
 		{name: "alg none", body: body(algNone, "user.delete"), status: 401, code: "invalid_token"},
 		{name: "wrong sub", body: body(iss.Sign(with(func(c jwt.MapClaims) { c["sub"] = e.alice.ID })), "user.delete"), status: 401, code: "invalid_token"},
-		{name: "wrong audience", body: iss.WebhookBody(authtest.Webhook{Event: "user.delete", Data: e.alice, Audience: []string{"other.example"}}), status: 401, code: "invalid_token"},
+		{name: "wrong audience", body: webhookstest.Body(iss, webhookstest.Webhook{Event: "user.delete", Data: e.alice, Audience: []string{"other.example"}}), status: 401, code: "invalid_token"},
 		{name: "event mismatch", body: body(iss.Sign(with(func(c jwt.MapClaims) { c["evt"] = "user.create" })), "user.delete"), status: 401, code: "invalid_token"},
 		{name: "session token", body: body(e.tokens[e.alice.ID], "user.delete"), status: 401, code: "invalid_token"},
 		{name: "not JSON", body: []byte(`token=x&event=user.delete`), status: 400, code: "bad_request"},
@@ -288,8 +277,8 @@ func TestWebhookRefusalsDeleteNothing(t *testing.T) {
 		{name: "a browser on another site", body: good, header: map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, status: 403, code: "forbidden"},
 		{name: "a browser on another site, Origin only", body: good, header: map[string]string{"Origin": "https://evil.example"}, status: 403, code: "forbidden"},
 		{name: "a browser on another site, Sec-Fetch-Site only", body: good, header: map[string]string{"Sec-Fetch-Site": "cross-site"}, status: 403, code: "forbidden"},
-		{name: "user.create is acknowledged", body: iss.WebhookBody(authtest.Webhook{Event: "user.create", Data: e.alice}), status: 200},
-		{name: "email.send is acknowledged", body: iss.WebhookBody(authtest.Webhook{Event: "email.send", Data: map[string]any{"to_email_address": "alice@example.test"}}), status: 200},
+		{name: "user.create is acknowledged", body: webhookstest.Body(iss, webhookstest.Webhook{Event: "user.create", Data: e.alice}), status: 200},
+		{name: "email.send is acknowledged", body: webhookstest.Body(iss, webhookstest.Webhook{Event: "email.send", Data: map[string]any{"to_email_address": "alice@example.test"}}), status: 200},
 		{name: "user.delete for an id that is not a UUID", body: nonUUID, status: 200},
 	}
 	before := map[string][]string{e.alice.ID: e.todoTitles(t, e.alice.ID), e.bob.ID: e.todoTitles(t, e.bob.ID)}
@@ -337,14 +326,14 @@ func TestWebhookFailuresAnswer5xx(t *testing.T) {
 		t.Cleanup(hanko.Close)
 		down := httptest.NewServer(http.NotFoundHandler())
 		down.Close()
-		logs := new(bytes.Buffer)
-		log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logs := new(apptest.LogBuffer)
+		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		a, err := auth.New(t.Context(), auth.Config{HankoAPIURL: down.URL, CacheSize: auth.DefaultCacheSize, Logger: log})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := router(t, a, openStore(t, storetest.SQLiteURL(t)), log)
-		body := hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
+		body := webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: map[string]string{"id": authtest.RandomUUID()}})
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
@@ -407,8 +396,8 @@ func TestWebhookDeliveriesAreCounted(t *testing.T) {
 	})
 	Feature{}.Setup(config.NewSettings(func(string) string { return "" }), h)
 	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	r := routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
+	r := apptest.Validated(t, Feature{}, routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
+		Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }}))
 	deliver := func(body []byte) {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
@@ -416,10 +405,10 @@ func TestWebhookDeliveriesAreCounted(t *testing.T) {
 		r.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	user := authtest.RandomUUID()
-	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
-	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.create", Data: map[string]any{"id": user}}))
+	deliver(webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
+	deliver(webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.create", Data: map[string]any{"id": user}}))
 	foreign := authtest.NewIssuer() // a key Hanko never published
-	deliver(foreign.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
+	deliver(webhookstest.Body(foreign, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": user}}))
 	deliver([]byte(`{"token":"x.y.z","event":"attacker-chosen-label"}`))
 	want := map[string]int{"user.delete deleted": 1, "user.create ignored": 1, "unverified refused": 2}
 	mu.Lock()

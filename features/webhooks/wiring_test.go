@@ -1,31 +1,26 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/hanko-gin/hanko-gin/app"
-	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
-	"github.com/hanko-gin/hanko-gin/config"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
+	"github.com/hanko-gin/hanko-gin/internal/apptest"
 	"github.com/hanko-gin/hanko-gin/internal/storetest"
-	"github.com/hanko-gin/hanko-gin/routes"
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// wired is the program as main builds it with only this feature: its Auth
-// and Store hooks applied, its middleware, routes and services running.
+// wired is the program as main builds it (app.Build) with only this
+// feature, its services running, and a counter provider in place of metrics.
+// Every exchange is checked against the OpenAPI document.
 type wired struct {
 	router http.Handler
 	store  store.Store
@@ -36,61 +31,25 @@ type wired struct {
 func wire(t *testing.T, hanko *authtest.Server, dbURL string) *wired {
 	t.Helper()
 	w := &wired{counts: map[string]int{}}
-	h := &app.Hooks{}
-	h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
-		return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
-	})
-	s := config.NewSettings(func(string) string { return "" })
-	Feature{}.Setup(s, h)
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := auth.Config{HankoAPIURL: hanko.URL, CacheSize: auth.DefaultCacheSize, Logger: log}
-	h.ApplyAuth(&cfg)
-	a, err := auth.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dbURL, h.StoreOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.store = db
-	deps := app.Deps{Auth: a, Store: db, Logger: log}
-	w.router = routes.New(routes.Deps{Auth: a, Store: db, AllowedOrigins: []string{frontendOrigin}, Logger: log,
-		Middleware: h.Middlewares(), Routes: func(r *gin.Engine) { h.AddRoutes(r, deps) }})
-	var services sync.WaitGroup
-	for _, svc := range h.Services() {
-		services.Go(func() {
-			if err := svc(ctx, deps); err != nil {
-				t.Errorf("service: %v", err)
-			}
+	counting := apptest.Hooks(func(h *app.Hooks) {
+		h.ProvideCounters(func(name, help string, labels ...string) func(values ...string) {
+			return func(values ...string) { w.mu.Lock(); w.counts[strings.Join(values, " ")]++; w.mu.Unlock() }
 		})
-	}
-	t.Cleanup(func() { cancel(); services.Wait(); db.Close() })
+	})
+	a := apptest.App(t, map[string]string{"HANKO_API_URL": hanko.URL, "DATABASE_URL": dbURL, "CORS_ALLOWED_ORIGINS": frontendOrigin},
+		app.Options{Log: io.Discard}, counting, Feature{})
+	w.router, w.store = apptest.Validated(t, Feature{}, a.Handler), a.Store
 	return w
 }
 
 func (w *wired) call(t *testing.T, token, method, path, body string) int {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
-	return rec.Code
+	return apptest.Do(w.router, apptest.Request{Method: method, Path: path, Token: token, Body: body}).Code
 }
 
 func (w *wired) deliver(t *testing.T, body []byte) map[string]any {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/hanko", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	w.router.ServeHTTP(rec, req)
+	rec := apptest.Do(w.router, apptest.Request{Method: http.MethodPost, Path: "/webhooks/hanko", Body: string(body)})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("delivery: %d %s", rec.Code, rec.Body)
 	}
@@ -119,12 +78,12 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 		if got := w.call(t, kept, http.MethodPost, "/api/todos", `{"title":"a"}`); got != http.StatusCreated {
 			t.Fatalf("create: %d", got)
 		}
-		for _, ev := range authtest.SessionDeleteEvents {
+		for _, ev := range webhookstest.SessionDeleteEvents {
 			tok := login(alice)
 			if got := w.call(t, tok, http.MethodGet, "/api/protected", ""); got != http.StatusOK {
 				t.Fatalf("before %s: %d", ev, got)
 			}
-			if got := w.deliver(t, hanko.WebhookBody(hanko.SessionDeleted(ev, tok))); got["outcome"] != "revoked" || got["event"] != ev {
+			if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.SessionDeleted(hanko.Issuer, ev, tok))); got["outcome"] != "revoked" || got["event"] != ev {
 				t.Errorf("%s answered %v, want outcome revoked", ev, got)
 			}
 			if got := w.call(t, tok, http.MethodGet, "/api/protected", ""); got != http.StatusUnauthorized {
@@ -135,10 +94,10 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 			}
 		}
 		// A session event whose data names no session is acknowledged, and ignored.
-		if got := w.deliver(t, hanko.WebhookBody(authtest.Webhook{Event: authtest.EventSessionLogout, Data: map[string]string{"id": "nope", "user_id": alice}})); got["outcome"] != "ignored" {
+		if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: webhookstest.EventSessionLogout, Data: map[string]string{"id": "nope", "user_id": alice}})); got["outcome"] != "ignored" {
 			t.Errorf("a session event without a session id: %v, want ignored", got)
 		}
-		if got := w.deliver(t, hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice}})); got["outcome"] != "deleted" || got["deleted"] != 1.0 {
+		if got := w.deliver(t, webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": alice}})); got["outcome"] != "deleted" || got["deleted"] != 1.0 {
 			t.Errorf("user.delete answered %v, want deleted 1", got)
 		}
 		for _, c := range []struct{ method, path, body string }{
@@ -156,8 +115,8 @@ func TestWebhooksRevokeThroughTheWiredProgram(t *testing.T) {
 		if got := w.call(t, bobs, http.MethodPost, "/api/todos", `{"title":"b"}`); got != http.StatusCreated {
 			t.Errorf("bob's create: %d", got)
 		}
-		want := map[string]int{"user.delete deleted": 1, authtest.EventSessionLogout + " ignored": 1}
-		for _, ev := range authtest.SessionDeleteEvents {
+		want := map[string]int{"user.delete deleted": 1, webhookstest.EventSessionLogout + " ignored": 1}
+		for _, ev := range webhookstest.SessionDeleteEvents {
 			want[ev+" revoked"]++
 		}
 		w.mu.Lock()
@@ -188,8 +147,7 @@ func TestPurgeRevokesTheUsersItDeletes(t *testing.T) {
 		if _, err := e.purge(t); err != nil {
 			t.Fatal(err)
 		}
-		ctx := context.Background()
-		rs, err := loadRevocations(ctx, e.db)
+		rs, err := loadRevocations(t, e.db)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,5 +1,9 @@
+import createClient, { type Client } from "openapi-fetch";
+import type { components, paths } from "./generated/openapi";
+
 /**
- * The one module that talks to this project's Gin backend.
+ * The one module that talks to this project's Gin backend, through the client generated from
+ * the API contract (openapi.json; `npm run gen:api`).
  *
  * Every request carries the browser's cookies (`credentials: "include"`), so the `hanko`
  * session cookie that Hanko (or hanko-elements) set for `localhost` reaches the backend even
@@ -8,49 +12,15 @@
  * tell "sign in again" (401) from "Hanko is down" (503) without looking at status codes.
  */
 
-export interface EmailClaim {
-  address: string;
-  is_primary: boolean;
-  is_verified: boolean;
-}
-
+/** The API contract's schemas (openapi.json), as TypeScript types. */
+export type Schemas = components["schemas"];
+export type EmailClaim = Schemas["Email"];
 /** `GET /api/me`: the signed-in user's session, as the backend verified it. */
-export interface Me {
-  user_id: string;
-  session_id: string;
-  email: EmailClaim | null;
-  username?: string;
-  audience: string[];
-  issuer?: string;
-  issued_at: string;
-  expires_at: string;
-  amr?: string[];
-  /** The token's roles (from Hanko's public metadata); [] when none. */
-  roles?: string[];
-  custom_claims?: Record<string, unknown>;
-}
-
-export interface ProtectedAnswer {
-  message: string;
-  user_id: string;
-}
-
-export interface PublicAnswer {
-  message: string;
-}
-
-export interface Todo {
-  id: string;
-  title: string;
-  done: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TodoPatch {
-  title?: string;
-  done?: boolean;
-}
+export type Me = Schemas["Me"];
+export type ProtectedAnswer = Schemas["Message"];
+export type PublicAnswer = Schemas["Message"];
+export type Todo = Schemas["Todo"];
+export type TodoPatch = Schemas["TodoPatch"];
 
 /** One page of `GET /api/todos`, newest first. */
 export interface TodoPage {
@@ -83,14 +53,17 @@ export function checkTodoTitle(raw: string): { ok: true; title: string } | { ok:
 /** Any non-2xx answer from the backend. */
 export class ApiError extends Error {
   readonly status: number;
-  /** The backend's machine-readable code, e.g. `invalid_token`. */
+  /** The backend's machine-readable code, e.g. `invalid_token`, `auth_unavailable`, `not_ready`. */
   readonly code: string;
+  /** The answer's `Retry-After`, in seconds, when it had one. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -102,11 +75,15 @@ export class UnauthorizedError extends ApiError {
   }
 }
 
-/** 503: the backend cannot judge the session because Hanko (keys or validation) is unreachable. */
-export class AuthUnavailableError extends ApiError {
-  constructor(code: string, message: string) {
-    super(503, code, message);
-    this.name = "AuthUnavailableError";
+/**
+ * 503: the backend cannot answer right now, and says why in `code`: `auth_unavailable` (it cannot
+ * judge the session: Hanko's keys or session check unreachable, or too busy), `admin_unavailable`
+ * (Hanko's admin API), `not_ready` (still starting). Trying again later helps; `retryAfter` says when.
+ */
+export class UnavailableError extends ApiError {
+  constructor(code: string, message: string, retryAfter: number | null = null) {
+    super(503, code, message, retryAfter);
+    this.name = "UnavailableError";
   }
 }
 
@@ -139,18 +116,19 @@ export class TodoLimitError extends ApiError {
 
 /**
  * The request never produced an HTTP answer the page may read: the backend is down, the URL is
- * wrong, or the browser blocked the response because CORS does not allow this origin.
+ * wrong, the connection dropped, or the browser blocked the response because CORS does not allow
+ * this origin. The message is for end users; `hint` is for the developer (shown in development
+ * builds only).
  */
 export class NetworkError extends Error {
   readonly url: string;
+  readonly hint: string;
 
   constructor(url: string, cause: unknown) {
-    super(
-      `Could not reach the backend at ${url}. Is it running, and does its CORS_ALLOWED_ORIGINS include ${currentOrigin()}?`,
-      { cause },
-    );
+    super("The server cannot be reached. Check your connection.", { cause });
     this.name = "NetworkError";
     this.url = url;
+    this.hint = `Could not reach the backend at ${url}. Is it running, and does its CORS_ALLOWED_ORIGINS include ${currentOrigin()}?`;
   }
 }
 
@@ -158,8 +136,41 @@ function currentOrigin(): string {
   return typeof window === "undefined" ? "this page's origin" : window.location.origin;
 }
 
+/** `Retry-After` as seconds: a number of seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Whether trying the same request again later can help: the server was busy or unreachable. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof NetworkError) return true;
+  return err instanceof ApiError && (err.status === 503 || err.status === 502 || err.status === 504);
+}
+
+/** The longest the app waits before trying again by itself, whatever `Retry-After` asks. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+/** The wait when the server gave no `Retry-After` (or could not be reached). */
+export const DEFAULT_RETRY_DELAY_MS = 3_000;
+
+/** How long to wait before retrying after `err`: its `Retry-After`, capped at 10 s. */
+export function retryDelayMs(err: unknown): number {
+  const seconds = err instanceof ApiError ? err.retryAfter : null;
+  const ms = seconds === null ? DEFAULT_RETRY_DELAY_MS : Math.max(seconds * 1000, 500);
+  return Math.min(ms, MAX_RETRY_DELAY_MS);
+}
+
+/** The typed HTTP client generated from the contract: `http.GET("/api/me", …)` and so on. */
+export type HttpClient = Client<paths>;
+
 export interface ApiClient {
   readonly baseUrl: string;
+  /** For calls the methods below do not cover (a feature's routes, your own): pass its result to `unwrap`. */
+  readonly http: HttpClient;
   me(signal?: AbortSignal): Promise<Me>;
   protectedMessage(signal?: AbortSignal): Promise<ProtectedAnswer>;
   publicMessage(signal?: AbortSignal): Promise<PublicAnswer>;
@@ -172,37 +183,32 @@ export interface ApiClient {
 export interface ApiClientOptions {
   baseUrl: string;
   /** Injected in tests; defaults to the browser's fetch. */
-  fetch?: typeof globalThis.fetch;
-}
-
-interface ErrorBody {
-  error?: unknown;
-  message?: unknown;
+  fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Bearer mode: the session token to send as `Authorization: Bearer …` (null when there is
+   * none), and no cookies. Without it, requests carry the browser's cookies (the Hanko cookie).
+   */
+  bearerToken?: () => Promise<string | null>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Turns a non-2xx response into the matching typed error. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
+/** The typed error for a non-2xx answer, from its status, headers and (parsed) body. */
+export function errorFrom(res: Response, body: unknown): ApiError {
   let code = `http_${res.status}`;
   let message = `The backend answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}.`;
-  try {
-    const body = (await res.json()) as unknown;
-    if (isObject(body)) {
-      const { error, message: text } = body as ErrorBody;
-      if (typeof error === "string" && error) code = error;
-      if (typeof text === "string" && text) message = text;
-    }
-  } catch {
-    // Not JSON (a proxy's HTML page, an empty body): keep the generic code and message.
+  if (isObject(body)) {
+    if (typeof body.error === "string" && body.error) code = body.error;
+    if (typeof body.message === "string" && body.message) message = body.message;
   }
+  const retryAfter = parseRetryAfter(res.headers.get("Retry-After"));
   switch (res.status) {
     case 401:
       return new UnauthorizedError(code, message);
     case 503:
-      return new AuthUnavailableError(code, message);
+      return new UnavailableError(code, message, retryAfter);
     case 400:
       return new BadRequestError(code, message);
     case 404:
@@ -210,118 +216,113 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     case 409:
       return code === "todo_limit_reached" ? new TodoLimitError(message) : new ApiError(409, code, message);
     default:
-      return new ApiError(res.status, code, message);
+      return new ApiError(res.status, code, message, retryAfter);
   }
-}
-
-function expectObject(value: unknown, what: string): Record<string, unknown> {
-  if (!isObject(value)) throw new ApiError(200, "invalid_response", `The backend sent an unexpected ${what}.`);
-  return value;
-}
-
-function asTodo(value: unknown): Todo {
-  const o = expectObject(value, "todo");
-  if (typeof o.id !== "string" || typeof o.title !== "string" || typeof o.done !== "boolean") {
-    throw new ApiError(200, "invalid_response", "The backend sent a todo without id, title or done.");
-  }
-  return o as unknown as Todo;
-}
-
-function asMe(value: unknown): Me {
-  const o = expectObject(value, "session");
-  if (typeof o.user_id !== "string" || typeof o.expires_at !== "string") {
-    throw new ApiError(200, "invalid_response", "The backend sent a session without user_id or expires_at.");
-  }
-  return { email: null, audience: [], roles: [], ...o } as unknown as Me;
 }
 
 function isAbortError(err: unknown): boolean {
   return typeof err === "object" && err !== null && "name" in err && err.name === "AbortError";
 }
 
-/** One JSON call to the backend: the parsed body, or a typed error. */
-export type Requester = (method: string, path: string, body?: unknown, signal?: AbortSignal) => Promise<unknown>;
+/**
+ * The answer's data, or the typed error (UnauthorizedError, UnavailableError, …) for a non-2xx
+ * answer: `await unwrap(api.http.GET("/api/me"))`.
+ */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  let result: { data?: T; error?: unknown; response: Response };
+  try {
+    result = await call;
+  } catch (err) {
+    if (err instanceof SyntaxError) {
+      throw new ApiError(200, "invalid_response", "The backend sent a response that is not JSON.");
+    }
+    throw err;
+  }
+  if (!result.response.ok) throw errorFrom(result.response, result.error);
+  return result.data as T;
+}
 
-/** The transport every backend client shares: this one, and any feature's own (cookies, typed errors). */
-export function createRequester(options: ApiClientOptions): Requester {
+/** The generated client over this app's transport: cookies or Bearer, and NetworkError for no answer. */
+export function createHttpClient(options: ApiClientOptions): HttpClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-
-  return async function request(method, path, body, signal) {
-    const url = `${baseUrl}${path}`;
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const init: RequestInit = { method, headers, credentials: "include" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (signal) init.signal = signal;
-
-    let res: Response;
-    try {
-      res = await doFetch(url, init);
-    } catch (err) {
-      if (signal?.aborted || isAbortError(err)) throw err;
-      throw new NetworkError(url, err);
-    }
-    if (!res.ok) throw await errorFromResponse(res);
-    if (res.status === 204) return undefined;
-    try {
-      return (await res.json()) as unknown;
-    } catch {
-      throw new ApiError(res.status, "invalid_response", `The backend sent a response to ${method} ${path} that is not JSON.`);
-    }
-  };
+  const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const http = createClient<paths>({
+    baseUrl,
+    credentials: options.bearerToken ? "omit" : "include",
+    headers: { Accept: "application/json" },
+    fetch: async (request: Request) => {
+      try {
+        return await doFetch(request);
+      } catch (err) {
+        if (request.signal.aborted || isAbortError(err)) throw err;
+        throw new NetworkError(request.url, err);
+      }
+    },
+  });
+  const bearerToken = options.bearerToken;
+  if (bearerToken) {
+    http.use({
+      async onRequest({ request }) {
+        const token = await bearerToken();
+        if (token) request.headers.set("Authorization", `Bearer ${token}`);
+        return request;
+      },
+    });
+  }
+  return http;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const request = createRequester(options);
+  const http = createHttpClient(options);
 
   return {
     baseUrl,
-    async me(signal) {
-      return asMe(await request("GET", "/api/me", undefined, signal));
+    http,
+    me(signal) {
+      return unwrap(http.GET("/api/me", { signal }));
     },
-    async protectedMessage(signal) {
-      return expectObject(await request("GET", "/api/protected", undefined, signal), "answer") as unknown as ProtectedAnswer;
+    protectedMessage(signal) {
+      return unwrap(http.GET("/api/protected", { signal }));
     },
-    async publicMessage(signal) {
-      return expectObject(await request("GET", "/api/public", undefined, signal), "answer") as unknown as PublicAnswer;
+    publicMessage(signal) {
+      return unwrap(http.GET("/api/public", { signal }));
     },
     async listTodos({ limit, cursor, signal } = {}) {
-      const query = new URLSearchParams();
-      if (limit !== undefined) query.set("limit", String(limit));
-      if (cursor !== undefined) query.set("cursor", cursor);
-      const path = query.toString() ? `/api/todos?${query.toString()}` : "/api/todos";
-      const body = expectObject(await request("GET", path, undefined, signal), "todo list");
-      if (!Array.isArray(body.todos)) {
-        throw new ApiError(200, "invalid_response", "The backend's todo list has no todos array.");
-      }
-      // The last page has no next_cursor (null is accepted too).
-      const next = body.next_cursor ?? null;
-      if (next !== null && (typeof next !== "string" || next === "")) {
-        throw new ApiError(200, "invalid_response", "The backend's todo list has a next_cursor that is not a string.");
-      }
-      return { todos: body.todos.map(asTodo), nextCursor: next };
+      const body = await unwrap(http.GET("/api/todos", { params: { query: { limit, cursor } }, signal }));
+      // The last page has no next_cursor.
+      return { todos: body.todos, nextCursor: body.next_cursor ?? null };
     },
-    async createTodo(title) {
-      return asTodo(await request("POST", "/api/todos", { title }));
+    createTodo(title) {
+      return unwrap(http.POST("/api/todos", { body: { title } }));
     },
-    async updateTodo(id, patch) {
-      return asTodo(await request("PATCH", `/api/todos/${encodeURIComponent(id)}`, patch));
+    updateTodo(id, patch) {
+      return unwrap(http.PATCH("/api/todos/{id}", { params: { path: { id } }, body: patch }));
     },
     async deleteTodo(id) {
-      await request("DELETE", `/api/todos/${encodeURIComponent(id)}`);
+      await unwrap(http.DELETE("/api/todos/{id}", { params: { path: { id } } }));
     },
   };
 }
 
-/** A sentence for the user, whatever was thrown. */
+/** Plain words for the user, whatever was thrown; development builds add what to check. */
 export function describeError(err: unknown): string {
-  if (err instanceof AuthUnavailableError) {
-    return `Authentication service unavailable: ${err.message}`;
+  if (err instanceof NetworkError) return import.meta.env.DEV ? `${err.message} (${err.hint})` : err.message;
+  if (err instanceof ApiError) {
+    switch (err.code) {
+      case "auth_unavailable":
+        return "The server is busy and could not check your sign-in just now.";
+      case "not_ready":
+        return "The server is starting up.";
+      case "admin_unavailable":
+        return "The user directory is not available right now. Try again in a moment.";
+    }
+    if (isTransient(err)) return "The server is busy right now.";
+    if (err.code === "invalid_response" || err.status >= 500) {
+      return import.meta.env.DEV ? `Something went wrong on the server (${err.message})` : "Something went wrong on the server. Try again.";
+    }
+    return err.message;
   }
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) return import.meta.env.DEV ? err.message : "Something went wrong. Try again.";
   return String(err);
 }

@@ -12,8 +12,21 @@ let registration: Promise<Hanko> | undefined;
 export function loadHanko(): Promise<Hanko> {
   registration ??= register(config.hankoApiUrl, {
     enablePasskeys: true,
+    // hanko-elements names the session cookie it writes (Hanko Cloud) after its storage key.
+    storageKey: config.hankoCookieName,
   }).then((result) => result.hanko);
   return registration;
+}
+
+/** Bearer mode: the session token the SDK holds, or null when signed out. */
+export async function sessionToken(): Promise<string | null> {
+  const hanko = await loadHanko();
+  return hanko.getSessionToken() || null;
+}
+
+/** A sentence for developers, added to what end users read only in development builds. */
+function devHint(text: string): string {
+  return import.meta.env.DEV ? ` ${text}` : "";
 }
 
 export type HankoState =
@@ -50,15 +63,14 @@ export function useHanko(): HankoState {
  * explaining the problem, or null when Hanko answered.
  */
 export async function probeHanko(hankoApiUrl: string = config.hankoApiUrl, signal?: AbortSignal): Promise<string | null> {
-  const where = `Hanko at ${hankoApiUrl}`;
   try {
     const res = await fetch(`${hankoApiUrl}/.well-known/jwks.json`, { signal, credentials: "omit" });
     if (res.ok) return null;
-    return `${where} answered ${res.status}. Check VITE_HANKO_API_URL and that Hanko is healthy.`;
+    return `The sign-in service is having trouble. Try again in a moment.${devHint(`Hanko at ${hankoApiUrl} answered ${res.status}. Check HANKO_API_URL (VITE_HANKO_API_URL) and that Hanko is healthy.`)}`;
   } catch (err) {
     if (signal?.aborted) return null;
     const detail = err instanceof Error ? ` (${err.message})` : "";
-    return `${where} could not be reached${detail}. Check that it is running and that its CORS settings (cors.allow_origins) include ${window.location.origin}.`;
+    return `The sign-in service cannot be reached. Check your connection and try again.${devHint(`Hanko at ${hankoApiUrl} could not be reached${detail}. Check that it is running and that its CORS settings (cors.allow_origins) include ${window.location.origin}.`)}`;
   }
 }
 
@@ -67,9 +79,9 @@ export function describeHankoError(err: unknown): string {
   const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : "";
   switch (code) {
     case "somethingWentWrong":
-      return `Hanko at ${config.hankoApiUrl} could not be reached or answered with an error. Check that it is running and that its CORS settings allow ${window.location.origin}.`;
+      return `The sign-in service could not be reached or had a problem. Try again.${devHint(`Hanko at ${config.hankoApiUrl} could not be reached or answered with an error. Check that it is running and that its CORS settings allow ${window.location.origin}.`)}`;
     case "requestTimeout":
-      return `Hanko at ${config.hankoApiUrl} did not answer in time. Try again.`;
+      return `The sign-in service did not answer in time. Try again.${devHint(`(Hanko at ${config.hankoApiUrl})`)}`;
     case "tooManyRequests":
       return "Too many attempts. Wait a moment, then try again.";
     case "unauthorized":

@@ -2,7 +2,7 @@
  * Contexts shared by the route guard and the pages: the API client and the verified session.
  */
 import { createContext, useContext } from "react";
-import { AuthUnavailableError, UnauthorizedError, describeError, type ApiClient, type Me } from "./api";
+import { UnauthorizedError, describeError, type ApiClient, type Me } from "./api";
 
 export const ApiContext = createContext<ApiClient | null>(null);
 
@@ -26,13 +26,13 @@ export type GuardState =
   | { status: "checking" }
   | { status: "signed-in"; me: Me }
   | { status: "signed-out" }
-  | { status: "unavailable"; message: string }
+  /** The server is busy or unreachable and nobody is signed in yet: the check runs again by itself. */
+  | { status: "waiting" }
   | { status: "error"; message: string };
 
 /** What the guard shows after `/api/me` failed with `err`. */
 export function guardStateForError(err: unknown): GuardState {
   if (err instanceof UnauthorizedError) return { status: "signed-out" };
-  if (err instanceof AuthUnavailableError) return { status: "unavailable", message: err.message };
   return { status: "error", message: describeError(err) };
 }
 

@@ -1,8 +1,10 @@
-import { act, cleanup, render, screen } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes, useLocation, useNavigate } from "react-router";
-import { AuthUnavailableError, NetworkError, UnauthorizedError, type ApiClient, type Me } from "./api";
+import { UnavailableError, NetworkError, UnauthorizedError, type ApiClient, type Me } from "./api";
+import { FaultBanner, FaultsProvider } from "./components/Faults";
 import { ApiProvider, RequireSession } from "./session";
+import { fakeApi } from "./test/fakeApi";
 import { guardStateForError, useSession, type LoginLocationState } from "./session-context";
 
 afterEach(cleanup);
@@ -12,22 +14,14 @@ const alice: Me = {
   session_id: "22222222-2222-4222-8222-222222222222",
   email: { address: "alice@example.test", is_primary: true, is_verified: true },
   audience: ["localhost"],
+  roles: [],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
 };
 
-function fakeApi(me: () => Promise<Me>): ApiClient & { me: ReturnType<typeof vi.fn> } {
-  const unused = () => Promise.reject(new Error("not used in this test"));
-  return {
-    baseUrl: "http://backend.test",
-    me: vi.fn(me),
-    protectedMessage: unused,
-    publicMessage: unused,
-    listTodos: unused,
-    createTodo: unused,
-    updateTodo: unused,
-    deleteTodo: unused,
-  };
+function fakeSession(me: () => Promise<Me>) {
+  const api = fakeApi({ me: vi.fn(me) });
+  return Object.assign(api, { me: vi.mocked(api.me) });
 }
 
 function LoginProbe() {
@@ -49,7 +43,7 @@ function Dashboard() {
       <button type="button" onClick={() => handleAuthError(new UnauthorizedError("invalid_token", "expired"))}>
         simulate 401
       </button>
-      <button type="button" onClick={() => handleAuthError(new AuthUnavailableError("auth_unavailable", "down"))}>
+      <button type="button" onClick={() => handleAuthError(new UnavailableError("auth_unavailable", "down"))}>
         simulate 503
       </button>
       <button type="button" onClick={() => void navigate("/profile")}>
@@ -62,22 +56,29 @@ function Dashboard() {
 function renderApp(api: ApiClient, path = "/dashboard") {
   return render(
     <ApiProvider client={api}>
+      <FaultsProvider>
       <MemoryRouter initialEntries={[path]}>
         <Routes>
           <Route path="/" element={<LoginProbe />} />
-          <Route element={<RequireSession layout={(page, s) => <section aria-label={`layout ${s.me.user_id}`}>{page}</section>} />}>
+          <Route element={<RequireSession layout={(page, s) => (
+                <section aria-label={`layout ${s.me.user_id}`}>
+                  <FaultBanner />
+                  {page}
+                </section>
+              )} />}>
             <Route path="/dashboard" element={<Dashboard />} />
             <Route path="/profile" element={<p>profile page</p>} />
           </Route>
         </Routes>
       </MemoryRouter>
+      </FaultsProvider>
     </ApiProvider>,
   );
 }
 
 describe("RequireSession", () => {
   it("renders the page inside the layout when /api/me answers", async () => {
-    const api = fakeApi(() => Promise.resolve(alice));
+    const api = fakeSession(() => Promise.resolve(alice));
     renderApp(api);
     expect(screen.getByRole("status").textContent).toContain("Checking your session");
     expect(await screen.findByText("dashboard for alice@example.test")).toBeTruthy();
@@ -86,49 +87,73 @@ describe("RequireSession", () => {
   });
 
   it("sends a 401 to the login page, remembering where the user was", async () => {
-    const api = fakeApi(() => Promise.reject(new UnauthorizedError("unauthorized", "no token")));
+    const api = fakeSession(() => Promise.reject(new UnauthorizedError("unauthorized", "no token")));
     renderApp(api, "/profile");
     expect(await screen.findByText("login page (reason: signed-out, from: /profile)")).toBeTruthy();
     expect(screen.queryByText("profile page")).toBeNull();
   });
 
-  it("shows 'authentication service unavailable' on 503 and stays off the login page", async () => {
-    const api = fakeApi(() => Promise.reject(new AuthUnavailableError("auth_unavailable", "Hanko is unreachable")));
-    renderApp(api);
-    const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("Authentication service unavailable");
-    expect(alert.textContent).toContain("Hanko is unreachable");
-    expect(screen.queryByText(/login page/)).toBeNull();
-  });
-
-  it("retries after a 503 and then renders the page", async () => {
+  it("waits calmly on a 503 before the first answer and tries again by itself after Retry-After", async () => {
     let calls = 0;
-    const api = fakeApi(() => {
+    const api = fakeSession(() => {
       calls += 1;
-      return calls === 1
-        ? Promise.reject(new AuthUnavailableError("auth_unavailable", "down"))
-        : Promise.resolve(alice);
+      return calls === 1 ? Promise.reject(new UnavailableError("auth_unavailable", "Hanko is unreachable", 1)) : Promise.resolve(alice);
     });
     renderApp(api);
-    const retry = await screen.findByRole("button", { name: "Try again" });
+    const banner = await screen.findByTestId("fault-banner");
+    expect(banner.textContent).toContain("The server could not check your sign-in just now.");
+    expect(banner.textContent).toContain("Trying again in 1 second");
+    expect(banner.closest("[role=status]")).not.toBeNull();
+    expect(screen.queryByText(/login page/)).toBeNull();
+    // No click: the retry comes by itself.
+    expect(await screen.findByText("dashboard for alice@example.test", undefined, { timeout: 3000 })).toBeTruthy();
+    expect(api.me).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId("fault-banner")).toBeNull();
+  });
+
+  it("keeps the layout when the server is busy after sign-in, and recovers by itself", async () => {
+    let calls = 0;
+    const api = fakeSession(() => {
+      calls += 1;
+      return calls === 2 ? Promise.reject(new UnavailableError("not_ready", "starting", 1)) : Promise.resolve(alice);
+    });
+    renderApp(api);
+    const go = await screen.findByRole("button", { name: "go to profile" });
     act(() => {
-      retry.click();
+      go.click();
+    });
+    const banner = await screen.findByTestId("fault-banner");
+    expect(banner.textContent).toContain("The server is starting up.");
+    expect(banner.dataset.code).toBe("not_ready");
+    expect(screen.getByRole("region", { name: `layout ${alice.user_id}` })).toBeTruthy();
+    expect(screen.getByText("profile page")).toBeTruthy();
+    await waitFor(
+      () => {
+        expect(screen.queryByTestId("fault-banner")).toBeNull();
+      },
+      { timeout: 3000 },
+    );
+    expect(api.me).toHaveBeenCalledTimes(3);
+  }, 5000);
+
+  it("says the server cannot be reached on a network failure, without logging out, and retries on request", async () => {
+    let calls = 0;
+    const api = fakeSession(() => {
+      calls += 1;
+      return calls === 1 ? Promise.reject(new NetworkError("http://backend.test/api/me", new TypeError("Failed to fetch"))) : Promise.resolve(alice);
+    });
+    renderApp(api);
+    const banner = await screen.findByTestId("fault-banner");
+    expect(banner.textContent).toContain("The server cannot be reached.");
+    expect(screen.queryByText(/login page/)).toBeNull();
+    act(() => {
+      within(banner).getByRole("button", { name: "Retry now" }).click();
     });
     expect(await screen.findByText("dashboard for alice@example.test")).toBeTruthy();
-    expect(api.me).toHaveBeenCalledTimes(2);
-  });
-
-  it("explains a network failure without logging out", async () => {
-    const api = fakeApi(() => Promise.reject(new NetworkError("http://backend.test/api/me", new TypeError("Failed to fetch"))));
-    renderApp(api);
-    const alert = await screen.findByRole("alert");
-    expect(alert.textContent).toContain("Could not load your session");
-    expect(alert.textContent).toContain("http://backend.test/api/me");
-    expect(screen.queryByText(/login page/)).toBeNull();
   });
 
   it("asks the backend again on every navigation", async () => {
-    const api = fakeApi(() => Promise.resolve(alice));
+    const api = fakeSession(() => Promise.resolve(alice));
     renderApp(api);
     const go = await screen.findByRole("button", { name: "go to profile" });
     act(() => {
@@ -139,7 +164,7 @@ describe("RequireSession", () => {
   });
 
   it("sends the user to login when a page reports a 401, but not for a 503", async () => {
-    const api = fakeApi(() => Promise.resolve(alice));
+    const api = fakeSession(() => Promise.resolve(alice));
     renderApp(api);
     const five03 = await screen.findByRole("button", { name: "simulate 503" });
     act(() => {
@@ -156,10 +181,6 @@ describe("RequireSession", () => {
 describe("guardStateForError", () => {
   it("maps errors to guard states", () => {
     expect(guardStateForError(new UnauthorizedError("invalid_token", "x"))).toEqual({ status: "signed-out" });
-    expect(guardStateForError(new AuthUnavailableError("auth_unavailable", "down"))).toEqual({
-      status: "unavailable",
-      message: "down",
-    });
     expect(guardStateForError(new Error("weird"))).toEqual({ status: "error", message: "weird" });
   });
 });

@@ -2,12 +2,15 @@
  * Route protection. The backend, not the browser, decides whether someone is signed in: the
  * guard asks `GET /api/me` (cookie included) each time a protected page is opened.
  *   200 → render the page with the verified session
- *   401 → back to the login page
- *   503 → "authentication service unavailable", keeping the user where they are
+ *   401 → back to the login page, which returns here after signing in
+ *   503 or no answer → the layout stays (or, before the first answer, a calm waiting screen),
+ *         the fault banner says so, and the check runs again after `Retry-After`
  */
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { Navigate, Outlet, useLocation } from "react-router";
-import { UnauthorizedError, type ApiClient } from "./api";
+import { UnauthorizedError, retryDelayMs, type ApiClient } from "./api";
+import { FaultBanner } from "./components/Faults";
+import { faultFor, useReportFault } from "./faults";
 import {
   ApiContext,
   SessionContext,
@@ -32,30 +35,51 @@ export interface RequireSessionProps {
 export function RequireSession({ layout }: RequireSessionProps) {
   const api = useApi();
   const location = useLocation();
+  const report = useReportFault();
   const [state, setState] = useState<GuardState>({ status: "checking" });
   const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api
-      .me(controller.signal)
-      .then((me) => {
-        setState({ status: "signed-in", me });
-      })
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
-        setState(guardStateForError(err));
-      });
-    return () => {
-      controller.abort();
-    };
-    // Re-check on every navigation (location.key) and on retry.
-  }, [api, location.key, attempt]);
 
   const refresh = useCallback(() => {
     setState((s) => (s.status === "signed-in" ? s : { status: "checking" }));
     setAttempt((n) => n + 1);
   }, []);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: number | undefined;
+    api
+      .me(controller.signal)
+      .then((me) => {
+        report("session", null);
+        setState({ status: "signed-in", me });
+      })
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        // A busy or unreachable server says nothing about the session: whoever was signed in
+        // stays signed in, the layout stays, and the check runs again by itself.
+        const delay = retryDelayMs(err);
+        const fault = faultFor(err, delay, refresh);
+        report("session", fault);
+        if (fault) {
+          timer = window.setTimeout(refresh, delay);
+          setState((s) => (s.status === "signed-in" ? s : { status: "waiting" }));
+          return;
+        }
+        setState(guardStateForError(err));
+      });
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+    // Re-check on every navigation (location.key) and on retry.
+  }, [api, location.key, attempt, report, refresh]);
+
+  useEffect(
+    () => () => {
+      report("session", null);
+    },
+    [report],
+  );
 
   const handleAuthError = useCallback((err: unknown) => {
     if (err instanceof UnauthorizedError) {
@@ -79,24 +103,22 @@ export function RequireSession({ layout }: RequireSessionProps) {
           <span>Checking your session…</span>
         </div>
       );
+    case "waiting":
+      return (
+        <div className="centered waiting">
+          <span className="spinner" aria-hidden="true" />
+          <FaultBanner />
+        </div>
+      );
     case "signed-out": {
-      const loginState: LoginLocationState = { reason: "signed-out", from: location.pathname };
+      const loginState: LoginLocationState = { reason: "signed-out", from: location.pathname + location.search };
       return <Navigate to="/" replace state={loginState} />;
     }
-    case "unavailable":
-      return (
-        <GuardProblem
-          title="Authentication service unavailable"
-          detail="The backend could not check your session with Hanko right now. You are still signed in; try again in a moment."
-          technical={state.message}
-          onRetry={refresh}
-        />
-      );
     case "error":
       return (
         <GuardProblem
           title="Could not load your session"
-          detail="Something went wrong while asking the backend who you are."
+          detail="Something went wrong while asking the server who you are."
           technical={state.message}
           onRetry={refresh}
         />

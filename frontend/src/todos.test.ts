@@ -5,10 +5,12 @@ import {
   NotFoundError,
   TodoLimitError,
   UnauthorizedError,
+  UnavailableError,
   type ApiClient,
   type Todo,
   type TodoPage,
 } from "./api";
+import { fakeApi } from "./test/fakeApi";
 import { TODO_PAGE_SIZE, initialTodosState, isUnsaved, todosReducer, useTodos } from "./todos";
 
 afterEach(cleanup);
@@ -28,22 +30,18 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function fakeApi(initial: Todo[]) {
+function todosApi(initial: Todo[]) {
   const pending = {
     create: deferred<Todo>(),
     update: deferred<Todo>(),
     remove: deferred<undefined>(),
   };
-  const api: ApiClient = {
-    baseUrl: "http://backend.test",
-    me: () => Promise.reject(new Error("unused")),
-    protectedMessage: () => Promise.reject(new Error("unused")),
-    publicMessage: () => Promise.reject(new Error("unused")),
+  const api = fakeApi({
     listTodos: vi.fn(() => Promise.resolve<TodoPage>({ todos: initial, nextCursor: null })),
     createTodo: vi.fn(() => pending.create.promise),
     updateTodo: vi.fn(() => pending.update.promise),
     deleteTodo: vi.fn(() => pending.remove.promise.then(() => undefined)),
-  };
+  });
   return { api, pending };
 }
 
@@ -57,7 +55,7 @@ async function loaded(api: ApiClient, onError?: (err: unknown) => boolean) {
 
 describe("useTodos optimistic updates", () => {
   it("shows an added todo at once and swaps in the stored one", async () => {
-    const { api, pending } = fakeApi([todo("a", "Existing")]);
+    const { api, pending } = todosApi([todo("a", "Existing")]);
     const { result } = await loaded(api);
 
     let problem: string | null = "unset";
@@ -82,7 +80,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("removes a failed add again and shows the backend's message", async () => {
-    const { api, pending } = fakeApi([todo("a", "Existing")]);
+    const { api, pending } = todosApi([todo("a", "Existing")]);
     const { result } = await loaded(api);
     act(() => {
       result.current.add("Doomed");
@@ -97,7 +95,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("refuses an invalid title without calling the backend", async () => {
-    const { api } = fakeApi([]);
+    const { api } = todosApi([]);
     const { result } = await loaded(api);
     let problem: string | null = null;
     act(() => {
@@ -109,7 +107,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("rolls a failed toggle back", async () => {
-    const { api, pending } = fakeApi([todo("a", "Walk", false)]);
+    const { api, pending } = todosApi([todo("a", "Walk", false)]);
     const { result } = await loaded(api);
     act(() => {
       result.current.toggle("a");
@@ -125,7 +123,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("rolls a failed rename back and keeps the server's answer on success", async () => {
-    const { api, pending } = fakeApi([todo("a", "Old")]);
+    const { api, pending } = todosApi([todo("a", "Old")]);
     const { result } = await loaded(api);
     act(() => {
       result.current.rename("a", " New ");
@@ -140,8 +138,31 @@ describe("useTodos optimistic updates", () => {
     expect(result.current.state.error).toBe("network down");
   });
 
+  it("sends a failed change again on Retry", async () => {
+    const { api, pending } = todosApi([todo("a", "One")]);
+    const { result } = await loaded(api);
+    act(() => {
+      result.current.toggle("a");
+    });
+    await act(async () => {
+      pending.update.reject(new UnavailableError("auth_unavailable", "busy"));
+      await pending.update.promise.catch(() => undefined);
+    });
+    expect(result.current.state.items[0]?.done).toBe(false);
+    expect(result.current.state.failed).toEqual({ kind: "update", id: "a", patch: { done: true } });
+    vi.mocked(api.updateTodo).mockResolvedValueOnce(todo("a", "One", true));
+    act(() => {
+      result.current.retryFailed();
+    });
+    expect(result.current.state.error).toBeNull();
+    await waitFor(() => {
+      expect(result.current.state.items[0]).toMatchObject({ done: true, pending: false });
+    });
+    expect(api.updateTodo).toHaveBeenLastCalledWith("a", { done: true });
+  });
+
   it("puts a todo whose delete failed back where it was", async () => {
-    const { api, pending } = fakeApi([todo("a", "One"), todo("b", "Two"), todo("c", "Three")]);
+    const { api, pending } = todosApi([todo("a", "One"), todo("b", "Two"), todo("c", "Three")]);
     const { result } = await loaded(api);
     act(() => {
       result.current.remove("b");
@@ -156,7 +177,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("hands a 401 to onError (the guard sends the user to login)", async () => {
-    const { api, pending } = fakeApi([todo("a", "One")]);
+    const { api, pending } = todosApi([todo("a", "One")]);
     const onError = vi.fn(() => true);
     const { result } = await loaded(api, onError);
     act(() => {
@@ -171,7 +192,7 @@ describe("useTodos optimistic updates", () => {
   });
 
   it("reports a failed load and reloads on request", async () => {
-    const { api } = fakeApi([todo("a", "One")]);
+    const { api } = todosApi([todo("a", "One")]);
     vi.mocked(api.listTodos).mockRejectedValueOnce(new Error("backend down"));
     const { result } = renderHook(() => useTodos(api));
     await waitFor(() => {
@@ -228,7 +249,7 @@ describe("todosReducer", () => {
 
 describe("useTodos paging", () => {
   it("asks for the first page, appends the next one on loadMore, and stops at the last", async () => {
-    const { api } = fakeApi([]);
+    const { api } = todosApi([]);
     const more = deferred<TodoPage>();
     vi.mocked(api.listTodos)
       .mockResolvedValueOnce({ todos: [todo("c", "Newest"), todo("b", "Middle")], nextCursor: "cursor-1" })
@@ -261,7 +282,7 @@ describe("useTodos paging", () => {
   });
 
   it("keeps the list and the cursor when a page fails, so the user can try again", async () => {
-    const { api } = fakeApi([]);
+    const { api } = todosApi([]);
     vi.mocked(api.listTodos)
       .mockResolvedValueOnce({ todos: [todo("b", "B")], nextCursor: "cursor-1" })
       .mockRejectedValueOnce(new Error("backend down"))
@@ -286,7 +307,7 @@ describe("useTodos paging", () => {
   });
 
   it("drops a page that arrives after the list was reloaded", async () => {
-    const { api } = fakeApi([]);
+    const { api } = todosApi([]);
     const more = deferred<TodoPage>();
     vi.mocked(api.listTodos)
       .mockResolvedValueOnce({ todos: [todo("b", "B")], nextCursor: "cursor-1" })
@@ -317,7 +338,7 @@ describe("useTodos at the limit", () => {
   const limitMessage = "You have reached the limit of 9 todos. Delete one to add another.";
 
   it("rolls back a create refused at the limit and says so until a delete succeeds", async () => {
-    const { api, pending } = fakeApi([todo("a", "One"), todo("b", "Two")]);
+    const { api, pending } = todosApi([todo("a", "One"), todo("b", "Two")]);
     const { result } = await loaded(api);
     act(() => {
       result.current.add("Tenth");
@@ -343,7 +364,7 @@ describe("useTodos at the limit", () => {
   });
 
   it("keeps the limit notice when a delete fails, and dismisses it on request", async () => {
-    const { api, pending } = fakeApi([todo("a", "One")]);
+    const { api, pending } = todosApi([todo("a", "One")]);
     const { result } = await loaded(api);
     act(() => {
       result.current.add("Over");

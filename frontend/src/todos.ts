@@ -4,6 +4,7 @@
  * (newest first); `loadMore` appends the next one.
  */
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef } from "react";
+import { useResource } from "./useResource";
 import {
   TodoLimitError,
   checkTodoTitle,
@@ -33,17 +34,24 @@ export interface TodosState {
   error: string | null;
   /** Set when the backend refused a new todo because the user has reached the limit: its sentence. */
   limitReached: string | null;
+  /** The change that failed last (shown with `error`), so the user can send it again. */
+  failed: FailedChange | null;
 }
+
+/** A change the backend did not take, as it can be sent again. */
+export type FailedChange =
+  | { kind: "add"; title: string }
+  | { kind: "update"; id: string; patch: TodoPatch }
+  | { kind: "remove"; id: string };
 
 export type TodosAction =
   | { type: "loaded"; page: TodoPage }
-  | { type: "load-failed"; error: string }
   | { type: "load-more"; cursor: string }
   | { type: "more-loaded"; cursor: string; page: TodoPage }
   | { type: "more-failed"; cursor: string; error: string }
   | { type: "add"; item: TodoItem }
   | { type: "add-confirmed"; tempId: string; todo: Todo }
-  | { type: "add-failed"; tempId: string; error: string }
+  | { type: "add-failed"; tempId: string; title: string; error: string }
   | { type: "add-refused-limit"; tempId: string; message: string }
   | { type: "update"; id: string; patch: TodoPatch }
   | { type: "update-confirmed"; todo: Todo }
@@ -61,6 +69,7 @@ export const initialTodosState: TodosState = {
   loadingMore: false,
   error: null,
   limitReached: null,
+  failed: null,
 };
 
 function settle(todo: Todo): TodoItem {
@@ -71,8 +80,6 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
   switch (action.type) {
     case "loaded":
       return { ...initialTodosState, status: "ready", items: action.page.todos.map(settle), nextCursor: action.page.nextCursor };
-    case "load-failed":
-      return { ...state, status: "failed", error: action.error };
     case "load-more":
       if (action.cursor !== state.nextCursor) return state;
       return { ...state, loadingMore: true, error: null };
@@ -90,14 +97,19 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
       return { ...state, loadingMore: false, error: action.error };
     case "add":
       // Newest first, like the backend's list.
-      return { ...state, items: [action.item, ...state.items], error: null };
+      return { ...state, items: [action.item, ...state.items], error: null, failed: null };
     case "add-confirmed":
       return {
         ...state,
         items: state.items.map((t) => (t.id === action.tempId ? settle(action.todo) : t)),
       };
     case "add-failed":
-      return { ...state, items: state.items.filter((t) => t.id !== action.tempId), error: action.error };
+      return {
+        ...state,
+        items: state.items.filter((t) => t.id !== action.tempId),
+        error: action.error,
+        failed: { kind: "add", title: action.title },
+      };
     case "add-refused-limit":
       return { ...state, items: state.items.filter((t) => t.id !== action.tempId), limitReached: action.message };
     case "update":
@@ -105,6 +117,7 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
         ...state,
         items: state.items.map((t) => (t.id === action.id ? { ...t, ...action.patch, pending: true } : t)),
         error: null,
+        failed: null,
       };
     case "update-confirmed":
       return {
@@ -127,20 +140,22 @@ export function todosReducer(state: TodosState, action: TodosAction): TodosState
           return reverted;
         }),
         error: action.error,
+        failed: { kind: "update", id: action.id, patch: action.attempted },
       };
     case "remove":
-      return { ...state, items: state.items.filter((t) => t.id !== action.id), error: null };
+      return { ...state, items: state.items.filter((t) => t.id !== action.id), error: null, failed: null };
     case "remove-confirmed":
       // A delete frees a slot under the limit.
       return state.limitReached === null ? state : { ...state, limitReached: null };
     case "remove-failed": {
-      if (state.items.some((t) => t.id === action.item.id)) return { ...state, error: action.error };
+      const failed: FailedChange = { kind: "remove", id: action.item.id };
+      if (state.items.some((t) => t.id === action.item.id)) return { ...state, error: action.error, failed };
       const items = [...state.items];
       items.splice(Math.min(action.index, items.length), 0, { ...action.item, pending: false });
-      return { ...state, items, error: action.error };
+      return { ...state, items, error: action.error, failed };
     }
     case "dismiss-error":
-      return { ...state, error: null };
+      return { ...state, error: null, failed: null };
     case "dismiss-limit":
       return { ...state, limitReached: null };
   }
@@ -156,6 +171,8 @@ export interface UseTodos {
   /** Appends the next page, if there is one and it is not already on its way. */
   loadMore: () => void;
   reload: () => void;
+  /** Sends the change that failed last again. */
+  retryFailed: () => void;
   dismissError: () => void;
   dismissLimit: () => void;
 }
@@ -182,7 +199,6 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     stateRef.current = state;
     onErrorRef.current = onError;
   });
-  const [loadCount, reload] = useReducer((n: number) => n + 1, 0);
 
   const fail = useCallback((err: unknown): string => {
     onErrorRef.current(err);
@@ -196,22 +212,20 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     moreRef.current = null;
   }, []);
 
-  useEffect(() => {
-    cancelMore();
-    const controller = new AbortController();
-    api.listTodos({ limit: TODO_PAGE_SIZE, signal: controller.signal }).then(
-      (page) => {
-        dispatch({ type: "loaded", page });
-      },
-      (err: unknown) => {
-        if (!controller.signal.aborted) dispatch({ type: "load-failed", error: fail(err) });
-      },
-    );
-    return () => {
-      controller.abort();
+  const loadFirst = useCallback(
+    (signal: AbortSignal) => {
       cancelMore();
-    };
-  }, [api, fail, cancelMore, loadCount]);
+      return api.listTodos({ limit: TODO_PAGE_SIZE, signal }).then((page) => {
+        if (!signal.aborted) dispatch({ type: "loaded", page });
+        return page;
+      });
+    },
+    [api, cancelMore],
+  );
+  // A busy or unreachable server is retried by itself (with the fault banner); a 401 goes to login.
+  const first = useResource(loadFirst);
+  const reload = first.retry;
+  useEffect(() => cancelMore, [cancelMore]);
 
   const loadMore = useCallback(() => {
     const cursor = stateRef.current.nextCursor;
@@ -254,7 +268,7 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
             dispatch({ type: "add-refused-limit", tempId, message: err.message });
             return;
           }
-          dispatch({ type: "add-failed", tempId, error: fail(err) });
+          dispatch({ type: "add-failed", tempId, title: checked.title, error: fail(err) });
         },
       );
       return null;
@@ -327,5 +341,27 @@ export function useTodos(api: ApiClient, onError: (err: unknown) => boolean = ()
     dispatch({ type: "dismiss-limit" });
   }, []);
 
-  return { state, add, toggle, rename, remove, loadMore, reload, dismissError, dismissLimit };
+  const retryFailed = useCallback(() => {
+    const failed = stateRef.current.failed;
+    if (!failed) return;
+    switch (failed.kind) {
+      case "add":
+        add(failed.title);
+        return;
+      case "update":
+        update(failed.id, failed.patch);
+        return;
+      case "remove":
+        remove(failed.id);
+        return;
+    }
+  }, [add, update, remove]);
+
+  // Until the first page is in, a load that failed for good is the list's state.
+  const view: TodosState =
+    state.status !== "ready" && first.status === "failed" && !first.waiting
+      ? { ...state, status: "failed", error: describeError(first.error) }
+      : state;
+
+  return { state: view, add, toggle, rename, remove, loadMore, reload, retryFailed, dismissError, dismissLimit };
 }

@@ -1,19 +1,24 @@
-// Package apptest helps the features' tests: Router builds the core router
-// with one feature plugged in, as main.go does; Binary and Start run the
-// whole program as a process.
+// Package apptest helps the tests of the core and the features: App and
+// Router build the program as main.go does (app.Build), RunCommand runs a
+// subcommand, Binary and Start run the whole program as a process, and
+// LogBuffer collects a server's log.
 package apptest
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,26 +32,75 @@ import (
 	"github.com/hanko-gin/hanko-gin/routes"
 )
 
-// Router sets f up with the settings getenv returns (nil: none set), then
-// builds routes.New(d) with f's middleware and routes. It panics when f
-// reports a problem with its settings. The returned Hooks hold f's other
-// hooks (commands, services) for the test to run.
-func Router(f app.Feature, getenv func(string) string, d routes.Deps) (*gin.Engine, *app.Hooks) {
+// App builds the program with features as main.go builds it (app.Build),
+// with env as its settings and opts in place of the parts a test brings
+// (its own Authenticator or Store), runs its services, and stops them and
+// closes it when the test ends. Bad settings fail the test.
+func App(t testing.TB, env map[string]string, opts app.Options, features ...app.Feature) *app.App {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Build(ctx, config.NewSettings(func(k string) string { return env[k] }), features, opts)
+	if err != nil {
+		cancel()
+		t.Fatalf("apptest: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.RunServices(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("apptest: a service failed: %v", err)
+		}
+		if err := a.Close(); err != nil {
+			t.Errorf("apptest: close: %v", err)
+		}
+	})
+	return a
+}
+
+// Router builds the program with f alone on d's Authenticator, Store and
+// Logger (app.Build with those in place), with the settings getenv returns
+// (nil: none set) and d.AllowedOrigins as CORS_ALLOWED_ORIGINS. It panics
+// when the settings are bad. Its services do not run.
+func Router(f app.Feature, getenv func(string) string, d routes.Deps) (*gin.Engine, *app.App) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	s := config.NewSettings(getenv)
-	h := &app.Hooks{}
-	f.Setup(s, h)
-	if err := s.Err(); err != nil {
+	env := func(k string) string {
+		switch v := getenv(k); {
+		case v != "":
+			return v
+		case k == "HANKO_API_URL" && d.Auth != nil:
+			return "http://127.0.0.1:1" // required, but d.Auth is used
+		case k == "CORS_ALLOWED_ORIGINS":
+			return strings.Join(d.AllowedOrigins, ",")
+		default:
+			return ""
+		}
+	}
+	a, err := app.Build(context.Background(), config.NewSettings(env), []app.Feature{f},
+		app.Options{Auth: d.Auth, Store: d.Store, Logger: d.Logger})
+	if err != nil {
 		panic("apptest: " + err.Error())
 	}
-	deps := app.Deps{Auth: d.Auth, Store: d.Store, Logger: d.Logger}
-	d.Middleware = append(h.Middlewares(), d.Middleware...)
-	d.Routes = func(r *gin.Engine) { h.AddRoutes(r, deps) }
-	d.OpenAPI = append(h.OpenAPIFragments(), d.OpenAPI...)
-	return routes.New(d), h
+	return a.Handler, a
 }
+
+// RunCommand runs `hanko-gin name args...` with f the only feature, as the
+// binary does, with the settings getenv returns, reporting to stdout.
+func RunCommand(ctx context.Context, f app.Feature, getenv func(string) string, stdout io.Writer, name string, args ...string) error {
+	return app.RunCommand(ctx, config.NewSettings(getenv), []app.Feature{f}, append([]string{name}, args...), stdout)
+}
+
+// Hooks is a feature made of one Setup function: a test plugs its own
+// hooks in with it, e.g. a counter provider.
+type Hooks func(h *app.Hooks)
+
+// Name implements app.Feature.
+func (Hooks) Name() string { return "test" }
+
+// Setup implements app.Feature.
+func (fn Hooks) Setup(_ *config.Settings, h *app.Hooks) { fn(h) }
 
 // Validated wraps a router built with f (Router) so that every request and
 // response of the test is checked against the OpenAPI document with f's
@@ -164,6 +218,85 @@ func (s *Server) Kill() {
 	case <-s.done:
 	case <-time.After(10 * time.Second):
 		s.t.Error("server did not die after SIGKILL")
+	}
+}
+
+// Request is a request a test sends to a handler with Do.
+type Request struct {
+	Method string // GET when empty
+	Path   string
+	Token  string // sent as Authorization: Bearer, when set
+	Cookie string // sent as the hanko cookie, when set
+	Body   string // sent as application/json, when set
+	Header http.Header
+}
+
+// Do serves r on h and returns the recorded answer.
+func Do(h http.Handler, r Request) *httptest.ResponseRecorder {
+	if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	req := httptest.NewRequest(r.Method, r.Path, strings.NewReader(r.Body))
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	if r.Cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "hanko", Value: r.Cookie})
+	}
+	if r.Body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// Client calls a running server (Start) as one user.
+type Client struct {
+	Base  string // e.g. Server.Base
+	Token string // sent as Authorization: Bearer, when set
+}
+
+// Do sends a request (body as JSON, when set) and returns the answer's
+// status and body; err is a failure to get an answer.
+func (c Client) Do(ctx context.Context, method, path, body string) (status int, b []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err = io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// Must sends a request as Do does and fails t unless the answer has status;
+// it decodes the body into dst when dst is not nil.
+func (c Client) Must(t testing.TB, method, path, body string, status int, dst any) {
+	t.Helper()
+	got, b, err := c.Do(context.Background(), method, path, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if got != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, got, status, b)
+	}
+	if dst != nil {
+		if err := json.Unmarshal(b, dst); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
 	}
 }
 

@@ -14,6 +14,9 @@
 //     requests on purpose, but a server that accepts what the document forbids
 //     has drifted from it;
 //   - CORS preflights are the CORS middleware's, not the document's: not checked.
+//
+// Load and Check need no test: e2e/openapiproxy uses them to hold the browser
+// end-to-end run to the same rules.
 package openapitest
 
 import (
@@ -24,8 +27,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,15 +111,34 @@ func (v *Validator) Wrap(t testing.TB, h http.Handler) http.Handler {
 	})
 }
 
+// Mismatch is Check's error: an exchange the document disagrees with.
+type Mismatch struct {
+	Operation string // the operationId; "" when the document has no operation for the request
+	Status    int    // the status the server answered
+	Err       error  // what is wrong, and what to change
+}
+
+func (m *Mismatch) Error() string { return m.Err.Error() }
+func (m *Mismatch) Unwrap() error { return m.Err }
+
 // Check validates one exchange: the request (with its body) and the
-// response the server gave.
+// response the server gave. A disagreement is a *Mismatch.
 func (v *Validator) Check(r *http.Request, reqBody []byte, resp *http.Response) error {
+	op, err := v.check(r, reqBody, resp)
+	if err != nil {
+		return &Mismatch{Operation: op, Status: resp.StatusCode, Err: err}
+	}
+	return nil
+}
+
+// check is Check; it also returns the operation's id once it is known.
+func (v *Validator) check(r *http.Request, reqBody []byte, resp *http.Response) (string, error) {
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		return nil // a CORS preflight
+		return "", nil // a CORS preflight
 	}
 	respBody, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req := r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(reqBody))
@@ -124,19 +149,20 @@ func (v *Validator) Check(r *http.Request, reqBody []byte, resp *http.Response) 
 	switch {
 	case errors.Is(err, routers.ErrPathNotFound):
 		if !anyPathStatus(resp.StatusCode, http.StatusNotFound) {
-			return fmt.Errorf("the server answered %d to %s %s, but the document has no path for it: add %q under paths in routes/openapi.yaml (or in the feature's openapi.yaml)",
+			return "", fmt.Errorf("the server answered %d to %s %s, but the document has no path for it: add %q under paths in routes/openapi.yaml (or in the feature's openapi.yaml)",
 				resp.StatusCode, r.Method, r.URL.Path, r.URL.Path+":")
 		}
-		return v.checkError(resp, respBody)
+		return "", v.checkError(resp, respBody)
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		if !anyPathStatus(resp.StatusCode, http.StatusMethodNotAllowed) {
-			return fmt.Errorf("the server answered %d to %s %s, but the document has no %s operation for this path: add %q under the path in routes/openapi.yaml (or in the feature's openapi.yaml)",
+			return "", fmt.Errorf("the server answered %d to %s %s, but the document has no %s operation for this path: add %q under the path in routes/openapi.yaml (or in the feature's openapi.yaml)",
 				resp.StatusCode, r.Method, r.URL.Path, r.Method, strings.ToLower(r.Method)+":")
 		}
-		return v.checkError(resp, respBody)
+		return "", v.checkError(resp, respBody)
 	case err != nil:
-		return fmt.Errorf("openapitest: finding the operation: %w", err)
+		return "", fmt.Errorf("openapitest: finding the operation: %w", err)
 	}
+	op := route.Operation.OperationID
 
 	in := &openapi3filter.RequestValidationInput{
 		Request: req, PathParams: params, Route: route,
@@ -148,8 +174,13 @@ func (v *Validator) Check(r *http.Request, reqBody []byte, resp *http.Response) 
 	}
 	reqErr := openapi3filter.ValidateRequest(context.Background(), in)
 	if reqErr != nil && resp.StatusCode < 400 {
-		return fmt.Errorf("the document refuses this request, but the server accepted it with %d: change the document (operation %s) or the handler:\n%v",
-			resp.StatusCode, route.Operation.OperationID, reqErr)
+		return op, fmt.Errorf("the document refuses this request, but the server accepted it with %d: change the document (operation %s) or the handler:\n%v",
+			resp.StatusCode, op, reqErr)
+	}
+	if rs := route.Operation.Responses; rs.Status(resp.StatusCode) == nil && rs.Default() == nil {
+		declared := slices.Sorted(maps.Keys(rs.Map()))
+		return op, fmt.Errorf("operation %s declares no %d response (it declares %s): add %q under its responses, or answer one of those",
+			op, resp.StatusCode, strings.Join(declared, ", "), strconv.Itoa(resp.StatusCode)+":")
 	}
 	out := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
@@ -159,10 +190,10 @@ func (v *Validator) Check(r *http.Request, reqBody []byte, resp *http.Response) 
 	}
 	out.SetBodyBytes(respBody)
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		return fmt.Errorf("the response does not match the document (operation %s, status %d): change the document or the handler:\n%v",
-			route.Operation.OperationID, resp.StatusCode, err)
+		return op, fmt.Errorf("the response does not match the document (operation %s, status %d): change the document or the handler:\n%v",
+			op, resp.StatusCode, err)
 	}
-	return nil
+	return op, nil
 }
 
 // anyPathStatus reports whether status is one that a request outside the

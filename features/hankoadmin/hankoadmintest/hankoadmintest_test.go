@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin"
 	"github.com/hanko-gin/hanko-gin/features/hankoadmin/hankoadmintest"
@@ -634,9 +636,15 @@ func TestAdminDeletionDeliversUserDelete(t *testing.T) {
 	}))
 	defer srv.Close()
 	admin.OnUserDeleted(func(u hankoadmin.User) {
-		if _, err := hanko.DeliverWebhook(context.Background(), srv.URL, authtest.Webhook{Event: "user.delete", Data: u}); err != nil {
+		// What Hanko's delivery carries: the user, signed with the session key.
+		token := hanko.Sign(jwt.MapClaims{"sub": "hanko webhooks", "evt": "user.delete", "data": u})
+		body, _ := json.Marshal(map[string]string{"token": token, "event": "user.delete"})
+		resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
 			t.Error(err)
+			return
 		}
+		resp.Body.Close()
 	})
 	u := admin.AddUser("gone@example.test")
 	req, _ := http.NewRequest(http.MethodDelete, admin.URL+"/users/"+u.ID, nil)

@@ -12,6 +12,7 @@ const me: Me = {
   session_id: "22222222-2222-4222-8222-222222222222",
   email: { address: "alice@example.test", is_primary: true, is_verified: true },
   audience: ["localhost"],
+  roles: [],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
 };

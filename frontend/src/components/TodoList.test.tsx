@@ -2,6 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TodoLimitError, type ApiClient, type Me, type Todo, type TodoPage } from "../api";
 import { ApiContext, SessionContext } from "../session-context";
+import { fakeApi } from "../test/fakeApi";
 import { TodoList } from "./TodoList";
 
 afterEach(cleanup);
@@ -11,6 +12,7 @@ const me: Me = {
   session_id: "22222222-2222-4222-8222-222222222222",
   email: { address: "alice@example.test", is_primary: true, is_verified: true },
   audience: ["localhost"],
+  roles: [],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
 };
@@ -19,21 +21,16 @@ function todo(id: string, title: string, done = false): Todo {
   return { id, title, done, created_at: "2026-11-22T05:10:16Z", updated_at: "2026-11-22T05:10:16Z" };
 }
 
-function fakeApi(pages: TodoPage[]): ApiClient {
+function pagedApi(pages: TodoPage[]): ApiClient {
   const unused = () => Promise.reject(new Error("not used in this test"));
-  return {
-    baseUrl: "http://backend.test",
-    me: unused,
-    protectedMessage: unused,
-    publicMessage: unused,
+  return fakeApi({
     listTodos: vi.fn((options?: { cursor?: string }) => {
       const page = pages[options?.cursor === undefined ? 0 : Number(options.cursor)];
       return page ? Promise.resolve(page) : Promise.reject(new Error(`no page for cursor ${options?.cursor}`));
     }),
     createTodo: vi.fn(unused),
-    updateTodo: unused,
     deleteTodo: vi.fn(() => Promise.resolve()),
-  };
+  });
 }
 
 function renderList(api: ApiClient) {
@@ -54,7 +51,7 @@ function titles(): string[] {
 
 describe("TodoList", () => {
   it("loads the next page with Load more until the last one", async () => {
-    const api = fakeApi([
+    const api = pagedApi([
       { todos: [todo("d", "Four"), todo("c", "Three")], nextCursor: "1" },
       { todos: [todo("b", "Two", true)], nextCursor: "2" },
       { todos: [todo("a", "One")], nextCursor: null },
@@ -77,7 +74,7 @@ describe("TodoList", () => {
   });
 
   it("shows Load more, not 'No todos yet', when the loaded todos are all deleted but more exist", async () => {
-    const api = fakeApi([{ todos: [todo("b", "Two")], nextCursor: "1" }, { todos: [todo("a", "One")], nextCursor: null }]);
+    const api = pagedApi([{ todos: [todo("b", "Two")], nextCursor: "1" }, { todos: [todo("a", "One")], nextCursor: null }]);
     renderList(api);
     await screen.findByText("Two");
     fireEvent.click(screen.getByRole("button", { name: 'Delete "Two"' }));
@@ -90,7 +87,7 @@ describe("TodoList", () => {
   });
 
   it("says plainly when the limit is reached and takes the new todo back", async () => {
-    const api = fakeApi([{ todos: [todo("a", "One")], nextCursor: null }]);
+    const api = pagedApi([{ todos: [todo("a", "One")], nextCursor: null }]);
     let refuse!: (err: unknown) => void;
     vi.mocked(api.createTodo).mockReturnValueOnce(
       new Promise<Todo>((_, reject) => {

@@ -3,10 +3,16 @@ import { TODO_TITLE_MAX } from "../api";
 import { useApi, useSession } from "../session-context";
 import { isUnsaved, useTodos, type TodoItem } from "../todos";
 
+const failedWhat = {
+  add: "The new todo was not saved.",
+  update: "The change was not saved.",
+  remove: "The todo was not deleted.",
+} as const;
+
 export function TodoList() {
   const api = useApi();
   const { handleAuthError } = useSession();
-  const { state, add, toggle, rename, remove, loadMore, reload, dismissError, dismissLimit } = useTodos(
+  const { state, add, toggle, rename, remove, loadMore, reload, retryFailed, dismissError, dismissLimit } = useTodos(
     api,
     handleAuthError,
   );
@@ -80,15 +86,25 @@ export function TodoList() {
 
       {state.error ? (
         <div className="notice error with-action" role="alert">
-          <span>{state.error}</span>
+          <span>
+            {state.failed ? <strong>{failedWhat[state.failed.kind]} </strong> : null}
+            {state.error}
+          </span>
           {state.status === "failed" ? (
             <button type="button" className="button small" onClick={reload}>
               Retry
             </button>
           ) : (
-            <button type="button" className="button small ghost" onClick={dismissError} aria-label="Dismiss error">
-              Dismiss
-            </button>
+            <span className="notice-actions">
+              {state.failed ? (
+                <button type="button" className="button small" onClick={retryFailed}>
+                  Retry
+                </button>
+              ) : null}
+              <button type="button" className="button small ghost" onClick={dismissError} aria-label="Dismiss error">
+                Dismiss
+              </button>
+            </span>
           )}
         </div>
       ) : null}

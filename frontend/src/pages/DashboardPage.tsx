@@ -1,8 +1,10 @@
-import { useEffect, useState } from "react";
-import { describeError, type Me, type ProtectedAnswer } from "../api";
+import { useCallback, useEffect, useState } from "react";
+import { describeError, type Me } from "../api";
+import { PageHeading } from "../components/PageHeading";
 import { TodoList } from "../components/TodoList";
 import { formatDateTime, formatRemaining } from "../format";
 import { useApi, useSession } from "../session-context";
+import { useResource } from "../useResource";
 
 export function DashboardPage() {
   const { me } = useSession();
@@ -10,7 +12,7 @@ export function DashboardPage() {
   return (
     <div className="page">
       <div className="page-heading">
-        <h1>Welcome back</h1>
+        <PageHeading title="Dashboard">Welcome back</PageHeading>
         <p className="muted">
           Signed in as <strong>{greeting}</strong>. Everything below comes from the Gin backend, which verified your
           Hanko session.
@@ -105,26 +107,8 @@ function SessionCard({ me }: { me: Me }) {
 
 function ProtectedCard() {
   const api = useApi();
-  const { handleAuthError } = useSession();
-  const [answer, setAnswer] = useState<ProtectedAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    api.protectedMessage(controller.signal).then(
-      (result) => {
-        setAnswer(result);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (controller.signal.aborted || handleAuthError(err)) return;
-        setError(describeError(err));
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [api, handleAuthError]);
+  const load = useCallback((signal: AbortSignal) => api.protectedMessage(signal), [api]);
+  const answer = useResource(load);
 
   return (
     <section className="card" aria-labelledby="protected-title">
@@ -132,14 +116,17 @@ function ProtectedCard() {
         <h2 id="protected-title">Protected endpoint</h2>
         <code className="endpoint">GET /api/protected</code>
       </div>
-      {error ? (
-        <p className="notice error" role="alert">
-          {error}
-        </p>
-      ) : answer ? (
+      {answer.data ? (
         <blockquote className="quote" data-testid="protected-message">
-          {answer.message}
+          {answer.data.message}
         </blockquote>
+      ) : answer.status === "failed" && !answer.waiting ? (
+        <div className="notice error with-action" role="alert">
+          <span>{describeError(answer.error)}</span>
+          <button type="button" className="button small" onClick={answer.retry}>
+            Retry
+          </button>
+        </div>
       ) : (
         <p className="muted" role="status">
           Asking the backend…

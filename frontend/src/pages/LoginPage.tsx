@@ -5,6 +5,7 @@ import { config } from "../config";
 import { describeHankoError, probeHanko, useHanko } from "../hanko";
 import { useApi, type LoginLocationState } from "../session-context";
 import { Brand } from "../components/Brand";
+import { PageHeading } from "../components/PageHeading";
 
 const reasonText: Record<NonNullable<LoginLocationState["reason"]>, string> = {
   "signed-out": "Please sign in to continue.",
@@ -85,7 +86,7 @@ export function LoginPage() {
       </header>
       <main className="login-main" id="main">
         <section className="login-intro">
-          <h1>Sign in to your todos</h1>
+          <PageHeading title="Sign in">Sign in to your todos</PageHeading>
           <p className="lead">
             Passkeys, passwords or a one-time code: Hanko handles the sign-in, and the Gin backend checks every
             request against your Hanko session.
@@ -103,14 +104,27 @@ export function LoginPage() {
             </p>
           ) : null}
           {problem ? (
-            <div className="notice error" role="alert">
-              <strong>Sign-in is not available right now.</strong> {problem}
+            <div className="notice error with-action" role="alert">
+              <span>
+                <strong>Sign-in is not available right now.</strong> {problem}
+              </span>
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  window.location.reload();
+                }}
+              >
+                Retry
+              </button>
             </div>
           ) : null}
           {hanko ? <hanko-auth /> : registerError ? null : <p className="muted">Loading sign-in…</p>}
-          <p className="muted small login-footnote">
-            Hanko API: <code>{config.hankoApiUrl}</code>
-          </p>
+          {import.meta.env.DEV ? (
+            <p className="muted small login-footnote">
+              Hanko API: <code>{config.hankoApiUrl}</code>
+            </p>
+          ) : null}
         </section>
       </main>
     </div>

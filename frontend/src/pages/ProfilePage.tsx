@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { User } from "@teamhanko/hanko-elements";
+import { PageHeading } from "../components/PageHeading";
 import { formatDateTime } from "../format";
 import { describeHankoError, useHanko } from "../hanko";
 
@@ -31,7 +32,7 @@ export function ProfilePage() {
   return (
     <div className="page narrow">
       <div className="page-heading">
-        <h1>Profile</h1>
+        <PageHeading title="Profile" />
         <p className="muted">
           Manage your email addresses, passkeys and password. These settings live in Hanko, not in this app's
           backend. Deleting your account here also deletes your todos.

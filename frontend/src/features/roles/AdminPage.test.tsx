@@ -1,11 +1,12 @@
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
-import { ApiError, AuthUnavailableError, UnauthorizedError, type ApiClient, type Me } from "../../api";
+import { ApiError, UnavailableError, UnauthorizedError, type Me } from "../../api";
 import type { AdminApi, AdminUsersPage, RolesChange } from "./admin-api";
 import { ApiProvider } from "../../session";
 import { SessionContext, type SessionContextValue } from "../../session-context";
 import type { LoginLocationState } from "../../session-context";
+import { fakeApi } from "../../test/fakeApi";
 import { AdminPage } from "./AdminPage";
 
 function LoginProbe() {
@@ -47,17 +48,7 @@ function fakeAdmin(list: AdminApi["listUsers"], setRoles: AdminApi["setRoles"] =
 }
 
 function renderPage(admin: AdminApi, handleAuthError: (err: unknown) => boolean = () => false) {
-  const unused = () => Promise.reject(new Error("not used"));
-  const api: ApiClient = {
-    baseUrl: "http://backend.test",
-    me: unused,
-    protectedMessage: unused,
-    publicMessage: unused,
-    listTodos: unused,
-    createTodo: unused,
-    updateTodo: unused,
-    deleteTodo: unused,
-  };
+  const api = fakeApi();
   const session: SessionContextValue = { me: alice, refresh: () => undefined, handleAuthError };
   return render(
     <ApiProvider client={api}>
@@ -141,7 +132,7 @@ describe("AdminPage", () => {
     const admin = fakeAdmin(() => {
       calls += 1;
       return calls === 1
-        ? Promise.reject(new AuthUnavailableError("admin_unavailable", "Hanko's admin API cannot be reached right now."))
+        ? Promise.reject(new UnavailableError("admin_unavailable", "Hanko's admin API cannot be reached right now."))
         : Promise.resolve(usersPage());
     });
     renderPage(admin);
@@ -154,7 +145,7 @@ describe("AdminPage", () => {
   });
 
   it("explains a 503 when Hanko cannot confirm the session", async () => {
-    const admin = fakeAdmin(() => Promise.reject(new AuthUnavailableError("auth_unavailable", "Hanko is unreachable.")));
+    const admin = fakeAdmin(() => Promise.reject(new UnavailableError("auth_unavailable", "Hanko is unreachable.")));
     renderPage(admin);
     expect((await screen.findByRole("alert")).textContent).toContain("Hanko could not confirm your session");
   });
@@ -185,7 +176,7 @@ describe("AdminPage", () => {
   it("shows a refused change as an alert and keeps the row", async () => {
     const admin = fakeAdmin(
       () => Promise.resolve(usersPage()),
-      () => Promise.reject(new AuthUnavailableError("admin_unavailable", "Hanko's admin API cannot be reached right now.")),
+      () => Promise.reject(new UnavailableError("admin_unavailable", "Hanko's admin API cannot be reached right now.")),
     );
     renderPage(admin);
     await screen.findAllByTestId("admin-user");

@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useNavigate } from "react-router";
 import { NotFoundError, UnauthorizedError } from "../../api";
 import { ADMIN_ROLE, describeAdminError, describeChange, pageCount, withRole, withoutRole, type AdminProblem } from "./admin";
 import { createAdminApi, type AdminApi, type AdminUser, type AdminUsersPage } from "./admin-api";
+import { PageHeading } from "../../components/PageHeading";
 import { formatDateTime } from "../../format";
+import { useResource } from "../../useResource";
 import { useApi, useSession, type LoginLocationState } from "../../session-context";
 import "./roles.css";
 
@@ -28,33 +30,23 @@ export function AdminPage({ client }: { client?: AdminApi }) {
   const api = useApi();
   const { me } = useSession();
   const navigate = useNavigate();
-  const admin = useMemo(() => client ?? createAdminApi({ baseUrl: api.baseUrl }), [client, api.baseUrl]);
+  const admin = useMemo(() => client ?? createAdminApi(api.http), [client, api.http]);
   const [page, setPage] = useState(1);
-  const [attempt, setAttempt] = useState(0);
-  const [list, setList] = useState<ListState>({ status: "loading" });
+  const load = useCallback((signal: AbortSignal) => admin.listUsers(page, PER_PAGE, signal), [admin, page]);
+  // A 401 here is Hanko ending this session: the page says so itself (see describeAdminError).
+  const users = useResource(load, { signInOn401: false });
+  const [ended, setEnded] = useState<AdminProblem | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    admin.listUsers(page, PER_PAGE, controller.signal).then(
-      (data) => {
-        setList({ status: "ready", data });
-      },
-      (err: unknown) => {
-        if (controller.signal.aborted) return;
-        setList({ status: "failed", problem: describeAdminError(err) });
-      },
-    );
-    return () => {
-      controller.abort();
-    };
-  }, [admin, page, attempt]);
-
-  const reload = useCallback(() => {
-    setList((s) => (s.status === "ready" ? s : { status: "loading" }));
-    setAttempt((n) => n + 1);
-  }, []);
+  const reload = users.retry;
+  const list: ListState =
+    ended !== null
+      ? { status: "failed", problem: ended }
+      : users.status === "ready"
+        ? { status: "ready", data: users.data }
+        : users.status === "failed"
+          ? { status: "failed", problem: describeAdminError(users.error) }
+          : { status: "loading" };
 
   async function change(user: AdminUser, grant: boolean) {
     const who = user.email ?? user.id;
@@ -63,16 +55,12 @@ export function AdminPage({ client }: { client?: AdminApi }) {
     setNotice(null);
     try {
       const result = await admin.setRoles(user.id, roles);
-      setList((s) =>
-        s.status === "ready"
-          ? { ...s, data: { ...s.data, users: s.data.users.map((u) => (u.id === user.id ? { ...u, roles: result.roles } : u)) } }
-          : s,
-      );
+      users.update((data) => ({ ...data, users: data.users.map((u) => (u.id === user.id ? { ...u, roles: result.roles } : u)) }));
       setNotice({ kind: "info", text: describeChange(who, ADMIN_ROLE, result) });
     } catch (err) {
       const problem = describeAdminError(err);
       if (err instanceof UnauthorizedError) {
-        setList({ status: "failed", problem });
+        setEnded(problem);
         return;
       }
       setNotice({ kind: "error", title: problem.title, text: problem.detail });
@@ -85,7 +73,7 @@ export function AdminPage({ client }: { client?: AdminApi }) {
   return (
     <div className="page">
       <div className="page-heading">
-        <h1>Admin</h1>
+        <PageHeading title="Admin" />
         <p className="muted">
           Hanko&apos;s users, their roles (from their public metadata in Hanko) and how many todos each keeps here. Giving
           a role takes effect at the user&apos;s next sign-in; removing one also ends their sessions, so it takes effect

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, AuthUnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "../../api";
+import { ApiError, UnavailableError, NetworkError, NotFoundError, UnauthorizedError } from "../../api";
 import { describeAdminError, describeChange, isAdmin, pageCount, withRole, withoutRole } from "./admin";
 
 describe("isAdmin", () => {
@@ -40,12 +40,12 @@ describe("role lists", () => {
 describe("describeAdminError", () => {
   it.each([
     [new ApiError(403, "forbidden", "This needs the admin role."), "This page is for admins", /sign out and sign in again/, false],
-    [new AuthUnavailableError("admin_unavailable", "Hanko's admin API cannot be reached."), "Hanko's admin API is not available", /Hanko's admin API cannot be reached\./, true],
-    [new AuthUnavailableError("auth_unavailable", "Hanko is unreachable."), "Hanko could not confirm your session", /never guess/, true],
+    [new UnavailableError("admin_unavailable", "Hanko's admin API cannot be reached."), "Hanko's admin API is not available", /Hanko's admin API cannot be reached\./, true],
+    [new UnavailableError("auth_unavailable", "Hanko is unreachable."), "Hanko could not confirm your session", /never guess/, true],
     [new ApiError(409, "cannot_remove_own_admin", "You cannot remove your own admin role: ..."), "You cannot remove your own admin role", /your own admin role/, false],
     [new NotFoundError("not_found", "No Hanko user with this id."), "That user no longer exists", /reloaded/, false],
     [new ApiError(400, "bad_request", '"Admin" is not a valid role name.'), "The change was refused", /not a valid role name/, false],
-    [new NetworkError("http://backend.test/api/admin/users", new TypeError("Failed to fetch")), "The backend cannot be reached", /CORS_ALLOWED_ORIGINS/, true],
+    [new NetworkError("http://backend.test/api/admin/users", new TypeError("Failed to fetch")), "The server cannot be reached", /CORS_ALLOWED_ORIGINS/, true],
     [new ApiError(500, "internal_error", "Something went wrong on our side."), "Something went wrong", /our side/, true],
   ] as const)("%s → %s", (err, title, detail, retry) => {
     const p = describeAdminError(err);

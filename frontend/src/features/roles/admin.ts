@@ -1,14 +1,14 @@
 /**
  * The admin area's rules and sentences, kept out of the page so they are easy to test.
  */
-import { ApiError, NetworkError, UnauthorizedError, describeError, type Me } from "../../api";
+import { ApiError, NetworkError, UnauthorizedError, describeError } from "../../api";
 import type { RolesChange } from "./admin-api";
 
 /** The role that opens the admin area (roles.Admin in the backend). */
 export const ADMIN_ROLE = "admin";
 
 /** Whether the verified session (`/api/me`) carries the admin role. Names are exact. */
-export function isAdmin(me: Pick<Me, "roles">): boolean {
+export function isAdmin(me: { roles?: readonly string[] | null }): boolean {
   return Array.isArray(me.roles) && me.roles.includes(ADMIN_ROLE);
 }
 
@@ -80,7 +80,7 @@ export function describeAdminError(err: unknown): AdminProblem {
         return { title: "The change was refused", detail: err.message, retry: false };
     }
   }
-  if (err instanceof NetworkError) return { title: "The backend cannot be reached", detail: err.message, retry: true };
+  if (err instanceof NetworkError) return { title: "The server cannot be reached", detail: describeError(err), retry: true };
   return { title: "Something went wrong", detail: describeError(err), retry: true };
 }
 

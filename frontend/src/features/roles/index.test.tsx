@@ -13,6 +13,7 @@ const me: Me = {
   session_id: "22222222-2222-4222-8222-222222222222",
   email: { address: "alice@example.test", is_primary: true, is_verified: true },
   audience: ["localhost"],
+  roles: [],
   issued_at: "2026-11-22T05:10:16Z",
   expires_at: "2026-11-22T17:10:16Z",
 };
@@ -31,7 +32,7 @@ describe("the roles feature", () => {
   ] as const)("roles %j: the header's Admin entry shown = %s", (userRoles, shown) => {
     render(
       <MemoryRouter>
-        <Header me={{ ...me, roles: userRoles ? [...userRoles] : undefined }} links={roles.nav} />
+        <Header me={{ ...me, roles: userRoles ? [...userRoles] : (undefined as unknown as string[]) }} links={roles.nav} />
       </MemoryRouter>,
     );
     const nav = screen.getByRole("navigation", { name: "Main" });

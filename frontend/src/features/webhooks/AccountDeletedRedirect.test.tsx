@@ -2,7 +2,7 @@ import { act, cleanup, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { userDeletedType } from "@teamhanko/hanko-elements";
-import type { ApiClient } from "../../api";
+import { fakeApi } from "../../test/fakeApi";
 import { LoginPage } from "../../pages/LoginPage";
 import { ApiProvider } from "../../session";
 import { AccountDeletedRedirect } from "./AccountDeletedRedirect";
@@ -30,7 +30,7 @@ afterEach(() => {
 
 function renderProfile() {
   const me = vi.fn(() => Promise.reject(new Error("the login page must not ask who is signed in")));
-  const api = { baseUrl: "http://backend.test", me } as unknown as ApiClient;
+  const api = fakeApi({ me });
   const view = render(
     <ApiProvider client={api}>
       <MemoryRouter initialEntries={["/profile"]}>

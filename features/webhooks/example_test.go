@@ -1,4 +1,4 @@
-package auth_test
+package webhooks_test
 
 import (
 	"bytes"
@@ -13,12 +13,14 @@ import (
 
 	"github.com/hanko-gin/hanko-gin/auth"
 	"github.com/hanko-gin/hanko-gin/auth/authtest"
+	"github.com/hanko-gin/hanko-gin/features/webhooks"
+	"github.com/hanko-gin/hanko-gin/features/webhooks/webhookstest"
 )
 
 // Receive Hanko's webhooks: register the route as a hook in Hanko's config
 // (webhooks.hooks[].callback) and act on the verified event. No session is
 // involved; the signed token in the body is the proof.
-func ExampleAuthenticator_VerifyWebhook() {
+func ExampleVerify() {
 	hanko := authtest.NewServer()
 	defer hanko.Close()
 	authn, err := auth.New(context.Background(), auth.Config{HankoAPIURL: hanko.URL})
@@ -29,7 +31,7 @@ func ExampleAuthenticator_VerifyWebhook() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.POST("/webhooks/hanko", func(c *gin.Context) {
-		wh, err := authn.VerifyWebhook(c.Request.Context(), c.Request.Body)
+		wh, err := webhooks.Verify(authn, c.Request)
 		if err != nil {
 			e, _ := errors.AsType[*auth.Error](err)
 			auth.WriteError(c, e) // 400, 401, 413 or 503 with {"error", "message"}
@@ -52,7 +54,7 @@ func ExampleAuthenticator_VerifyWebhook() {
 		fmt.Println(rec.Code, rec.Body.String())
 	}
 	userID := "9f1c7f3e-5d0b-4d0e-9d47-6f2a1c3b8e11"
-	deliver(hanko.WebhookBody(authtest.Webhook{Event: "user.delete", Data: map[string]any{"id": userID}}))
+	deliver(webhookstest.Body(hanko.Issuer, webhookstest.Webhook{Event: "user.delete", Data: map[string]any{"id": userID}}))
 	session := hanko.Token(authtest.Session{UserID: userID})
 	deliver([]byte(`{"token": "` + session + `", "event": "user.delete"}`))
 	// Output:

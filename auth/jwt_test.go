@@ -1,7 +1,9 @@
 package auth_test
 
-// Webhook verification, against the deliveries a real Hanko sent
-// (testdata/hanko/webhooks, README there) and against forgeries.
+// VerifyJWT, with the other tokens a real Hanko signs with its session key:
+// its webhook deliveries (testdata/hanko/webhooks, README there), and
+// forgeries of them. The checks a receiver adds through CheckClaims are
+// hookCheck's, a small copy of what a webhook receiver checks.
 
 import (
 	"bytes"
@@ -116,7 +118,7 @@ func (h *webhookHanko) mint(change func(jwt.MapClaims)) string {
 	return h.iss.Sign(c)
 }
 
-func TestWebhookCapturedDeliveriesVerify(t *testing.T) {
+func TestVerifyJWTCapturedWebhookTokens(t *testing.T) {
 	h := newWebhookHanko(t)
 	for _, tc := range []struct {
 		event    string
@@ -130,9 +132,9 @@ func TestWebhookCapturedDeliveriesVerify(t *testing.T) {
 		t.Run(fmt.Sprintf("%s aud %v", tc.event, tc.audience), func(t *testing.T) {
 			f := readWebhookFixture(t, tc.event)
 			a := h.auth(t, auth.TestConfig{Audience: tc.audience, Now: clockAt(tc.iat)})
-			wh, err := a.VerifyWebhook(context.Background(), bytes.NewReader(f.body))
+			wh, err := verifyHook(a, f.body)
 			if err != nil {
-				t.Fatalf("VerifyWebhook: %v", err)
+				t.Fatalf("VerifyJWT: %v", err)
 			}
 			if wh.Event != tc.event || wh.UserID() != webhookUserID {
 				t.Errorf("event %q user %q, want %q %q", wh.Event, wh.UserID(), tc.event, webhookUserID)
@@ -152,76 +154,15 @@ func TestWebhookCapturedDeliveriesVerify(t *testing.T) {
 				t.Errorf("%d tokens in the session cache after a webhook; webhook tokens must not be cached", n)
 			}
 			// The same delivery again (Hanko does not retry, but a replay is harmless): same answer.
-			again, err := a.VerifyWebhook(context.Background(), bytes.NewReader(f.body))
+			again, err := verifyHook(a, f.body)
 			if err != nil || again.Event != wh.Event || again.UserID() != wh.UserID() {
-				t.Errorf("second VerifyWebhook = %+v, %v", again, err)
+				t.Errorf("second VerifyJWT = %+v, %v", again, err)
 			}
 		})
 	}
 }
 
-// A delivery that fits the 64 KiB bound is read whole; one byte more is 413.
-func TestWebhookBodyBound(t *testing.T) {
-	h := newWebhookHanko(t)
-	a := h.auth(t, auth.TestConfig{})
-	f := readWebhookFixture(t, "user.delete")
-	const limit = 64 << 10
-	fits := append(append([]byte{}, f.body...), bytes.Repeat([]byte(" "), limit-len(f.body))...)
-	if _, err := a.VerifyWebhook(context.Background(), bytes.NewReader(fits)); err != nil {
-		t.Fatalf("a %d-byte delivery: %v", len(fits), err)
-	}
-	over := append(fits, ' ')
-	_, err := a.VerifyWebhook(context.Background(), bytes.NewReader(over))
-	expectCode(t, err, http.StatusRequestEntityTooLarge, "payload_too_large")
-	// A reader that never ends is not read past the bound.
-	_, err = a.VerifyWebhook(context.Background(), endless{})
-	expectCode(t, err, http.StatusRequestEntityTooLarge, "payload_too_large")
-}
-
-type endless struct{}
-
-func (endless) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = ' '
-	}
-	return len(p), nil
-}
-
-func TestWebhookMalformedBodies(t *testing.T) {
-	h := newWebhookHanko(t)
-	a := h.auth(t, auth.TestConfig{})
-	token := readWebhookFixture(t, "user.delete").token
-	for _, tc := range []struct{ name, body, inMessage string }{
-		{"empty", ``, "JSON object"},
-		{"not JSON", `token=abc&event=user.delete`, "JSON object"},
-		{"array", `[{"token":"` + token + `","event":"user.delete"}]`, "JSON object"},
-		{"string", `"` + token + `"`, "JSON object"},
-		{"unknown member", `{"token":"` + token + `","event":"user.delete","extra":1}`, `unknown member "extra"`},
-		{"member name in another case", `{"Token":"` + token + `","event":"user.delete"}`, `unknown member "Token"`},
-		{"no token", `{"event":"user.delete"}`, `"token" is missing`},
-		{"empty token", `{"token":"","event":"user.delete"}`, `"token" is missing`},
-		{"null token", `{"token":null,"event":"user.delete"}`, `"token" must be a string`},
-		{"token not a string", `{"token":12,"event":"user.delete"}`, `"token" must be a string`},
-		{"no event", `{"token":"` + token + `"}`, `"event" is missing`},
-		{"event twice", `{"token":"` + token + `","event":"user.create","event":"user.delete"}`, `"event" appears twice`},
-		{"truncated", `{"token":"` + token + `","event":"user.delete"`, "JSON object"},
-		{"data after the object", `{"token":"` + token + `","event":"user.delete"} {}`, "nothing after it"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := a.VerifyWebhook(context.Background(), strings.NewReader(tc.body))
-			expectCode(t, err, http.StatusBadRequest, "bad_request")
-			e, _ := errors.AsType[*auth.Error](err)
-			if !strings.Contains(e.Message, tc.inMessage) {
-				t.Errorf("message %q does not say %q", e.Message, tc.inMessage)
-			}
-			if strings.Contains(e.Error(), token) || strings.Contains(e.Message, token) {
-				t.Error("the error repeats the token")
-			}
-		})
-	}
-}
-
-func TestWebhookRefusedTokens(t *testing.T) {
+func TestVerifyJWTRefusedTokens(t *testing.T) {
 	h := newWebhookHanko(t)
 	del := readWebhookFixture(t, "user.delete")
 	session := hankoFixtureToken(t, "webhooks/token-roles.jwt") // a session of the same user, same key
@@ -248,7 +189,7 @@ func TestWebhookRefusedTokens(t *testing.T) {
 		{name: "expired: the captured token after exp and the leeway", cause: "token is expired", body: del.body, now: webhookDeleteIat + 300 + 31},
 		{name: "issued in the future", cause: "used before issued", body: del.body, now: webhookDeleteIat - 31},
 		{name: "wrong audience", cause: "invalid audience", body: del.body, audience: []string{"app.example.com"}},
-		{name: "session token as a webhook", cause: "sub is not", body: deliveryBody(session, "user.delete")},
+		{name: "session token as a webhook", cause: "session_id", body: deliveryBody(session, "user.delete")},
 		{name: "event mismatch: a user.delete token sent as user.create", cause: "but the body says", body: deliveryBody(del.token, "user.create")},
 		{name: "event mismatch: a user.create token sent as user.delete", cause: "but the body says",
 			body: deliveryBody(readWebhookFixture(t, "user.create").token, "user.delete"), now: webhookCreateIat},
@@ -269,7 +210,7 @@ func TestWebhookRefusedTokens(t *testing.T) {
 				cfg.Now = clockAt(tc.now)
 			}
 			a := h.auth(t, cfg)
-			wh, err := a.VerifyWebhook(context.Background(), bytes.NewReader(tc.body))
+			wh, err := verifyHook(a, tc.body)
 			if err == nil {
 				t.Fatalf("accepted: %+v", wh)
 			}
@@ -278,7 +219,7 @@ func TestWebhookRefusedTokens(t *testing.T) {
 			if e.Err == nil || !strings.Contains(e.Err.Error(), tc.cause) {
 				t.Errorf("refused because %v, want a cause containing %q", e.Err, tc.cause)
 			}
-			if e.Message != "The webhook token is invalid or has expired." {
+			if e.Message != "The token is invalid or has expired." {
 				t.Errorf("message %q", e.Message)
 			}
 		})
@@ -292,7 +233,7 @@ func TestWebhookRefusedTokens(t *testing.T) {
 			"minted":        deliveryBody(h.mint(nil), "user.delete"),
 			"another event": deliveryBody(h.iss.Sign(h.claims("user.update")), "user.update"),
 		} {
-			if _, err := a.VerifyWebhook(context.Background(), bytes.NewReader(body)); err != nil {
+			if _, err := verifyHook(a, body); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
@@ -374,7 +315,7 @@ func TestWebhookTokenIsNeverASession(t *testing.T) {
 }
 
 // Keys that cannot be fetched make a delivery unjudgeable: 503, never 401.
-func TestWebhookKeysUnavailable(t *testing.T) {
+func TestVerifyJWTKeysUnavailable(t *testing.T) {
 	hanko := newSwitchableJWKS(t, readHankoFixture(t, "webhooks/jwks.json"), nil)
 	hanko.setMode(jwksDrop)
 	a := newAuth(t, auth.TestConfig{
@@ -382,19 +323,19 @@ func TestWebhookKeysUnavailable(t *testing.T) {
 		JWKSUnknownKIDEvery: 200 * time.Millisecond, JWKSUnknownKIDWaitMax: 100 * time.Millisecond,
 	})
 	f := readWebhookFixture(t, "user.delete")
-	_, err := a.VerifyWebhook(context.Background(), bytes.NewReader(f.body))
+	_, err := verifyHook(a, f.body)
 	expectCode(t, err, http.StatusServiceUnavailable, auth.CodeAuthUnavailable)
 
 	hanko.setMode(jwksServe)
 	eventually(t, 5*time.Second, "keys load once Hanko answers", func() bool { return a.Ready(context.Background()) == nil })
-	if _, err := a.VerifyWebhook(context.Background(), bytes.NewReader(f.body)); err != nil {
+	if _, err := verifyHook(a, f.body); err != nil {
 		t.Fatalf("after Hanko came back: %v", err)
 	}
 }
 
 // Deliveries signed by unknown kids share the sessions' bounded refresh: a
 // burst of them costs at most one JWKS fetch per interval.
-func TestWebhookUnknownKIDRefreshIsBounded(t *testing.T) {
+func TestVerifyJWTUnknownKIDRefreshIsBounded(t *testing.T) {
 	const (
 		every   = 500 * time.Millisecond
 		waitMax = 300 * time.Millisecond
@@ -412,7 +353,7 @@ func TestWebhookUnknownKIDRefreshIsBounded(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, clients)
 	for i := range clients {
-		wg.Go(func() { _, errs[i] = a.VerifyWebhook(context.Background(), bytes.NewReader(bodies[i])) })
+		wg.Go(func() { _, errs[i] = verifyHook(a, bodies[i]) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -427,28 +368,93 @@ func TestWebhookUnknownKIDRefreshIsBounded(t *testing.T) {
 	}
 }
 
-func TestWebhookUserID(t *testing.T) {
-	const other = "0e9c2f4a-3b1d-4c5e-8f60-7a8b9c0d1e2f"
-	for _, tc := range []struct {
-		event, data, want string
-	}{
-		{"user.delete", `{"id":"` + webhookUserID + `","emails":[]}`, webhookUserID},
-		{"user.create", `{"id":"` + webhookUserID + `"}`, webhookUserID},
-		{"user.update.email.primary", `{"id":"` + other + `"}`, other},
-		{"user", `{"id":"` + other + `"}`, other},
-		{"session.create", `{"id":"` + webhookUserID + `","user_id":"` + other + `"}`, other},
-		{"email.send", `{"id":"` + other + `","user_id":"` + other + `","to_email_address":"a@example.test"}`, ""},
-		{"user.delete", `{"id":12}`, ""},
-		{"user.delete", `{"id":"alice"}`, ""},
-		{"user.delete", `{"id":"` + webhookUserID + `x"}`, ""},
-		{"user.delete", `{"id":"bc37215a_ab10-40b3-8136-3fa02ebfd450"}`, ""},
-		{"user.delete", `{"id":"bc37215a-ab10-40b3-8136-3fa02ebfd45g"}`, ""},
-		{"user.delete", `{"user_id":"` + other + `"}`, ""},
-		{"userdelete", `{"id":"` + other + `"}`, ""},
-	} {
-		w := &auth.Webhook{Event: tc.event, Data: json.RawMessage(tc.data)}
-		if got := w.UserID(); got != tc.want {
-			t.Errorf("%s %s: UserID %q, want %q", tc.event, tc.data, got, tc.want)
-		}
+// hook is what hookCheck reads from a webhook token's claims.
+type hook struct {
+	Event               string
+	Data                json.RawMessage
+	IssuedAt, ExpiresAt time.Time
+}
+
+func (h *hook) UserID() string {
+	var d struct{ ID string }
+	_ = json.Unmarshal(h.Data, &d)
+	return d.ID
+}
+
+// hookClaims reads a webhook token's claims for event, refusing what is not one.
+func hookClaims(raw json.RawMessage, event string) (*hook, error) {
+	var c struct {
+		Sub, Evt string
+		Iat, Exp int64
+		Data     json.RawMessage
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Sub != "hanko webhooks":
+		return nil, errors.New(`sub is not "hanko webhooks"`)
+	case c.Evt == "":
+		return nil, errors.New("no evt")
+	case len(c.Data) == 0 || c.Data[0] != '{':
+		return nil, errors.New("data is not a JSON object")
+	case c.Evt != event:
+		return nil, fmt.Errorf("the token is for %q but the body says %q", c.Evt, event)
+	}
+	return &hook{Event: c.Evt, Data: c.Data, IssuedAt: time.Unix(c.Iat, 0), ExpiresAt: time.Unix(c.Exp, 0)}, nil
+}
+
+// verifyHook verifies the token of a delivery body with VerifyJWT in the
+// "webhooks" lane, checking its claims before the signature.
+func verifyHook(a *auth.Authenticator, body []byte, opts ...auth.VerifyOption) (*hook, error) {
+	var d struct{ Token, Event string }
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, err
+	}
+	check := func(raw json.RawMessage) error { _, err := hookClaims(raw, d.Event); return err }
+	raw, err := a.VerifyJWT(context.Background(), d.Token, append(opts, auth.InLane("webhooks"), auth.CheckClaims(check))...)
+	if err != nil {
+		return nil, err
+	}
+	return hookClaims(raw, d.Event)
+}
+
+// A session token is never accepted by VerifyJWT, whatever the caller checks.
+func TestVerifyJWTRefusesSessions(t *testing.T) {
+	hanko, a := newMWHanko(t, auth.TestConfig{})
+	token := hanko.Token(authtest.Session{})
+	_, err := a.VerifyJWT(context.Background(), token)
+	e := expectAuthErr(t, err, http.StatusUnauthorized, auth.CodeInvalidToken, "a session token")
+	if !strings.Contains(e.Error(), "session_id") {
+		t.Errorf("refused because %v, want the session_id named", e.Err)
+	}
+	if n := a.SignatureChecks(); n != 0 {
+		t.Errorf("%d signature checks, want 0: refused before the signature", n)
+	}
+}
+
+// A token CheckClaims refuses costs no signature check, and what VerifyJWT
+// returns is the payload, unchanged.
+func TestVerifyJWTCheckClaimsRunsBeforeTheSignature(t *testing.T) {
+	hanko, a := newMWHanko(t, auth.TestConfig{})
+	now := mwNow
+	token := hanko.Sign(jwt.MapClaims{"sub": "something", "kind": "other", "aud": []string{"localhost"}, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	refuse := auth.CheckClaims(func(raw json.RawMessage) error { return errors.New("not my kind") })
+	_, err := a.VerifyJWT(context.Background(), forge(token), refuse)
+	if e := expectAuthErr(t, err, http.StatusUnauthorized, auth.CodeInvalidToken, "refused by CheckClaims"); !strings.Contains(e.Error(), "not my kind") {
+		t.Errorf("cause %v", e.Err)
+	}
+	if n := a.SignatureChecks(); n != 0 {
+		t.Errorf("%d signature checks, want 0", n)
+	}
+	raw, err := a.VerifyJWT(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := payloadOf(t, token); !bytes.Equal(raw, want) {
+		t.Errorf("claims %s, want %s", raw, want)
+	}
+	if _, err := a.VerifyJWT(context.Background(), forge(token)); err == nil {
+		t.Error("a forged token was accepted")
 	}
 }

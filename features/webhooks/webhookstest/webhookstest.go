@@ -1,16 +1,16 @@
-package authtest
-
-// Webhook deliveries as Hanko sends them (auth/testdata/hanko/webhooks has
-// captured ones): POST <callback> with Content-Type: application/json and the
-// body {"token": "<JWT>", "event": "<event>"}; the JWT is signed with the
-// session key and carries sub "hanko webhooks", evt, aud, iat, exp = iat +
-// 5 minutes and data. SessionDeleted builds the session.delete.* deliveries
-// that end one session (data is the session). A stand-in of Hanko's admin API
-// that deletes a user delivers user.delete to your handler as Hanko does, with
-// the user as the admin API shows it:
+// Package webhookstest delivers Hanko's webhooks in tests, as Hanko sends
+// them (auth/testdata/hanko/webhooks has captured ones): POST <callback> with
+// Content-Type: application/json and the body {"token": "<JWT>", "event":
+// "<event>"}; the JWT is signed with the session key of an authtest.Issuer
+// and carries sub "hanko webhooks", evt, aud, iat, exp = iat + 5 minutes and
+// data. SessionDeleted builds the session.delete.* deliveries that end one
+// session (data is the session). A stand-in of Hanko's admin API that deletes
+// a user delivers user.delete to your handler as Hanko does, with the user as
+// the admin API shows it:
 //
-//	_, err := hanko.DeliverWebhook(ctx, backendURL+"/webhooks/hanko",
-//		authtest.Webhook{Event: "user.delete", Data: user})
+//	_, err := webhookstest.Deliver(ctx, hanko.Issuer, backendURL+"/webhooks/hanko",
+//		webhookstest.Webhook{Event: "user.delete", Data: user})
+package webhookstest
 
 import (
 	"bytes"
@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/hanko-gin/hanko-gin/auth/authtest"
 )
 
 // Webhook describes a webhook delivery to mint. Zero fields get Hanko's
@@ -40,20 +42,20 @@ type Webhook struct {
 	ExpiresAt time.Time
 }
 
-// WebhookClaims returns the claims Hanko puts into the token of w.
-func (i *Issuer) WebhookClaims(w Webhook) jwt.MapClaims {
+// Claims returns the claims Hanko puts into the token of w.
+func Claims(i *authtest.Issuer, w Webhook) jwt.MapClaims {
 	if w.Audience == nil {
 		w.Audience = []string{"localhost"}
 	}
 	if w.IssuedAt.IsZero() {
-		w.IssuedAt = i.now()
+		w.IssuedAt = i.Now()
 	}
 	if w.ExpiresAt.IsZero() {
 		w.ExpiresAt = w.IssuedAt.Add(5 * time.Minute)
 	}
 	data, err := json.Marshal(w.Data)
 	if err != nil {
-		panic(fmt.Sprintf("authtest: webhook data: %v", err))
+		panic(fmt.Sprintf("webhookstest: webhook data: %v", err))
 	}
 	return jwt.MapClaims{
 		"sub":  "hanko webhooks",
@@ -65,28 +67,28 @@ func (i *Issuer) WebhookClaims(w Webhook) jwt.MapClaims {
 	}
 }
 
-// WebhookToken mints the signed token of w with the current signing key.
-func (i *Issuer) WebhookToken(w Webhook) string { return i.Sign(i.WebhookClaims(w)) }
+// Token mints the signed token of w with i's current signing key.
+func Token(i *authtest.Issuer, w Webhook) string { return i.Sign(Claims(i, w)) }
 
-// WebhookBody returns the request body Hanko POSTs for w:
+// Body returns the request body Hanko POSTs for w:
 // {"token": "<JWT>", "event": "<event>"}.
-func (i *Issuer) WebhookBody(w Webhook) []byte {
+func Body(i *authtest.Issuer, w Webhook) []byte {
 	b, _ := json.Marshal(struct {
 		Token string `json:"token"`
 		Event string `json:"event"`
-	}{i.WebhookToken(w), w.Event})
+	}{Token(i, w), w.Event})
 	return b
 }
 
-// DeliverWebhook POSTs w to url as Hanko does (Content-Type: application/json,
+// Deliver POSTs w, signed by i, to url as Hanko does (Content-Type: application/json,
 // no Origin or other browser headers, given up after 10 seconds) and returns
 // the answer's status. Hanko counts a status of 400 or more as a failed
 // delivery, which it never retries. The error is for a request that got no
 // answer.
-func (i *Issuer) DeliverWebhook(ctx context.Context, url string, w Webhook) (int, error) {
+func Deliver(ctx context.Context, i *authtest.Issuer, url string, w Webhook) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(i.WebhookBody(w)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(Body(i, w)))
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +105,7 @@ func (i *Issuer) DeliverWebhook(ctx context.Context, url string, w Webhook) (int
 // The session.delete sub-events Hanko sends when a session ends (its main
 // branch since August 2026, no tagged release yet; see
 // auth/testdata/hanko/webhooks/session-delete). Each carries the session as
-// data (a WebhookSession). A deleted user's sessions get none of them: Hanko
+// data (a Session). A deleted user's sessions get none of them: Hanko
 // sends only user.delete.
 const (
 	EventSessionLogout        = "session.delete.explicit.logout" // POST /logout
@@ -118,10 +120,10 @@ var SessionDeleteEvents = []string{
 	EventSessionLogout, EventSessionRevoke, EventSessionAdminRevoke, EventSessionPassiveExpire, EventSessionPassiveLimit,
 }
 
-// WebhookSession is a session as Hanko's session.* webhooks carry it in
+// Session is a session as Hanko's session.* webhooks carry it in
 // data: ID is the session_id claim of the session's tokens, UserID their sub,
 // ExpiresAt when the session would have ended.
-type WebhookSession struct {
+type Session struct {
 	ID        string    `json:"id"`
 	UserID    string    `json:"user_id"`
 	UserAgent string    `json:"user_agent"`
@@ -132,14 +134,14 @@ type WebhookSession struct {
 	LastUsed  time.Time `json:"last_used"`
 }
 
-// SessionOf returns the session a session token minted by Token belongs to,
+// SessionOf returns the session a session token minted by i.Token belongs to,
 // as Hanko's session webhooks show it: id = session_id, user_id = sub,
 // created at iat, expiring at exp, last used now. It panics on a token that
 // is not three segments with a JSON payload (a test bug).
-func (i *Issuer) SessionOf(token string) WebhookSession {
+func SessionOf(i *authtest.Issuer, token string) Session {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		panic("authtest: SessionOf: not a JWT")
+		panic("webhookstest: SessionOf: not a JWT")
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
 	var c struct {
@@ -151,10 +153,10 @@ func (i *Issuer) SessionOf(token string) WebhookSession {
 		err = json.Unmarshal(raw, &c)
 	}
 	if err != nil {
-		panic(fmt.Sprintf("authtest: SessionOf: %v", err))
+		panic(fmt.Sprintf("webhookstest: SessionOf: %v", err))
 	}
-	now := i.now().UTC().Round(time.Microsecond)
-	return WebhookSession{
+	now := i.Now().UTC().Round(time.Microsecond)
+	return Session{
 		ID: c.SessionID, UserID: c.Sub, UserAgent: "authtest", IPAddress: "127.0.0.1",
 		CreatedAt: time.Unix(c.Iat, 0).UTC(), UpdatedAt: now,
 		ExpiresAt: time.Unix(c.Exp, 0).UTC(), LastUsed: now,
@@ -164,7 +166,7 @@ func (i *Issuer) SessionOf(token string) WebhookSession {
 // SessionDeleted returns the delivery Hanko sends when the session of token
 // ends with event (one of SessionDeleteEvents):
 //
-//	hanko.DeliverWebhook(ctx, url, hanko.SessionDeleted(authtest.EventSessionLogout, token))
-func (i *Issuer) SessionDeleted(event, token string) Webhook {
-	return Webhook{Event: event, Data: i.SessionOf(token)}
+//	webhookstest.Deliver(ctx, hanko.Issuer, url, webhookstest.SessionDeleted(hanko.Issuer, webhookstest.EventSessionLogout, token))
+func SessionDeleted(i *authtest.Issuer, event, token string) Webhook {
+	return Webhook{Event: event, Data: SessionOf(i, token)}
 }
