@@ -176,7 +176,7 @@ words() {
     roles) echo 'roles\.md|features/roles|/api/admin|hanko-gin roles|RolesClaimTemplate|admin area|roles feature|feature:roles' ;;
     metrics) echo 'metrics\.md|features/metrics|METRICS_ADDR|prometheus|metrics feature|feature:metrics' ;;
     hankoadmin) echo 'hankoadmin|HANKO_ADMIN_API|feature:hankoadmin' ;;
-    starter) echo 'cmd/starter|test-removal|feature:[a-z]' ;;
+    starter) echo 'cmd/starter|test-removal|(^|[[:space:]])(//|#|<!--)[[:space:]]*feature:[a-z][a-z0-9-]*([[:space:]]*$|[[:space:]]*-->|[[:space:]]+[^be[:space:]])' ;;
   esac
 }
 # settings NAME: what start-up must warn about when it is still set.

@@ -21,6 +21,7 @@ var (
 	// What stripping a trailing marker takes: the marker, a separator after
 	// it, and the comment itself when nothing else is in it.
 	markerText  = regexp.MustCompile(`feature:[a-z][a-z0-9-]*\s*(?:(?:—|–|-|:)\s+)?`)
+	spanWord    = regexp.MustCompile(`^\s+(?:begin|end)\b`)
 	emptyEnding = regexp.MustCompile(`\s*(?://|#|<!--\s*-->|/\*\s*\*/)\s*$`)
 )
 
@@ -106,8 +107,8 @@ func markers(rel string, ls []line, removed map[string]bool, strip bool, md bool
 			continue
 		}
 		m := trailingMarker.FindAllStringSubmatchIndex(ls[i].text, -1)
-		if m == nil {
-			continue
+		if m == nil || spanWord.MatchString(ls[i].text[m[len(m)-1][1]:]) {
+			continue // no marker, or a span marker quoted in a line (a diff in a doc)
 		}
 		name := ls[i].text[m[len(m)-1][2]:m[len(m)-1][3]]
 		switch {
