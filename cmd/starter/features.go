@@ -58,13 +58,18 @@ var features = []feature{
 	},
 }
 
-// generated are files made from the code, made again after a removal: the
-// output of a command run at the root.
+// generated are files made from the code, made again (in this order) after
+// a removal by a command run at the root: its output, or, with Writes, the
+// file it writes. Needs is a path without which the command cannot run; then
+// the removal says what to run instead.
 var generated = []struct {
-	Path string
-	Cmd  []string
+	Path   string
+	Cmd    []string
+	Writes bool
+	Needs  string
 }{
-	{"frontend/openapi.json", []string{"go", "run", ".", "openapi"}}, // the API contract the frontend's client is made from
+	{Path: "frontend/openapi.json", Cmd: []string{"go", "run", ".", "openapi"}},
+	{Path: "frontend/src/generated/openapi.ts", Cmd: []string{"npm", "--prefix", "frontend", "run", "--silent", "gen:api"}, Writes: true, Needs: "frontend/node_modules"},
 }
 
 func lookup(name string) *feature {

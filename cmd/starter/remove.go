@@ -179,7 +179,11 @@ func newPlan(root string, names []string) (*plan, error) {
 	}
 	slices.Sort(p.modules)
 	for i, g := range generated {
-		if len(p.modules) > 0 && exists(root, g.Path) && !gone(g.Path) {
+		switch {
+		case len(p.modules) == 0 || !exists(root, g.Path) || gone(g.Path):
+		case g.Needs != "" && !exists(root, g.Needs):
+			p.notes = append(p.notes, fmt.Sprintf("%s is missing, so %s is not made again: run %s", g.Needs, g.Path, strings.Join(g.Cmd, " ")))
+		default:
 			p.regen = append(p.regen, i)
 		}
 	}
@@ -315,6 +319,9 @@ func (p *plan) apply(ctx context.Context, tidy func(ctx context.Context, dir str
 		out, err := cmd.Output()
 		if err != nil {
 			return fmt.Errorf("making %s (%s): %v\n%s", g.Path, strings.Join(g.Cmd, " "), err, stderr.String())
+		}
+		if g.Writes {
+			continue
 		}
 		if err := os.WriteFile(filepath.Join(p.root, filepath.FromSlash(g.Path)), out, 0o644); err != nil {
 			return err
