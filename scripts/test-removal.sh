@@ -49,8 +49,8 @@ fail() {
   exit 1
 }
 
-if [ ! -d frontend/node_modules ]; then
-  echo "== removal: npm ci (frontend/node_modules is missing)"
+if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+  echo "== removal: npm ci (frontend/node_modules is missing or older than package-lock.json)"
   (cd frontend && npm ci --no-audit --no-fund)
 fi
 
