@@ -25,9 +25,6 @@ var features = []feature{
 			"features/webhooks", "docs/webhooks.md",
 			"frontend/src/features/webhooks", "e2e/features/webhooks.mjs",
 			"deploy/composecheck/sessiondelete_test.go",
-			// Until they move into features/webhooks.
-			"store/users.go", "store/users_test.go", "store/revocations.go", "store/revocations_test.go",
-			"store/migrations/postgres/webhooks", "store/migrations/sqlite/webhooks",
 		},
 	},
 	{
