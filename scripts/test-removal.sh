@@ -193,11 +193,10 @@ check_gone() {
   for name in "$@"; do
     pattern=$(words "$name")
     # Captures of a real Hanko (testdata) name what Hanko sent; the starter's own
-    # files name every feature until it goes. auth/ still holds the check of
-    # Hanko's webhook tokens and its example, until they move to features/webhooks;
-    # scripts/bench.sh's flood run drives the webhook lane through the route.
+    # files name every feature until it goes. scripts/bench.sh's flood run drives
+    # auth's webhook lane through the webhooks route.
     hits=$(git grep --untracked -niE "$pattern" -- . ':!config/retired.go' ':!frontend/package-lock.json' \
-      ':!*testdata*' ':!cmd/starter' ':!scripts/test-removal.sh' ':!auth/authtest/webhook.go' ':!auth/example_webhook_test.go' ':!scripts/bench.sh' || true)
+      ':!*testdata*' ':!cmd/starter' ':!scripts/test-removal.sh' ':!scripts/bench.sh' || true)
     [ -z "$hits" ] || fail "$name removed, but these lines still name it:"$'\n'"$hits"
     case $name in webhooks | roles | metrics | hankoadmin)
       pkgs=$name
