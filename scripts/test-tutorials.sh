@@ -28,3 +28,16 @@ go vet ./...
 echo "== go test ./... with the tutorials followed"
 go test -count=1 ./...
 echo "== tutorials followed in place: suite green"
+
+# feature:starter begin
+# The feature tutorial ends by removing its feature with the starter tool.
+if [ -d features/hello ]; then
+  echo "== removing the tutorial's feature: go run ./cmd/starter remove hello"
+  git init -q && git add -A && git -c user.name=tutorial -c user.email=tutorial@example.com commit -qm "tutorials followed"
+  go run ./cmd/starter remove hello
+  if grep -rn '"github.com/hanko-gin/hanko-gin/features/hello"' --include=*.go . ; then echo "the hello feature is still imported"; exit 1; fi
+  go vet ./...
+  go test -count=1 . ./app/ ./routes/ ./config/
+  echo "== the tutorial's feature removed: vet and the docs tests green"
+fi
+# feature:starter end

@@ -47,7 +47,8 @@ type featureMigrations struct {
 // per-owner advisory lock (READ COMMITTED, so fn sees everything committed by
 // the transactions that held the lock before), on SQLite the database's write
 // lock. The write checks (WithWriteCheck) do not run: fn is the writer that
-// decides. s must come from Open.
+// decides (account deletion, a role change); for a write the owner asked for,
+// use WithOwnerWrite. s must come from Open.
 func WithOwnerLock(ctx context.Context, s Store, owner string, fn func(tx *sql.Tx) error) error {
 	ss, err := sqlStoreOf(s)
 	if err != nil {
@@ -56,7 +57,31 @@ func WithOwnerLock(ctx context.Context, s Store, owner string, fn func(tx *sql.T
 	if err := checkOwner(owner); err != nil {
 		return err
 	}
-	tx, err := ss.beginOwnerTx(ctx, owner, false)
+	return ss.ownerTx(ctx, owner, false, fn)
+}
+
+// WithOwnerWrite is WithOwnerLock for a write the owner asked for (a route
+// that stores a row of theirs): the write checks (WithWriteCheck) run first,
+// in the same transaction, under the same lock. So a write for a user whose
+// sessions were revoked (a deleted account) is refused with ErrOwnerRevoked
+// and stores nothing, even when it raced the revocation: nothing lands after
+// a revocation was acknowledged. The todo writes work the same way.
+func WithOwnerWrite(ctx context.Context, s Store, owner string, fn func(tx *sql.Tx) error) error {
+	ss, err := sqlStoreOf(s)
+	if err != nil {
+		return err
+	}
+	if err := checkOwner(owner); err != nil {
+		return err
+	}
+	return ss.ownerTx(ctx, owner, true, fn)
+}
+
+func (ss *sqlStore) ownerTx(ctx context.Context, owner string, check bool, fn func(tx *sql.Tx) error) error {
+	tx, err := ss.beginOwnerTx(ctx, owner, check)
+	if errors.Is(err, ErrOwnerRevoked) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("store: owner transaction: %w", err)
 	}
@@ -73,7 +98,7 @@ func WithWriteTx(ctx context.Context, s Store, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return err
 	}
-	tx, err := ss.w.BeginTx(ctx, ss.d.writeTx)
+	tx, err := ss.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: write transaction: begin: %w", err)
 	}

@@ -16,14 +16,14 @@ import (
 // notesMigrations is a feature's migrations as a user would add them: a
 // per-user table (an owner column) and a table that is not one.
 var notesMigrations = fstest.MapFS{
-	"sqlite/0001_create_notes.sql": {Data: []byte(`CREATE TABLE notes (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL);
+	"sqlite/0001_create_notes.sql": {Data: []byte(`CREATE TABLE test_notes (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, body TEXT NOT NULL);
 		CREATE TABLE "odd ""name""" (owner TEXT NOT NULL);
-		CREATE TABLE settings (name TEXT PRIMARY KEY, owner_hint TEXT);
-		CREATE VIEW note_owners AS SELECT owner FROM notes;`)},
-	"postgres/0001_create_notes.sql": {Data: []byte(`CREATE TABLE notes (id serial PRIMARY KEY, owner text NOT NULL, body text NOT NULL);
+		CREATE TABLE test_settings (name TEXT PRIMARY KEY, owner_hint TEXT);
+		CREATE VIEW test_note_owners AS SELECT owner FROM test_notes;`)},
+	"postgres/0001_create_notes.sql": {Data: []byte(`CREATE TABLE test_notes (id serial PRIMARY KEY, owner text NOT NULL, body text NOT NULL);
 		CREATE TABLE "odd ""name""" (owner text NOT NULL);
-		CREATE TABLE settings (name text PRIMARY KEY, owner_hint text);
-		CREATE VIEW note_owners AS SELECT owner FROM notes;`)},
+		CREATE TABLE test_settings (name text PRIMARY KEY, owner_hint text);
+		CREATE VIEW test_note_owners AS SELECT owner FROM test_notes;`)},
 }
 
 // deleteOwner is what account deletion does: every per-user table's rows of
@@ -50,25 +50,25 @@ func TestDeleteOwnerRowsCoversEveryOwnerTable(t *testing.T) {
 		// The tables the reader adds (a tutorial's, say) are per-user tables
 		// too: these must be among them, and the table without an owner
 		// column must not.
-		for _, want := range []string{`"notes"`, `"odd ""name"""`, `"todos"`} {
+		for _, want := range []string{`"test_notes"`, `"odd ""name"""`, `"todos"`} {
 			if err != nil || !slices.Contains(tables, want) {
 				t.Fatalf("OwnerTables = %v, %v; want %s among them", tables, err, want)
 			}
 		}
-		if slices.Contains(tables, `"settings"`) {
+		if slices.Contains(tables, `"test_settings"`) {
 			t.Fatalf("OwnerTables = %v: settings has no owner column", tables)
 		}
 		w := store.WriterDB(s)
 		for _, o := range []string{alice, alice, bob} {
 			mustCreate(t, s, o, "todo")
-			if _, err := w.ExecContext(ctx, `INSERT INTO notes (owner, body) VALUES ($1, 'note')`, o); err != nil {
+			if _, err := w.ExecContext(ctx, `INSERT INTO test_notes (owner, body) VALUES ($1, 'note')`, o); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := w.ExecContext(ctx, `INSERT INTO "odd ""name""" (owner) VALUES ($1)`, o); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := w.ExecContext(ctx, `INSERT INTO settings (name, owner_hint) VALUES ('x', $1)`, alice); err != nil {
+		if _, err := w.ExecContext(ctx, `INSERT INTO test_settings (name, owner_hint) VALUES ('x', $1)`, alice); err != nil {
 			t.Fatal(err)
 		}
 		n, err := deleteOwner(ctx, s, alice)
@@ -82,13 +82,13 @@ func TestDeleteOwnerRowsCoversEveryOwnerTable(t *testing.T) {
 			}
 			return n
 		}
-		if got := count(`SELECT count(*) FROM notes WHERE owner = $1`, alice); got != 0 {
+		if got := count(`SELECT count(*) FROM test_notes WHERE owner = $1`, alice); got != 0 {
 			t.Errorf("%d of alice's notes survived her deletion", got)
 		}
-		if got := count(`SELECT count(*) FROM notes WHERE owner = $1`, bob); got != 1 {
+		if got := count(`SELECT count(*) FROM test_notes WHERE owner = $1`, bob); got != 1 {
 			t.Errorf("bob has %d notes, want 1", got)
 		}
-		if got := count(`SELECT count(*) FROM settings`); got != 1 {
+		if got := count(`SELECT count(*) FROM test_settings`); got != 1 {
 			t.Errorf("a table without an owner column lost rows: %d left", got)
 		}
 		if n, err := deleteOwner(ctx, s, alice); err != nil || n != 0 {

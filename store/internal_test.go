@@ -1,10 +1,17 @@
 package store
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestParseURL(t *testing.T) {
@@ -110,6 +117,50 @@ func TestNormalizeID(t *testing.T) {
 		got, ok := normalizeID(tt.in)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("normalizeID(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// An error about prepared statements, which a transaction pooler causes,
+// names the pooler and the URL parameter that avoids it; others get nothing.
+func TestPoolerHint(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("read schema_migrations: %w", &pgconn.PgError{Code: "42P05", Message: `prepared statement "stmtcache_1" already exists`}), "default_query_exec_mode=simple_protocol"},
+		{&pgconn.PgError{Code: "26000", Message: `prepared statement "stmtcache_1" does not exist`}, "transaction pooler"},
+		{&pgconn.PgError{Code: "42P01", Message: `relation "todos" does not exist`}, ""},
+		{errors.New("connection refused"), ""},
+	}
+	for _, tc := range tests {
+		got := poolerHint(tc.err)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("poolerHint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// A connection the server closed is told apart from a statement that
+// failed: only the first makes a write transaction begin again.
+func TestPgConnGone(t *testing.T) {
+	tests := []struct {
+		err  error
+		gone bool
+	}{
+		{&pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}, true},
+		{fmt.Errorf("begin: %w", &pgconn.PgError{Severity: "FATAL", Code: "57P03", Message: "the database system is starting up"}), true},
+		{&pgconn.PgError{Severity: "ERROR", Code: "08006", Message: "connection failure"}, true},
+		{io.ErrUnexpectedEOF, true},
+		{fmt.Errorf("read: %w", syscall.ECONNRESET), true},
+		{&pgconn.PgError{Severity: "ERROR", Code: "23505", Message: "duplicate key value"}, false},
+		{&pgconn.PgError{Severity: "ERROR", Code: "42P05", Message: `prepared statement "x" already exists`}, false},
+		{context.DeadlineExceeded, false},
+		{errors.New("something else"), false},
+	}
+	for _, tc := range tests {
+		if got := pgConnGone(tc.err); got != tc.gone {
+			t.Errorf("pgConnGone(%v) = %v, want %v", tc.err, got, tc.gone)
 		}
 	}
 }

@@ -3,11 +3,18 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -87,7 +94,35 @@ func openPostgres(ctx context.Context, rawURL string, o options) (Store, error) 
 		features: o.features, url: rawURL}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: %s: %w", where, err)
+		return nil, fmt.Errorf("store: %s: %w%s", where, err, poolerHint(err))
 	}
 	return s, nil
+}
+
+// pgConnGone reports whether err says the connection is gone (the server
+// closed it: a restart, a failover, a terminated backend), rather than
+// that the statement failed.
+func pgConnGone(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Severity == "FATAL" || strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	return pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE)
+}
+
+// poolerHint explains an error about prepared statements: pgx prepares and
+// caches each statement on its connection by default, which a transaction
+// pooler (PgBouncer before 1.21 in transaction mode) breaks by handing the
+// connection's next transaction to another server connection, where the
+// statement is missing or already prepared under the same name by another
+// client. The URL can tell pgx not to (docs/operations.md).
+func poolerHint(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != "42P05" && pgErr.Code != "26000") {
+		return ""
+	}
+	return " (DATABASE_URL seems to go through a transaction pooler such as PgBouncer in transaction mode, " +
+		"which cannot pass prepared statements on: add default_query_exec_mode=simple_protocol to its parameters)"
 }

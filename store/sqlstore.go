@@ -262,7 +262,7 @@ func (s *sqlStore) DeleteTodo(ctx context.Context, owner, id string) error {
 // check, the WithWriteCheck functions run next; their error is returned as
 // it is (the caller wraps it). The caller must end the transaction.
 func (s *sqlStore) beginOwnerTx(ctx context.Context, owner string, check bool) (*sql.Tx, error) {
-	tx, err := s.w.BeginTx(ctx, s.d.writeTx)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
@@ -281,6 +281,22 @@ func (s *sqlStore) beginOwnerTx(ctx context.Context, owner string, check bool) (
 		}
 	}
 	return tx, nil
+}
+
+// beginWrite begins a write transaction. After a PostgreSQL restart, each
+// pooled connection the server closed fails once, and database/sql hands it
+// out if it was used in the last second (pgx pings only idler ones): its
+// BEGIN fails, having done nothing, so it is begun again on another
+// connection, up to as many times as the pool keeps idle connections. Without
+// this, the first writes after a restart fail; a webhook whose write fails is
+// lost for good, since Hanko does not retry.
+func (s *sqlStore) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	for attempt := 0; ; attempt++ {
+		tx, err := s.w.BeginTx(ctx, s.d.writeTx)
+		if err == nil || s.d.name != postgresDialect.name || attempt == pgMaxIdleConns || ctx.Err() != nil || !pgConnGone(err) {
+			return tx, err
+		}
+	}
 }
 
 func (s *sqlStore) Ping(ctx context.Context) error {

@@ -12,11 +12,11 @@ import (
 	"github.com/hanko-gin/hanko-gin/store"
 )
 
-// blockedCheck refuses owners listed in the test table "blocked", read
+// blockedCheck refuses owners listed in the test table "test_blocked", read
 // through the write's own transaction.
 func blockedCheck(ctx context.Context, tx *sql.Tx, owner string) error {
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM blocked WHERE owner = $1`, owner).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM test_blocked WHERE owner = $1`, owner).Scan(&n); err != nil {
 		return fmt.Errorf("read blocked: %w", err)
 	}
 	if n > 0 {
@@ -27,7 +27,7 @@ func blockedCheck(ctx context.Context, tx *sql.Tx, owner string) error {
 
 func createBlockedTable(t *testing.T, s store.Store) {
 	t.Helper()
-	if _, err := store.WriterDB(s).Exec(`CREATE TABLE blocked (owner text NOT NULL PRIMARY KEY)`); err != nil {
+	if _, err := store.WriterDB(s).Exec(`CREATE TABLE test_blocked (owner text NOT NULL PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -52,7 +52,7 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.WriterDB(s).ExecContext(ctx, `INSERT INTO blocked (owner) VALUES ($1)`, alice); err != nil {
+		if _, err := store.WriterDB(s).ExecContext(ctx, `INSERT INTO test_blocked (owner) VALUES ($1)`, alice); err != nil {
 			t.Fatal(err)
 		}
 		title := "changed"
@@ -67,6 +67,12 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 				return err
 			}},
 			{"delete", alice, func(o string) error { return s.DeleteTodo(ctx, o, kept.ID) }},
+			{"a feature's own write", alice, func(o string) error {
+				return store.WithOwnerWrite(ctx, s, o, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, `UPDATE todos SET title = 'feature' WHERE owner = $1`, o)
+					return err
+				})
+			}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +103,9 @@ func TestWriteCheckRunsInEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.DeleteTodo(ctx, bob, td.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.WithOwnerWrite(ctx, s, bob, func(*sql.Tx) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 		// Reads run no check.

@@ -33,8 +33,6 @@ var features = []feature{
 		Paths: []string{
 			"features/roles", "docs/roles.md",
 			"frontend/src/features/roles", "e2e/features/roles.mjs",
-			// Until it moves into features/roles.
-			"store/counts.go", "store/counts_test.go",
 		},
 	},
 	{

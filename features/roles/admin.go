@@ -106,7 +106,7 @@ func (a *adminArea) adminListUsers(c *gin.Context) {
 	for i, u := range p.Users {
 		ids[i] = u.ID
 	}
-	counts, err := a.store.(store.TodoCounter).CountTodos(ctx, ids)
+	counts, err := countTodos(ctx, a.store, ids)
 	if err != nil {
 		routes.RespondError(c, err)
 		return

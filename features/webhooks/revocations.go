@@ -96,6 +96,7 @@ type Revocations struct {
 	reloads atomic.Int64 // reads of the changes
 	fulls   atomic.Int64 // of which full reads
 	pushOK  atomic.Bool  // notifications arrive (the probe came back)
+	pushed  atomic.Int64 // revocations heard by push
 }
 
 // NewRevocations returns an empty list. Load fills it from a Store (one
@@ -318,42 +319,94 @@ func (l *Revocations) Run(ctx context.Context, s store.Store) error {
 	}
 }
 
-// watch is what Run tells watchRevocations: it keeps pushOK, pokes a read
-// of the changes when some may have been missed, and logs each change of
-// state once (one warning when push stops, one line when it works again).
-// Its functions are called from one goroutine.
+// watch is what Run tells watchRevocations: it pokes a read of the changes
+// when some may have been missed, and passes what the listener reports on to
+// a pushHealth, which keeps pushOK and the log. Its functions are called from
+// one goroutine.
 func (l *Revocations) watch(poke func()) RevocationWatch {
-	warned := false // a warning was logged and push has not worked since
+	h := &pushHealth{log: l.log, ok: &l.pushOK}
 	return RevocationWatch{
-		Seen:      l.add,
+		Seen: func(r Revocation) {
+			l.pushed.Add(1)
+			l.add(r)
+		},
 		Changed:   poke,
 		Connected: poke, // anything written while not listening was missed
 		ListenURL: l.opts.ListenURL,
-		Lost: func(err error) {
-			l.pushOK.Store(false)
-			if !warned {
-				warned = true
-				l.log.Warn("revocation list: lost the database connection that pushes revocations; reconnecting, and reading the changes every second meanwhile", "error", err)
-			}
-		},
+		Lost:      h.lost,
 		Push: func(ok bool) {
-			was := l.pushOK.Swap(ok)
-			switch {
-			case ok && warned:
-				warned = false
-				l.log.Info("revocation list: push works again; reading the changes every second stopped")
+			if h.probe(ok) {
 				poke()
-			case ok && !was:
-				poke()
-			case !ok && !warned:
-				warned = true
-				l.log.Warn("revocation list: notifications from PostgreSQL do not arrive (the listener's own probe did not come back), " +
-					"most likely because DATABASE_URL goes through a transaction pooler such as PgBouncer in transaction mode, or a proxy " +
-					"that does not pass LISTEN/NOTIFY on; set DATABASE_LISTEN_URL to a URL straight to PostgreSQL. " +
-					"Until push works, the changes are read every second")
 			}
 		},
 	}
+}
+
+// recoverAfter is how many probes in a row must come back before push is
+// trusted again after it failed. One is not enough: a probe that takes about
+// as long as probeWait (a slow or busy database) comes back, then does not,
+// and each turn would stop and restart the polling and log it. Three cost
+// about 6 s more of polling, once per outage.
+const recoverAfter = 3
+
+// pushHealth turns what the listener reports (a lost connection, each
+// probe's fate) into whether push is trusted (ok: while it is not, Run reads
+// the changes every second) and into the log: one warning per cause when an
+// outage starts, and one line when push is trusted again, however the probes
+// flap in between. Not safe for concurrent use: the listener's goroutine
+// calls it.
+type pushHealth struct {
+	log *slog.Logger
+	ok  *atomic.Bool
+	// outage: push failed and has not been trusted since.
+	outage bool
+	// warnedLost, warnedProbe: the warning for each cause was logged in
+	// this outage.
+	warnedLost, warnedProbe bool
+	// streak counts the probes back in a row during an outage.
+	streak int
+}
+
+// lost: the listening connection failed.
+func (h *pushHealth) lost(err error) {
+	h.ok.Store(false)
+	h.outage, h.streak = true, 0
+	if !h.warnedLost {
+		h.warnedLost = true
+		h.log.Warn("revocation list: lost the database connection that pushes revocations; reconnecting, and reading the changes every second meanwhile", "error", err)
+	}
+}
+
+// probe: the listener's probe came back (true) or did not (false). It
+// reports whether push has just become trusted: then the changes are read
+// once more, for anything written before it was.
+func (h *pushHealth) probe(back bool) (trusted bool) {
+	if !back {
+		h.ok.Store(false)
+		h.outage, h.streak = true, 0
+		if !h.warnedProbe {
+			h.warnedProbe = true
+			h.log.Warn("revocation list: notifications from PostgreSQL do not arrive (the listener's own probe did not come back), " +
+				"most likely because DATABASE_URL goes through a transaction pooler such as PgBouncer in transaction mode, or a proxy " +
+				"that does not pass LISTEN/NOTIFY on; set DATABASE_LISTEN_URL to a URL straight to PostgreSQL. " +
+				"Until push works, the changes are read every second")
+		}
+		return false
+	}
+	if !h.outage {
+		return !h.ok.Swap(true) // the first proof after a start
+	}
+	h.streak++
+	if h.streak < recoverAfter {
+		return false
+	}
+	h.outage, h.streak = false, 0
+	if h.warnedLost || h.warnedProbe {
+		h.log.Info("revocation list: push works again; reading the changes every second stopped")
+	}
+	h.warnedLost, h.warnedProbe = false, false
+	h.ok.Store(true)
+	return true
 }
 
 func (l *Revocations) load(ctx context.Context, s store.Store) {

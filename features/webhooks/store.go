@@ -477,6 +477,10 @@ func listen(ctx context.Context, db store.Database, w RevocationWatch) (bool, er
 		return false, fmt.Errorf("webhooks: the listening connection's URL: %w", err)
 	}
 	cfg.RuntimeParams["application_name"] = ListenApplicationName
+	// No prepared statements: a pooler before the server (PgBouncer before
+	// 1.21 in transaction mode) cannot pass them on, and this connection runs
+	// three statements in its life, so they would save nothing anyway.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	// Waiting ends by a deadline on the socket, not a cancel request to
 	// the server: a wait that times out leaves the connection usable.
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
@@ -517,11 +521,15 @@ func listen(ctx context.Context, db store.Database, w RevocationWatch) (bool, er
 		}
 		waitCtx, cancel := context.WithDeadline(ctx, wake)
 		n, err := conn.WaitForNotification(waitCtx)
+		// Asked before cancel, which would make every error look like the
+		// end of the wait: a connection the server closed (a restart) must
+		// be made again, not probed in a loop.
+		waited := err != nil && waitCtx.Err() != nil && !conn.IsClosed()
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return true, ctx.Err()
-		case err != nil && waitCtx.Err() != nil:
+		case waited:
 			if waitingOn != "" {
 				// The probe did not come back. A connection that still
 				// answers is one notifications do not reach.

@@ -149,14 +149,14 @@ func deleteUser(ctx context.Context, s store.Store, owner string) (int, error) {
 // the purge) with no further code, on both databases.
 func TestUserDeleteEmptiesAnAddedOwnerTable(t *testing.T) {
 	notes := fstest.MapFS{
-		"sqlite/0001_create_notes.sql":   {Data: []byte(`CREATE TABLE notes (owner TEXT NOT NULL, body TEXT NOT NULL)`)},
-		"postgres/0001_create_notes.sql": {Data: []byte(`CREATE TABLE notes (owner text NOT NULL, body text NOT NULL)`)},
+		"sqlite/0001_create_notes.sql":   {Data: []byte(`CREATE TABLE test_notes (owner TEXT NOT NULL, body TEXT NOT NULL)`)},
+		"postgres/0001_create_notes.sql": {Data: []byte(`CREATE TABLE test_notes (owner text NOT NULL, body text NOT NULL)`)},
 	}
 	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
 		ctx := testCtx(t)
 		s := openWith(t, b.NewURL(t), append(storeOptions(), store.WithMigrations("notes", notes))...)
 		err := store.WithOwnerLock(ctx, s, alice, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO notes (owner, body) VALUES ($1, 'hers'), ($2, 'his')`, alice, bob)
+			_, err := tx.ExecContext(ctx, `INSERT INTO test_notes (owner, body) VALUES ($1, 'hers'), ($2, 'his')`, alice, bob)
 			return err
 		})
 		if err != nil {
@@ -167,7 +167,7 @@ func TestUserDeleteEmptiesAnAddedOwnerTable(t *testing.T) {
 			t.Fatalf("RevokeUser: %d rows, %v; want 1", n, err)
 		}
 		var left []string
-		rows, err := readDB(t, s).Read.QueryContext(ctx, `SELECT body FROM notes ORDER BY body`)
+		rows, err := readDB(t, s).Read.QueryContext(ctx, `SELECT body FROM test_notes ORDER BY body`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -141,6 +141,9 @@ type pgServer struct {
 	url     string
 	port    int
 	version string
+	bin     string      // the server binaries' directory
+	data    string      // the cluster's data directory
+	cred    *credential // who postgres runs as (nil: the current user)
 	cmd     *exec.Cmd
 	exited  <-chan struct{} // closed once cmd has exited
 }
@@ -158,7 +161,7 @@ func startServer(bin string) (*pgServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &pgServer{dir: dir}
+	s := &pgServer{dir: dir, bin: bin, cred: cred, data: filepath.Join(dir, "data")}
 	fail := func(err error) (*pgServer, error) {
 		os.RemoveAll(dir)
 		return nil, err
@@ -171,9 +174,7 @@ func startServer(bin string) (*pgServer, error) {
 			return fail(err)
 		}
 	}
-	data := filepath.Join(dir, "data")
-
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", s.data, "-U", "postgres", "--auth=trust",
 		"--no-locale", "-E", "UTF8", "--no-sync", "--no-instructions")
 	var out bytes.Buffer
 	initdb.Dir, initdb.Env, initdb.SysProcAttr = dir, childEnv(), procAttr(cred)
@@ -202,7 +203,7 @@ func startServer(bin string) (*pgServer, error) {
 		if err != nil {
 			return fail(err)
 		}
-		err = s.run(bin, data, cred)
+		err = s.run()
 		if err == nil {
 			return s, nil
 		}
@@ -214,8 +215,9 @@ func startServer(bin string) (*pgServer, error) {
 
 var errPortTaken = errors.New("port taken")
 
-// run starts postgres and waits until it accepts connections.
-func (s *pgServer) run(bin, data string, cred *credential) error {
+// run starts postgres on s.port and waits until it accepts connections.
+func (s *pgServer) run() error {
+	bin, data, cred := s.bin, s.data, s.cred
 	logPath := filepath.Join(s.dir, "postgres.log")
 	log, err := os.Create(logPath)
 	if err != nil {

@@ -90,6 +90,9 @@ func TestHelperProcess(t *testing.T) {
 	case "no-binaries":
 		pgBinGlob = filepath.Join(t.TempDir(), "*") // PATH is an empty directory too
 		PostgresURL(t)
+	case "no-pgbouncer":
+		pgbouncerPaths = nil // and PATH is an empty directory
+		PgBouncer(t)
 	case "start":
 		PostgresURL(t)
 		// Tell the parent where the server is, then wait to be killed.

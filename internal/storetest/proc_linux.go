@@ -23,6 +23,10 @@ func procAttr(c *credential) *syscall.SysProcAttr {
 // quit asks postgres for an immediate shutdown.
 func quit(p *os.Process) error { return p.Signal(syscall.SIGQUIT) }
 
+// shutDown asks postgres for a fast shutdown: it ends every session and
+// writes a checkpoint, as a restart by an operator does.
+func shutDown(p *os.Process) error { return p.Signal(syscall.SIGINT) }
+
 // processAlive reports whether process pid exists (perhaps as another user).
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)

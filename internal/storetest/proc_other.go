@@ -16,6 +16,8 @@ func procAttr(*credential) *syscall.SysProcAttr { return nil }
 
 func quit(p *os.Process) error { return p.Kill() }
 
+func shutDown(p *os.Process) error { return p.Kill() }
+
 // processAlive answers true, so directories left behind are never removed
 // automatically outside Linux.
 func processAlive(int) bool { return true }

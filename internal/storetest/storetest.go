@@ -13,6 +13,10 @@
 // Where neither is available, PostgreSQL tests skip with one line saying how
 // to run them, or fail under HANKO_GIN_REQUIRE_TOOLS=1 (see internal/testenv).
 // A package whose tests use PostgreSQL calls Main from its TestMain.
+//
+// Two more for tests of what happens around the database: PgBouncer puts a
+// PgBouncer in transaction mode in front of a fresh database, and NewServer
+// starts a PostgreSQL of the test's own that it may stop and start again.
 package storetest
 
 import (
