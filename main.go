@@ -87,7 +87,7 @@ func serve(ctx context.Context, stop context.CancelFunc, a *app.App) error {
 	}
 	defer srv.Close() // when a service fails; after Shutdown it does nothing
 
-	// The services (e.g. the metrics listener) outlive the server's shutdown
+	// The services (e.g. a listener of their own) outlive the server's shutdown
 	// by a little: they stop once it is over.
 	servicesCtx, stopServices := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServices()

@@ -1,6 +1,6 @@
 // Package app is the contract between hanko-gin's core and its features
-// (webhooks, roles, metrics: see main.go's feature list), and the one place
-// the program is put together (Build), for main.go and the tests alike.
+// (main.go lists them), and the one place the program is put together
+// (Build), for main.go and the tests alike.
 //
 // A feature reads its settings and registers hooks in Setup. The hooks are
 // typed and add up: several features may each add a revocation source or a

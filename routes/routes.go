@@ -21,7 +21,7 @@ type Deps struct {
 	Store          store.Store
 	AllowedOrigins []string // exact origins allowed to call with credentials
 	Logger         *slog.Logger
-	// Middleware runs before the core's (features' hooks, e.g. metrics).
+	// Middleware runs before the core's (features' hooks, e.g. one that counts requests).
 	Middleware []gin.HandlerFunc
 	// Routes adds the features' routes, after the core's (may be nil).
 	Routes func(*gin.Engine)

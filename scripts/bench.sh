@@ -78,7 +78,7 @@ stat_of() { sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 
 port=$((20000 + RANDOM % 20000))
 server_pid=
-start_server() { # session_check cache_size [metrics_addr]
+start_server() { # session_check cache_size [address of an extra listener]
   export METRICS_ADDR=${3:-} # feature:metrics
   GOMAXPROCS=1 HANKO_API_URL=$hanko_url PORT=$port HANKO_SESSION_CHECK=$1 HANKO_SESSION_CACHE_SIZE=$2 \
     DATABASE_URL="sqlite://$work/bench-$1-$2-$port.db" LOG_LEVEL=info LOG_FORMAT=json \

@@ -25,9 +25,6 @@ var features = []feature{
 			"features/webhooks", "docs/webhooks.md",
 			"frontend/src/features/webhooks", "e2e/features/webhooks.mjs",
 			"deploy/composecheck/sessiondelete_test.go",
-			// Until they move into features/webhooks.
-			"store/users.go", "store/users_test.go", "store/revocations.go", "store/revocations_test.go",
-			"store/migrations/postgres/webhooks", "store/migrations/sqlite/webhooks",
 		},
 	},
 	{
@@ -54,6 +51,20 @@ var features = []feature{
 		Description: "this tool; removing it drops its script, its CI lines and every marker, leaving a plain project",
 		Paths:       []string{"cmd/starter", "scripts/test-removal.sh"},
 	},
+}
+
+// generated are files made from the code, made again (in this order) after
+// a removal by a command run at the root: its output, or, with Writes, the
+// file it writes. Needs is a path without which the command cannot run; then
+// the removal says what to run instead.
+var generated = []struct {
+	Path   string
+	Cmd    []string
+	Writes bool
+	Needs  string
+}{
+	{Path: "frontend/openapi.json", Cmd: []string{"go", "run", ".", "openapi"}},
+	{Path: "frontend/src/generated/openapi.ts", Cmd: []string{"npm", "--prefix", "frontend", "run", "--silent", "gen:api"}, Writes: true, Needs: "frontend/node_modules"},
 }
 
 func lookup(name string) *feature {

@@ -111,16 +111,6 @@ func remove(ctx context.Context, root string, args []string, stdout io.Writer, t
 		if err := recoverInterrupted(root, stdout); err != nil {
 			return fmt.Errorf("an interrupted removal left %s, and putting it back failed: %w", undoDir, err)
 		}
-		if !*allowDirty {
-			changed, err := dirty(ctx, root)
-			if err != nil {
-				return fmt.Errorf("%w; to remove anyway, pass --allow-dirty", err)
-			}
-			if len(changed) > 0 {
-				return fmt.Errorf("the tree has uncommitted changes (%s): commit or stash them first, so that the removal's changes stand apart from yours; to remove anyway, pass --allow-dirty",
-					strings.Join(first(changed, 3), ", "))
-			}
-		}
 	}
 	p, err := newPlan(root, names)
 	if err != nil {
@@ -134,6 +124,16 @@ func remove(ctx context.Context, root string, args []string, stdout io.Writer, t
 		fmt.Fprintf(stdout, "would remove %s:\n", strings.Join(p.going, ", "))
 		p.print(stdout, "would ")
 		return nil
+	}
+	if !*allowDirty {
+		changed, err := dirty(ctx, root)
+		if err != nil {
+			return fmt.Errorf("%w; to remove anyway, pass --allow-dirty", err)
+		}
+		if len(changed) > 0 {
+			return fmt.Errorf("the tree has uncommitted changes (%s): commit or stash them first, so that the removal's changes stand apart from yours; to remove anyway, pass --allow-dirty",
+				strings.Join(first(changed, 3), ", "))
+		}
 	}
 	fmt.Fprintf(stdout, "removing %s:\n", strings.Join(p.going, ", "))
 	p.print(stdout, "")

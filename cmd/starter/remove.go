@@ -29,6 +29,7 @@ type plan struct {
 	changes map[string]string // file -> its new content
 	retired map[string]string // setting -> feature
 	modules []string          // where go mod tidy runs
+	regen   []int             // indexes into generated, made again
 	notes   []string
 }
 
@@ -177,6 +178,15 @@ func newPlan(root string, names []string) (*plan, error) {
 		}
 	}
 	slices.Sort(p.modules)
+	for i, g := range generated {
+		switch {
+		case len(p.modules) == 0 || !exists(root, g.Path) || gone(g.Path):
+		case g.Needs != "" && !exists(root, g.Needs):
+			p.notes = append(p.notes, fmt.Sprintf("%s is missing, so %s is not made again: run %s", g.Needs, g.Path, strings.Join(g.Cmd, " ")))
+		default:
+			p.regen = append(p.regen, i)
+		}
+	}
 	return p, nil
 }
 
@@ -227,6 +237,9 @@ func (p *plan) print(w io.Writer, verb string) {
 	for _, m := range p.modules {
 		fmt.Fprintf(w, "  %srun      go mod tidy in %s\n", verb, m)
 	}
+	for _, i := range p.regen {
+		fmt.Fprintf(w, "  %smake     %s (%s)\n", verb, generated[i].Path, strings.Join(generated[i].Cmd, " "))
+	}
 	for _, n := range p.notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
@@ -236,6 +249,9 @@ func (p *plan) print(w io.Writer, verb string) {
 // journal: a removal that fails, or that a rerun finds interrupted, puts it
 // all back.
 const undoDir = ".starter-undo"
+
+// journalDone ends the journal of a removal that completed.
+const journalDone = "-- done"
 
 type undo struct {
 	dir     string
@@ -291,6 +307,26 @@ func (p *plan) apply(ctx context.Context, tidy func(ctx context.Context, dir str
 			return fmt.Errorf("go mod tidy in %s: %w", m, err)
 		}
 	}
+	for _, i := range p.regen {
+		g := generated[i]
+		if err := u.save(g.Path, false); err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, g.Cmd[0], g.Cmd[1:]...)
+		cmd.Dir = p.root
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("making %s (%s): %v\n%s", g.Path, strings.Join(g.Cmd, " "), err, stderr.String())
+		}
+		if g.Writes {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(p.root, filepath.FromSlash(g.Path)), out, 0o644); err != nil {
+			return err
+		}
+	}
 	// Folders the deletions left empty go too.
 	for _, d := range p.deletes {
 		for dir := path.Dir(d); dir != "."; dir = path.Dir(dir) {
@@ -298,6 +334,10 @@ func (p *plan) apply(ctx context.Context, tidy func(ctx context.Context, dir str
 				break
 			}
 		}
+	}
+	// From here on the removal stands: a backup left behind is only deleted.
+	if _, err := fmt.Fprintln(u.journal, journalDone); err != nil {
+		return err
 	}
 	u.journal.Close()
 	if err := os.RemoveAll(u.dir); err != nil {
@@ -387,6 +427,9 @@ func recoverInterrupted(root string, stdout io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if strings.HasSuffix(string(b), journalDone+"\n") {
+		return os.RemoveAll(dir) // the removal completed; only its backup was left
 	}
 	u := &undo{dir: dir, root: root}
 	for rel := range strings.Lines(string(b)) {

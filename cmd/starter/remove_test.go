@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -318,6 +319,28 @@ func TestRemoveRecoversAnInterruptedRun(t *testing.T) {
 	if after["features/roles/roles.go"] != before["features/roles/roles.go"] {
 		t.Error("features/roles changed")
 	}
+}
+
+// The backup of a removal that completed is deleted, not put back.
+func TestRemoveDeletesTheBackupOfACompletedRun(t *testing.T) {
+	root := writeRepo(t, synthetic)
+	u, err := startUndo(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.save("features/roles", true); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(u.journal, journalDone)
+	u.journal.Close()
+	git(t, root, "add", "-A")
+	git(t, root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "removed roles")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"remove", "metrics"}, root, &out, noTidy); err != nil {
+		t.Fatal(err)
+	}
+	after := tree(t, root)
+	mustLack(t, after, "features/roles/roles.go", "features/metrics/metrics.go", ".starter-undo/journal")
 }
 
 func slicesContain(s []string, v string) bool {

@@ -21,6 +21,7 @@ var (
 	// What stripping a trailing marker takes: the marker, a separator after
 	// it, and the comment itself when nothing else is in it.
 	markerText  = regexp.MustCompile(`feature:[a-z][a-z0-9-]*\s*(?:(?:—|–|-|:)\s+)?`)
+	spanWord    = regexp.MustCompile(`^\s+(?:begin|end)\b`)
 	emptyEnding = regexp.MustCompile(`\s*(?://|#|<!--\s*-->|/\*\s*\*/)\s*$`)
 )
 
@@ -44,9 +45,15 @@ func edit(rel string, src string, removed map[string]bool, strip bool, gone func
 		ls = append(ls, line{text: t})
 	}
 	md := isMarkdown(rel)
+	var code []bool
+	var emptyBefore map[int]bool
+	if md {
+		code = codeLines(ls)
+		emptyBefore = emptyHeadings(ls, code)
+	}
 	notes := markers(rel, ls, removed, strip, md)
 	if md {
-		markdown(rel, ls, gone)
+		markdown(rel, ls, code, emptyBefore, gone)
 	}
 	out := join(ls)
 	if out == text {
@@ -100,8 +107,8 @@ func markers(rel string, ls []line, removed map[string]bool, strip bool, md bool
 			continue
 		}
 		m := trailingMarker.FindAllStringSubmatchIndex(ls[i].text, -1)
-		if m == nil {
-			continue
+		if m == nil || spanWord.MatchString(ls[i].text[m[len(m)-1][1]:]) {
+			continue // no marker, or a span marker quoted in a line (a diff in a doc)
 		}
 		name := ls[i].text[m[len(m)-1][2]:m[len(m)-1][3]]
 		switch {
@@ -151,16 +158,7 @@ func continues(s string, ind int) bool {
 // markdown drops list items, table rows and reference links that link a
 // removed path, tables and headings left with nothing under them, and turns
 // the other links to removed paths into plain text.
-func markdown(rel string, ls []line, gone func(string) bool) {
-	code := make([]bool, len(ls))
-	in := false
-	for i, l := range ls {
-		if fence.MatchString(l.text) {
-			in = !in
-			code[i] = true
-		}
-		code[i] = code[i] || in
-	}
+func markdown(rel string, ls []line, code []bool, emptyBefore map[int]bool, gone func(string) bool) {
 	linksGone := func(s string) bool {
 		for _, m := range link.FindAllStringSubmatch(s, -1) {
 			if target(rel, m[3], gone) {
@@ -172,7 +170,6 @@ func markdown(rel string, ls []line, gone func(string) bool) {
 		}
 		return false
 	}
-	emptyBefore := emptyHeadings(ls, code)
 	for i := 0; i < len(ls); i++ {
 		if ls[i].del || code[i] {
 			continue
@@ -245,6 +242,20 @@ func markdown(rel string, ls []line, gone func(string) bool) {
 			}
 		})
 	}
+}
+
+// codeLines marks the lines of fenced code blocks, fences included.
+func codeLines(ls []line) []bool {
+	code := make([]bool, len(ls))
+	in := false
+	for i, l := range ls {
+		if fence.MatchString(l.text) {
+			in = !in
+			code[i] = true
+		}
+		code[i] = code[i] || in
+	}
+	return code
 }
 
 // emptyHeadings marks the headings with nothing but blank lines (or lines

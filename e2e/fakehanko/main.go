@@ -71,7 +71,7 @@ func main() {
 	out := flag.String("out", "", "JSON file to write the URL and minted tokens to")
 	envFile := flag.String("env", "", "shell file to write `export HANKO_API_URL=... TOKEN=... TOKEN_BOB=...` to (for trying the API by hand)")
 	cookieName := flag.String("cookie", "hanko", "session cookie name")
-	webhook := flag.String("webhook", "", "URL to POST the user.delete webhook to when an account is deleted (the backend's /webhooks/hanko)")
+	webhook := flag.String("webhook", "", "URL to POST the user.delete webhook to when an account is deleted (the backend's webhook route)")
 	flag.Parse()
 	if *out == "" && *envFile == "" {
 		log.Fatal("fakehanko: give -out (JSON) and/or -env (shell exports)")

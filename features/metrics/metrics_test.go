@@ -391,7 +391,7 @@ func TestMetricsAreNotOnThePublicRouter(t *testing.T) {
 	}
 }
 
-// Other features' counters (app.Hooks.Counter, e.g. the webhooks feature's
+// Other features' counters (app.Hooks.Counter, e.g. a count of webhook
 // deliveries) count on the metrics registry once metrics provide them,
 // whether they were asked for before or after.
 func TestMetricsProvideCounters(t *testing.T) {

@@ -36,7 +36,7 @@ func (Feature) Name() string { return "webhooks" }
 // Setup implements app.Feature: the route, the revocation list (asked by
 // auth on every request, written by the route, kept current by a service,
 // enforced on writes by a store check), the purge subcommand, and a counter
-// of deliveries (counted when the metrics feature is on).
+// of deliveries (app.Hooks.Counter: counted when a feature collects counters).
 func (Feature) Setup(s *config.Settings, h *app.Hooks) {
 	admin := hankoadmin.FromSettings(s) // checked at start-up too, not only when the purge runs
 	count := h.Counter("hanko_gin_webhook_deliveries_total",

@@ -369,8 +369,8 @@ func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 	return m
 }
 
-// Each delivery counts once through app.Hooks.Counter (the metrics feature
-// provides it), by Hanko's event and the outcome; refused ones never put the
+// Each delivery counts once through app.Hooks.Counter (a feature that
+// collects counters provides it), by Hanko's event and the outcome; refused ones never put the
 // body's event in a label.
 func TestWebhookDeliveriesAreCounted(t *testing.T) {
 	hanko := authtest.NewServer()

@@ -19,7 +19,7 @@ import (
 )
 
 // wired is the program as main builds it (app.Build) with only this
-// feature, its services running, and a counter provider in place of metrics.
+// feature, its services running, and a counter provider of its own.
 // Every exchange is checked against the OpenAPI document.
 type wired struct {
 	router http.Handler

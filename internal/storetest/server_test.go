@@ -44,7 +44,7 @@ func TestServerRestart(t *testing.T) {
 
 // PgBouncer's database answers through the pooler and straight, as the
 // same database. (That the pooler is in transaction mode, and what that
-// breaks, features/webhooks' tests show.)
+// breaks, the tests of the code that relies on push show.)
 func TestPgBouncer(t *testing.T) {
 	p := PgBouncer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -1,4 +1,4 @@
--- Part of the webhooks feature (docs/webhooks.md): `go run ./cmd/starter remove webhooks` deletes this file.
+-- Part of the webhooks feature (docs/webhooks.md).
 -- The revocation list (store/revocations.go): sessions and users whose tokens
 -- are refused before their exp. A row is kept until keep_until, when no token
 -- it refuses can still be valid, and then pruned.
