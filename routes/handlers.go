@@ -93,8 +93,8 @@ type meResponse struct {
 	IssuedAt  time.Time   `json:"issued_at"`
 	ExpiresAt time.Time   `json:"expires_at"`
 	AMR       []string    `json:"amr,omitempty"`
-	// Every other claim, as the token has it: Hanko's session.jwt_template adds them (a feature's
-	// claims such as roles among them, which the feature itself interprets).
+	// Every other claim, as the token has it: Hanko's session.jwt_template adds them. They are
+	// passed on uninterpreted; whatever gives one a meaning reads it from here.
 	CustomClaims map[string]any `json:"custom_claims,omitempty"`
 }
 
