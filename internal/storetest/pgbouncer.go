@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -52,20 +50,8 @@ func PgBouncer(t testing.TB) Pooled {
 	if bouncer == "" {
 		testenv.Missing(t, missingPgBouncer)
 	}
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = throwawayURL(t)
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("TEST_DATABASE_URL must be a postgres:// URL, got %q", base)
-	}
-
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "test_" + hex.EncodeToString(rnd[:])
+	base, u := baseURL(t)
+	name := uniqueName(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open TEST_DATABASE_URL: %v", err)

@@ -74,20 +74,8 @@ func PostgresURL(t testing.TB) string {
 	if !mainCalled.Load() {
 		t.Fatal("storetest: this package's TestMain must call storetest.Main(m), which stops the throwaway PostgreSQL after the tests")
 	}
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = throwawayURL(t)
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("TEST_DATABASE_URL must be a postgres:// URL, got %q", base)
-	}
-
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "test_" + hex.EncodeToString(rnd[:])
+	base, u := baseURL(t)
+	schema := uniqueName(t)
 
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -141,4 +129,29 @@ func New(t testing.TB, b Backend) store.Store {
 func Describe(td store.Todo) string {
 	return fmt.Sprintf("{id=%s title=%q done=%v created=%s updated=%s}", td.ID, td.Title, td.Done,
 		td.CreatedAt.Format(time.RFC3339Nano), td.UpdatedAt.Format(time.RFC3339Nano))
+}
+
+// baseURL is TEST_DATABASE_URL, or else a throwaway server's URL, as given
+// and parsed; the tests' schemas and databases are made in it.
+func baseURL(t testing.TB) (string, *url.URL) {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		base = throwawayURL(t)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("TEST_DATABASE_URL must be a postgres:// URL, got %q", base)
+	}
+	return base, u
+}
+
+// uniqueName is a fresh name for a test's schema or database.
+func uniqueName(t testing.TB) string {
+	t.Helper()
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatal(err)
+	}
+	return "test_" + hex.EncodeToString(rnd[:])
 }
